@@ -1,0 +1,69 @@
+/* What every `ftz` subcommand shares: the common options (-b, -X, -c,
+ * --pg, -v, -q), exit statuses, and the command table. Each command lives
+ * in its own file (producers/, consumers/, cmd/) as ftz_cmd_<name>(). */
+#ifndef FTZ_CLI_H
+#define FTZ_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "ftz/kafka.h"
+
+/* Exit statuses of every command (docs/operations.md). */
+#define FTZ_EXIT_OK 0
+#define FTZ_EXIT_FAILURE 1
+#define FTZ_EXIT_USAGE 2
+#define FTZ_EXIT_REJECTED 3 /* produce: some input rejected, the rest sent */
+
+typedef struct ftz_cli_s {
+    const char *brokers;   /* -b; NULL: $FTZ_BROKERS or 127.0.0.1:9092 */
+    const char *pg;        /* --pg; NULL: libpq environment (PGHOST, ...) */
+    ftz_props_t props;     /* -X and -c */
+} ftz_cli_t;
+
+/* Long-option ids of the common options, above any short option. */
+enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
+
+/* The short options and long options every command accepts; a command
+ * appends its own. FTZ_CLI_COMMON_LONG ends without a terminator. */
+#define FTZ_CLI_COMMON_SHORT "b:X:c:vqh"
+#define FTZ_CLI_COMMON_LONG                                                   \
+    {"brokers", required_argument, NULL, 'b'},                                \
+    {"property", required_argument, NULL, 'X'},                               \
+    {"config", required_argument, NULL, 'c'},                                 \
+    {"pg", required_argument, NULL, FTZ_OPT_PG},                              \
+    {"verbose", no_argument, NULL, 'v'},                                      \
+    {"quiet", no_argument, NULL, 'q'},                                        \
+    {"help", no_argument, NULL, 'h'}
+
+#define FTZ_CLI_COMMON_HELP                                                    \
+    "Common options:\n"                                                        \
+    "  -b, --brokers LIST    Kafka bootstrap servers (default: $FTZ_BROKERS,\n" \
+    "                        else 127.0.0.1:9092)\n"                           \
+    "  -X PROP=VALUE         librdkafka property (repeatable; see\n"           \
+    "                        docs/configuration.md)\n"                         \
+    "  -c FILE               librdkafka properties file (PROP=VALUE lines)\n"  \
+    "      --pg CONNINFO     PostgreSQL connection string or URI (default:\n"  \
+    "                        libpq's PGHOST, PGPORT, PGDATABASE, PGUSER, ...)\n" \
+    "  -v, --verbose         more log lines (debug)\n"                         \
+    "  -q, --quiet           errors only\n"                                    \
+    "  -h, --help            this help\n"
+
+/* Handles a common option. Returns 1 if opt was one (0 otherwise) and sets
+ * *exit_code (>= 0) when the command must stop with that status; -1 else. */
+int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code);
+void ftz_cli_free(ftz_cli_t *cli);
+
+/* Parses a non-negative number option; prints an error and returns -1 when
+ * it is not one. */
+double ftz_cli_number(const char *cmd, const char *opt, const char *arg);
+
+int ftz_cmd_produce(int argc, char **argv);
+int ftz_cmd_simulate(int argc, char **argv);
+int ftz_cmd_aggregate(int argc, char **argv);
+int ftz_cmd_db(int argc, char **argv);
+int ftz_cmd_report(int argc, char **argv);
+int ftz_cmd_schema(int argc, char **argv);
+int ftz_cmd_topics(int argc, char **argv);
+
+#endif

@@ -1,0 +1,129 @@
+/* ftz schema: list | canonical FILE | fingerprint FILE [--hex] */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ftz/canonical.h"
+#include "ftz/catalog.h"
+
+enum { OPT_HEX = FTZ_OPT__COMMON_END };
+
+static void help(FILE *out) {
+    fprintf(out,
+            "Usage: ftz schema list\n"
+            "       ftz schema canonical FILE\n"
+            "       ftz schema fingerprint [--hex] FILE\n"
+            "\n"
+            "  list         every schema version built into ftz: record, version,\n"
+            "               fingerprint (signed 64-bit decimal, as in the Avro spec's\n"
+            "               test data) and source file\n"
+            "  canonical    print the Parsing Canonical Form of the schema in FILE\n"
+            "               (any valid Avro schema; - reads standard input)\n"
+            "  fingerprint  print its CRC-64-AVRO fingerprint as a signed 64-bit\n"
+            "               decimal; --hex prints the 8 bytes as they appear on the\n"
+            "               wire (little-endian)\n");
+}
+
+static char *read_all(const char *path, size_t *len) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char *data = NULL;
+    size_t cap = 0, n = 0;
+    if (!f)
+        return NULL;
+    for (;;) {
+        if (n + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *p = realloc(data, cap);
+            if (!p) {
+                free(data);
+                data = NULL;
+                break;
+            }
+            data = p;
+        }
+        size_t got = fread(data + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (data)
+        data[n] = '\0';
+    if (f != stdin)
+        fclose(f);
+    *len = n;
+    return data;
+}
+
+int ftz_cmd_schema(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"hex", no_argument, NULL, OPT_HEX},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt, hex = 0, rc = FTZ_EXIT_FAILURE;
+    char errstr[512];
+    char *text = NULL, *pcf = NULL;
+    ftz_catalog_t *cat = NULL;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == OPT_HEX) {
+            hex = 1;
+        } else if (opt == 'h') {
+            help(stdout);
+            return FTZ_EXIT_OK;
+        } else {
+            help(stderr);
+            return FTZ_EXIT_USAGE;
+        }
+    }
+    const char *action = optind < argc ? argv[optind] : "";
+    if (strcmp(action, "list") == 0) {
+        if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr)))) {
+            fprintf(stderr, "ftz schema: %s\n", errstr);
+            goto cleanup;
+        }
+        printf("%-34s %7s %21s  %s\n", "record", "version", "fingerprint", "file");
+        for (int i = 0; i < ftz_catalog_count(cat); i++) {
+            const ftz_schema_entry_t *e = ftz_catalog_entry(cat, i);
+            printf("%-34s %7d %21" PRId64 "  schemas/%s\n", e->rt->fullname, e->version,
+                   (int64_t)e->fingerprint, e->path);
+        }
+        rc = FTZ_EXIT_OK;
+        goto cleanup;
+    }
+    if ((strcmp(action, "canonical") != 0 && strcmp(action, "fingerprint") != 0) ||
+        optind + 2 != argc) {
+        help(stderr);
+        rc = FTZ_EXIT_USAGE;
+        goto cleanup;
+    }
+    size_t len;
+    if (!(text = read_all(argv[optind + 1], &len))) {
+        fprintf(stderr, "ftz schema: %s: %s\n", argv[optind + 1], strerror(errno));
+        goto cleanup;
+    }
+    if (!(pcf = ftz_canonical_form(text, len, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz schema: %s: %s\n", argv[optind + 1], errstr);
+        goto cleanup;
+    }
+    if (action[0] == 'c') {
+        printf("%s\n", pcf);
+    } else {
+        uint64_t fp = ftz_crc64_avro(pcf, strlen(pcf));
+        if (hex) {
+            for (int i = 0; i < 8; i++)
+                printf("%02X%s", (unsigned)(fp >> (8 * i)) & 0xFF, i < 7 ? " " : "\n");
+        } else {
+            printf("%" PRId64 "\n", (int64_t)fp);
+        }
+    }
+    rc = FTZ_EXIT_OK;
+cleanup:
+    free(text);
+    free(pcf);
+    ftz_catalog_destroy(cat);
+    return rc;
+}

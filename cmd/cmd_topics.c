@@ -1,0 +1,86 @@
+/* ftz topics create */
+#include <string.h>
+
+#include "cli.h"
+#include "ftz/topics.h"
+
+enum { OPT_PARTITIONS = FTZ_OPT__COMMON_END, OPT_RF, OPT_PREFIX };
+
+static void help(FILE *out) {
+    fprintf(out,
+            "Usage: ftz topics create [--partitions N] [--replication-factor R]\n"
+            "                         [--topic-prefix P] [options]\n"
+            "\n"
+            "Creates the pipeline's topics that do not exist yet (P + ftz.customs.\n"
+            "declarations, ..., P + ftz.deadletter); existing ones are left alone.\n"
+            "\n"
+            "  --partitions N           partitions per topic (default 6)\n"
+            "  --replication-factor R   (default 1; 3 in production)\n"
+            "  --topic-prefix P         prefix of every topic name (default:\n"
+            "                           $FTZ_TOPIC_PREFIX, else none)\n"
+            "\n" FTZ_CLI_COMMON_HELP);
+}
+
+int ftz_cmd_topics(int argc, char **argv) {
+    static const struct option longopts[] = {
+        FTZ_CLI_COMMON_LONG,
+        {"partitions", required_argument, NULL, OPT_PARTITIONS},
+        {"replication-factor", required_argument, NULL, OPT_RF},
+        {"topic-prefix", required_argument, NULL, OPT_PREFIX},
+        {NULL, 0, NULL, 0},
+    };
+    ftz_cli_t cli = {0};
+    int opt, code, rc = FTZ_EXIT_FAILURE, partitions = 6, rf = 1;
+    const char *prefix = NULL;
+    char errstr[512];
+    double v;
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT, longopts, NULL)) != -1) {
+        if (ftz_cli_common(&cli, opt, optarg, &code)) {
+            if (code >= 0) {
+                rc = code;
+                goto cleanup;
+            }
+            continue;
+        }
+        switch (opt) {
+        case 'h':
+            help(stdout);
+            rc = FTZ_EXIT_OK;
+            goto cleanup;
+        case OPT_PARTITIONS:
+        case OPT_RF:
+            if ((v = ftz_cli_number("topics", opt == OPT_RF ? "--replication-factor"
+                                                            : "--partitions", optarg)) < 1 ||
+                v > 10000) {
+                fprintf(stderr, "ftz topics: %s must be between 1 and 10000\n", optarg);
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            *(opt == OPT_RF ? &rf : &partitions) = (int)v;
+            break;
+        case OPT_PREFIX:
+            prefix = optarg;
+            break;
+        default:
+            help(stderr);
+            rc = FTZ_EXIT_USAGE;
+            goto cleanup;
+        }
+    }
+    if (optind + 1 != argc || strcmp(argv[optind], "create") != 0) {
+        fprintf(stderr, "ftz topics: expected `create`\n");
+        rc = FTZ_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (ftz_topics_create(cli.brokers, &cli.props, prefix, partitions, rf, errstr,
+                          sizeof(errstr)) != FTZ_OK) {
+        fprintf(stderr, "ftz topics: %s\n", errstr);
+        goto cleanup;
+    }
+    rc = FTZ_EXIT_OK;
+cleanup:
+    ftz_cli_free(&cli);
+    return rc;
+}

@@ -1,0 +1,58 @@
+/* ftz: one binary, one subcommand per job. Only this file and the
+ * commands' front ends exit; the library returns errors. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *what;
+} commands[] = {
+    {"produce", ftz_cmd_produce, "read JSON lines, validate, encode to Avro, send to Kafka"},
+    {"simulate", ftz_cmd_simulate, "print realistic simulated FTZ records as JSON lines"},
+    {"aggregate", ftz_cmd_aggregate, "consume, validate and aggregate into PostgreSQL, exactly once"},
+    {"db", ftz_cmd_db, "database tasks: migrate, status"},
+    {"report", ftz_cmd_report, "print the customs report from the aggregates"},
+    {"schema", ftz_cmd_schema, "schemas: list, canonical form, fingerprint"},
+    {"topics", ftz_cmd_topics, "create the pipeline's Kafka topics"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "Usage: ftz <command> [options]\n"
+            "\n"
+            "The Liaoning FTZ trade-event pipeline: customs, rail and registration\n"
+            "events through Kafka (Avro single-object encoding) into PostgreSQL.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].what);
+    fprintf(out,
+            "\n"
+            "`ftz <command> --help` describes a command. Exit statuses: 0 success,\n"
+            "1 failure, 2 usage error, 3 (produce) some input rejected.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return FTZ_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return FTZ_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("ftz 0.1.0\n");
+        return FTZ_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "ftz: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+    return FTZ_EXIT_USAGE;
+}

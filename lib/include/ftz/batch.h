@@ -1,0 +1,74 @@
+/* One batch of consumed messages, in memory until it is committed: the
+ * good records per record type, the dead letters, and per partition the
+ * offset the batch starts from (the committed next offset) and the last
+ * offset it holds. Not thread-safe; owned by the consumer loop. */
+#ifndef FTZ_BATCH_H
+#define FTZ_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ftz/err.h"
+#include "ftz/record.h"
+
+typedef struct ftz_row_meta_s {
+    int32_t partition;
+    int64_t offset;
+} ftz_row_meta_t;
+
+typedef struct ftz_batch_rows_s {
+    unsigned char *data;  /* n records of rt->size bytes */
+    ftz_row_meta_t *meta; /* where each came from */
+    size_t n, cap;
+} ftz_batch_rows_t;
+
+typedef struct ftz_dead_letter_s {
+    char *topic;
+    int32_t partition;
+    int64_t offset;
+    unsigned char *key;   /* NULL when the message had no key */
+    size_t key_len;
+    unsigned char *payload; /* NULL when the message had no value */
+    size_t payload_len;
+    const char *code;     /* static */
+    char *reason;
+} ftz_dead_letter_t;
+
+typedef struct ftz_batch_part_s {
+    char *topic;
+    int32_t partition;
+    int64_t expected;     /* committed next offset at batch start; -1: none stored */
+    int64_t last;         /* last offset in the batch */
+} ftz_batch_part_t;
+
+typedef struct ftz_batch_s {
+    ftz_batch_rows_t rows[FTZ_REC__COUNT];
+    ftz_dead_letter_t *dead;
+    size_t n_dead, cap_dead;
+    ftz_batch_part_t *parts;
+    size_t n_parts, cap_parts;
+    size_t messages;      /* messages in the batch, good or bad */
+} ftz_batch_t;
+
+void ftz_batch_init(ftz_batch_t *b);
+/* Forgets the contents, keeping memory for the next batch. */
+void ftz_batch_clear(ftz_batch_t *b);
+void ftz_batch_free(ftz_batch_t *b);
+
+/* Records that (topic, partition) delivered `offset`; `expected` is the
+ * partition's committed next offset, used when the partition is new to the
+ * batch. Call once per message, good or bad. topic is copied. */
+ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t partition,
+                                int64_t expected, int64_t offset);
+/* Copies a good record (rt->size bytes from rec). */
+ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
+                               const void *rec, int32_t partition, int64_t offset);
+/* Copies a rejected message; code must be a static string. */
+ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partition,
+                             int64_t offset, const void *key, size_t key_len,
+                             const void *payload, size_t payload_len, const char *code,
+                             const char *reason);
+/* Drops every trace of (topic, partition), e.g. after a revocation. */
+void ftz_batch_drop_partition(ftz_batch_t *b, const char *topic, int32_t partition);
+
+#endif

@@ -1,0 +1,50 @@
+/* The Avro codec: framed single-object bytes <-> record structs.
+ *
+ * Decoding: framing, fingerprint lookup in the catalog, then Avro-C's
+ * resolved reader into the current version of the record, then the struct.
+ * Encoding: struct -> Avro value of a chosen schema version -> framed bytes.
+ * Schemas are parsed and Avro value objects built once, in the
+ * constructors, and reused for every record.
+ *
+ * A decoder or encoder is used by one thread at a time. */
+#ifndef FTZ_CODEC_H
+#define FTZ_CODEC_H
+
+#include <stddef.h>
+
+#include "ftz/buf.h"
+#include "ftz/catalog.h"
+#include "ftz/record.h"
+#include "ftz/verdict.h"
+
+/* Size of a buffer that can hold any record struct. */
+#define FTZ_RECORD_MAX_SIZE 1024
+
+typedef struct ftz_decoder_s ftz_decoder_t;
+typedef struct ftz_encoder_s ftz_encoder_t;
+
+/* cat is borrowed and must outlive the decoder. NULL with errstr on
+ * failure (a schema that does not match the record's field table). */
+ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr,
+                               size_t errstr_size);
+void ftz_decoder_destroy(ftz_decoder_t *dec);
+
+/* Decodes one framed value (buf borrowed). On success sets *rt and fills
+ * rec (a caller buffer of FTZ_RECORD_MAX_SIZE bytes) and returns FTZ_OK.
+ * A bad value returns FTZ_ERR_POISON with verdict's code BAD_FRAMING,
+ * UNKNOWN_SCHEMA or DECODE_ERROR (or RULE_FIELD_LENGTH for a string too
+ * long for its field) and a reason naming the field. */
+ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
+                             const ftz_record_type_t **rt, void *rec,
+                             ftz_verdict_t *verdict);
+
+/* Encoder for record type rt in schema `version` (0: the current one).
+ * cat is borrowed and must outlive the encoder. */
+ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rt, int version,
+                               char *errstr, size_t errstr_size);
+void ftz_encoder_destroy(ftz_encoder_t *enc);
+/* Replaces out's contents with the framed encoding of rec (borrowed). */
+ftz_err_t ftz_encoder_encode(ftz_encoder_t *enc, const void *rec, ftz_buf_t *out,
+                             char *errstr, size_t errstr_size);
+
+#endif

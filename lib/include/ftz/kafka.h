@@ -1,0 +1,43 @@
+/* librdkafka set-up shared by every command: configuration from -b, -X
+ * key=value and -c FILE (kcat style), logging routed to ftz_log (facility
+ * KAFKA), and the project's defaults for producers and consumers. */
+#ifndef FTZ_KAFKA_H
+#define FTZ_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+#include "ftz/err.h"
+
+/* Ordered key=value properties; later ones win. Owns its strings. */
+typedef struct ftz_props_s {
+    char **keys;
+    char **values;
+    size_t n, cap;
+} ftz_props_t;
+
+/* Adds "key=value" (copied). FTZ_ERR_INVALID_ARG without '='. */
+ftz_err_t ftz_props_add(ftz_props_t *props, const char *kv, char *errstr, size_t errstr_size);
+ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value);
+/* Reads a properties file: key=value lines, '#' comments, blank lines. */
+ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr,
+                              size_t errstr_size);
+/* The value of key, or NULL (borrowed). */
+const char *ftz_props_get(const ftz_props_t *props, const char *key);
+void ftz_props_free(ftz_props_t *props);
+
+typedef enum ftz_kafka_role_e { FTZ_KAFKA_PRODUCER, FTZ_KAFKA_CONSUMER } ftz_kafka_role_t;
+
+/* A configuration with the role's defaults, then `props` (borrowed, may be
+ * NULL), then bootstrap.servers = brokers (NULL: FTZ_BROKERS from the
+ * environment, else 127.0.0.1:9092). Caller owns the result; NULL with
+ * errstr naming the bad property. */
+rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
+                                    const ftz_props_t *props, char *errstr,
+                                    size_t errstr_size);
+
+/* The brokers a command uses: brokers if set, else $FTZ_BROKERS, else
+ * "127.0.0.1:9092". Borrowed. */
+const char *ftz_kafka_brokers(const char *brokers);
+
+#endif

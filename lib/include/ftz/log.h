@@ -1,0 +1,26 @@
+/* Logging: one line per event on stderr by default, with a level and a
+ * facility (KAFKA, PG, AVRO, RULES, ...). A program may install its own
+ * callback. Thread-safe as far as the callback is. */
+#ifndef FTZ_LOG_H
+#define FTZ_LOG_H
+
+typedef enum ftz_log_level_e {
+    FTZ_LOG_ERROR = 3,
+    FTZ_LOG_WARNING = 4,
+    FTZ_LOG_INFO = 6,
+    FTZ_LOG_DEBUG = 7,
+} ftz_log_level_t;
+
+typedef void (*ftz_log_cb_t)(ftz_log_level_t level, const char *fac,
+                             const char *msg, void *opaque);
+
+/* Messages above this level are dropped (default FTZ_LOG_INFO). */
+void ftz_log_set_level(ftz_log_level_t level);
+ftz_log_level_t ftz_log_get_level(void);
+/* cb NULL restores the stderr logger; opaque is borrowed. */
+void ftz_log_set_callback(ftz_log_cb_t cb, void *opaque);
+
+void ftz_log(ftz_log_level_t level, const char *fac, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

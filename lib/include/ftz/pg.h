@@ -1,0 +1,38 @@
+/* PostgreSQL connection helpers: connect with libpq's usual environment as
+ * fallback, a safe search_path, and failures classified by SQLSTATE. */
+#ifndef FTZ_PG_H
+#define FTZ_PG_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "ftz/err.h"
+
+/* Connects with `conninfo` (NULL or "" means libpq's PG* environment
+ * variables alone), application_name defaulting to "ftz", and an empty
+ * search_path: every statement names its schema. Returns a connection the
+ * caller owns (PQfinish), or NULL with errstr. */
+PGconn *ftz_pg_connect(const char *conninfo, char *errstr, size_t errstr_size);
+
+/* Classifies the outcome of a statement: FTZ_OK when res has `expect`
+ * status; FTZ_ERR_RETRIABLE for serialization failure (40001), deadlock
+ * (40P01), connection exceptions (08...), server shutdown (57P01-57P03) or
+ * a broken connection; FTZ_ERR_FATAL otherwise. Fills errstr with the
+ * server's message and SQLSTATE. res is borrowed (may be NULL). */
+ftz_err_t ftz_pg_check(PGconn *conn, const PGresult *res, ExecStatusType expect,
+                       const char *what, char *errstr, size_t errstr_size);
+
+/* Runs a statement without parameters or results; clears the result. */
+ftz_err_t ftz_pg_exec(PGconn *conn, const char *sql, const char *what, char *errstr,
+                      size_t errstr_size);
+
+/* Applies the embedded migrations (lib/sql/NNN_*.sql) not yet recorded in
+ * ftz.schema_migrations, each in its own transaction, under an advisory
+ * lock. *applied (may be NULL) receives how many were applied. */
+ftz_err_t ftz_pg_migrate(PGconn *conn, int *applied, char *errstr, size_t errstr_size);
+
+/* Prints each migration and whether it is applied to `out`. */
+ftz_err_t ftz_pg_migrate_status(PGconn *conn, void *out /* FILE* */, char *errstr,
+                                size_t errstr_size);
+
+#endif

@@ -1,0 +1,37 @@
+/* A Kafka producer that knows whether every message it was given has been
+ * acknowledged: idempotent, acks=all, with delivery reports counted.
+ * One thread at a time. */
+#ifndef FTZ_PRODUCER_H
+#define FTZ_PRODUCER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ftz/kafka.h"
+
+typedef struct ftz_producer_s ftz_producer_t;
+
+/* brokers and props are borrowed (props may be NULL). NULL with errstr. */
+ftz_producer_t *ftz_producer_new(const char *brokers, const ftz_props_t *props,
+                                 char *errstr, size_t errstr_size);
+/* Flushes (see ftz_producer_flush) is the caller's job; destroy drops what
+ * is still queued. */
+void ftz_producer_destroy(ftz_producer_t *p);
+
+/* Queues one message (key and value copied). Waits while the local queue
+ * is full. `label` (copied, may be NULL) names the message in a delivery
+ * failure, e.g. "FILE:LINE". */
+ftz_err_t ftz_producer_send(ftz_producer_t *p, const char *topic, const void *key,
+                            size_t key_len, const void *value, size_t value_len,
+                            const char *label, char *errstr, size_t errstr_size);
+
+/* Waits up to timeout_ms for every queued message to be acknowledged or
+ * failed. Returns FTZ_OK when all sent messages were acknowledged. */
+ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
+                             size_t errstr_size);
+
+/* Messages acknowledged / failed so far. */
+uint64_t ftz_producer_acked(const ftz_producer_t *p);
+uint64_t ftz_producer_failed(const ftz_producer_t *p);
+
+#endif

@@ -1,0 +1,36 @@
+/* Business rules of ../shared/domain.md, shared by producers (reject at the
+ * source) and consumers (dead-letter). Each rule has a stable code
+ * (RULE_...) and a message naming the field and the offending value.
+ * Rules are tables of checks per record type (rules_<record>.c). Pure
+ * functions, any thread. */
+#ifndef FTZ_RULES_H
+#define FTZ_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ftz/record.h"
+#include "ftz/verdict.h"
+
+/* One rule: returns FTZ_OK or FTZ_ERR_POISON with the verdict filled. */
+typedef ftz_err_t (*ftz_rule_fn)(const void *rec, ftz_verdict_t *v);
+
+typedef struct ftz_rule_s {
+    const char *code;  /* "RULE_HS_CODE" */
+    const char *what;  /* one line for docs and --help */
+    ftz_rule_fn check;
+} ftz_rule_t;
+
+/* The rule table of a record type, in the order the rules run. */
+const ftz_rule_t *ftz_rules_table(ftz_rtype_t rt, int *count);
+
+/* Runs every rule of rt on rec (borrowed) and stops at the first failure:
+ * FTZ_OK, or FTZ_ERR_POISON with the verdict of the failing rule. */
+ftz_err_t ftz_rules_check(const ftz_record_type_t *rt, const void *rec, ftz_verdict_t *v);
+
+/* Building blocks, exposed for tests and for other record types. */
+bool ftz_rules_country_valid(const char *code); /* ISO 3166-1 alpha-2 */
+bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size);
+size_t ftz_utf8_length(const char *s); /* code points of valid UTF-8 */
+
+#endif

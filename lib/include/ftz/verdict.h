@@ -1,0 +1,28 @@
+/* Why a record was rejected: a stable code from ../shared/domain.md
+ * (BAD_FRAMING, UNKNOWN_SCHEMA, DECODE_ERROR, RULE_...) and a reason that
+ * names the field and the offending value. */
+#ifndef FTZ_VERDICT_H
+#define FTZ_VERDICT_H
+
+#include <stddef.h>
+
+#include "ftz/err.h"
+
+#define FTZ_CODE_BAD_FRAMING "BAD_FRAMING"
+#define FTZ_CODE_UNKNOWN_SCHEMA "UNKNOWN_SCHEMA"
+#define FTZ_CODE_DECODE_ERROR "DECODE_ERROR"
+
+typedef struct ftz_verdict_s {
+    const char *code; /* static string; NULL when the record is good */
+    char reason[320];
+} ftz_verdict_t;
+
+/* Fills the verdict and returns FTZ_ERR_POISON. */
+ftz_err_t ftz_verdict_set(ftz_verdict_t *v, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ftz_verdict_clear(ftz_verdict_t *v);
+
+/* Whether s[0..len) is valid UTF-8 without NUL bytes. */
+int ftz_utf8_valid(const char *s, size_t len);
+
+#endif

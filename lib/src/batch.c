@@ -1,0 +1,162 @@
+#include "ftz/batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static ftz_err_t grow(void **p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap)
+        return FTZ_OK;
+    size_t c = *cap ? *cap * 2 : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return FTZ_ERR_NOMEM;
+    *p = q;
+    *cap = c;
+    return FTZ_OK;
+}
+
+static void *dup_bytes(const void *p, size_t n) {
+    if (!p)
+        return NULL;
+    unsigned char *q = malloc(n ? n : 1);
+    if (q && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+void ftz_batch_init(ftz_batch_t *b) { memset(b, 0, sizeof(*b)); }
+
+static void free_dead(ftz_dead_letter_t *d) {
+    free(d->topic);
+    free(d->key);
+    free(d->payload);
+    free(d->reason);
+}
+
+void ftz_batch_clear(ftz_batch_t *b) {
+    for (int t = 0; t < FTZ_REC__COUNT; t++)
+        b->rows[t].n = 0;
+    for (size_t i = 0; i < b->n_dead; i++)
+        free_dead(&b->dead[i]);
+    b->n_dead = 0;
+    for (size_t i = 0; i < b->n_parts; i++)
+        free(b->parts[i].topic);
+    b->n_parts = 0;
+    b->messages = 0;
+}
+
+void ftz_batch_free(ftz_batch_t *b) {
+    ftz_batch_clear(b);
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        free(b->rows[t].data);
+        free(b->rows[t].meta);
+    }
+    free(b->dead);
+    free(b->parts);
+    memset(b, 0, sizeof(*b));
+}
+
+ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t partition,
+                                int64_t expected, int64_t offset) {
+    b->messages++;
+    for (size_t i = 0; i < b->n_parts; i++)
+        if (b->parts[i].partition == partition && strcmp(b->parts[i].topic, topic) == 0) {
+            if (offset > b->parts[i].last)
+                b->parts[i].last = offset;
+            return FTZ_OK;
+        }
+    if (grow((void **)&b->parts, &b->cap_parts, b->n_parts + 1, sizeof(*b->parts)))
+        return FTZ_ERR_NOMEM;
+    ftz_batch_part_t *p = &b->parts[b->n_parts];
+    if (!(p->topic = strdup(topic)))
+        return FTZ_ERR_NOMEM;
+    p->partition = partition;
+    p->expected = expected;
+    p->last = offset;
+    b->n_parts++;
+    return FTZ_OK;
+}
+
+ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
+                               const void *rec, int32_t partition, int64_t offset) {
+    ftz_batch_rows_t *r = &b->rows[rt->id];
+    size_t cap = r->cap;
+    if (r->n + 1 > r->cap) {
+        if (grow((void **)&r->meta, &cap, r->n + 1, sizeof(*r->meta)))
+            return FTZ_ERR_NOMEM;
+        size_t cap2 = r->cap;
+        if (grow((void **)&r->data, &cap2, r->n + 1, rt->size))
+            return FTZ_ERR_NOMEM;
+        r->cap = cap < cap2 ? cap : cap2;
+    }
+    memcpy(r->data + r->n * rt->size, rec, rt->size);
+    r->meta[r->n].partition = partition;
+    r->meta[r->n].offset = offset;
+    r->n++;
+    return FTZ_OK;
+}
+
+ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partition,
+                             int64_t offset, const void *key, size_t key_len,
+                             const void *payload, size_t payload_len, const char *code,
+                             const char *reason) {
+    if (grow((void **)&b->dead, &b->cap_dead, b->n_dead + 1, sizeof(*b->dead)))
+        return FTZ_ERR_NOMEM;
+    ftz_dead_letter_t *d = &b->dead[b->n_dead];
+    memset(d, 0, sizeof(*d));
+    d->topic = strdup(topic);
+    d->reason = strdup(reason);
+    d->key = dup_bytes(key, key_len);
+    d->payload = dup_bytes(payload, payload_len);
+    d->key_len = key ? key_len : 0;
+    d->payload_len = payload ? payload_len : 0;
+    d->partition = partition;
+    d->offset = offset;
+    d->code = code;
+    if (!d->topic || !d->reason || (key && !d->key) || (payload && !d->payload)) {
+        free_dead(d);
+        return FTZ_ERR_NOMEM;
+    }
+    b->n_dead++;
+    return FTZ_OK;
+}
+
+void ftz_batch_drop_partition(ftz_batch_t *b, const char *topic, int32_t partition) {
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        ftz_batch_rows_t *r = &b->rows[t];
+        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
+        if (strcmp(rt->topic, topic) != 0)
+            continue;
+        size_t k = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            if (r->meta[i].partition == partition)
+                continue;
+            if (k != i) {
+                memmove(r->data + k * rt->size, r->data + i * rt->size, rt->size);
+                r->meta[k] = r->meta[i];
+            }
+            k++;
+        }
+        r->n = k;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < b->n_dead; i++) {
+        if (b->dead[i].partition == partition && strcmp(b->dead[i].topic, topic) == 0) {
+            free_dead(&b->dead[i]);
+            continue;
+        }
+        b->dead[k++] = b->dead[i];
+    }
+    b->n_dead = k;
+    k = 0;
+    for (size_t i = 0; i < b->n_parts; i++) {
+        if (b->parts[i].partition == partition && strcmp(b->parts[i].topic, topic) == 0) {
+            free(b->parts[i].topic);
+            continue;
+        }
+        b->parts[k++] = b->parts[i];
+    }
+    b->n_parts = k;
+}

@@ -1,0 +1,246 @@
+/* Parsing Canonical Form: [PRIMITIVES] [FULLNAMES] [STRIP] [ORDER]
+ * [STRINGS] [INTEGERS] [WHITESPACE] of the Avro specification. The schema
+ * is read with jansson, then written back keeping only name, type, fields,
+ * symbols, items, values and size, in that order, with full names. */
+#include "ftz/canonical.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/buf.h"
+
+static const char *const primitives[] = {"null", "boolean", "int", "long",
+                                         "float", "double", "bytes", "string"};
+
+static int is_primitive(const char *s) {
+    for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
+        if (strcmp(s, primitives[i]) == 0)
+            return 1;
+    return 0;
+}
+
+typedef struct canon_s {
+    ftz_buf_t out;
+    char *errstr;
+    size_t errstr_size;
+} canon_t;
+
+/* JSON string with UTF-8 kept as is; only what JSON requires is escaped. */
+static ftz_err_t put_string(canon_t *c, const char *s) {
+    ftz_buf_t *b = &c->out;
+    if (ftz_buf_putc(b, '"'))
+        return FTZ_ERR_NOMEM;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        ftz_err_t err;
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            err = ftz_buf_append(b, esc, 2);
+        } else if (*p < 0x20) {
+            err = ftz_buf_printf(b, "\\u%04x", *p);
+        } else {
+            err = ftz_buf_putc(b, (char)*p);
+        }
+        if (err)
+            return err;
+    }
+    return ftz_buf_putc(b, '"');
+}
+
+/* Full name of `name` defined or referenced where the enclosing namespace
+ * is `ns` (may be "" or NULL); `explicit_ns` is the "namespace" attribute
+ * of a definition (NULL if absent). Writes into full[full_size]. */
+static int make_fullname(const char *name, const char *explicit_ns,
+                         const char *ns, char *full, size_t full_size) {
+    int n;
+    if (strchr(name, '.'))
+        n = snprintf(full, full_size, "%s", name);
+    else if (explicit_ns && *explicit_ns)
+        n = snprintf(full, full_size, "%s.%s", explicit_ns, name);
+    else if (!explicit_ns && ns && *ns)
+        n = snprintf(full, full_size, "%s.%s", ns, name);
+    else
+        n = snprintf(full, full_size, "%s", name);
+    return n > 0 && (size_t)n < full_size;
+}
+
+static ftz_err_t canon(canon_t *c, json_t *node, const char *ns);
+
+static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
+                             const char *ns) {
+    json_t *jname = json_object_get(node, "name");
+    json_t *jns = json_object_get(node, "namespace");
+    char full[512];
+    ftz_err_t err = FTZ_OK;
+
+    if (!json_is_string(jname))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "%s without a string \"name\"", type);
+    if (jns && !json_is_string(jns) && !json_is_null(jns))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "%s \"namespace\" is not a string", type);
+    if (!make_fullname(json_string_value(jname),
+                       json_is_string(jns) ? json_string_value(jns) : (jns ? "" : NULL),
+                       ns, full, sizeof(full)))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "name too long");
+    /* Names nested inside take the namespace of this full name. */
+    char inner_ns[512];
+    const char *dot = strrchr(full, '.');
+    size_t nslen = dot ? (size_t)(dot - full) : 0;
+    memcpy(inner_ns, full, nslen);
+    inner_ns[nslen] = '\0';
+
+    if ((err = ftz_buf_puts(&c->out, "{\"name\":")) || (err = put_string(c, full)) ||
+        (err = ftz_buf_puts(&c->out, ",\"type\":")) || (err = put_string(c, type)))
+        return err;
+
+    if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0) {
+        json_t *fields = json_object_get(node, "fields");
+        if (!json_is_array(fields))
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                              "record %s without a \"fields\" array", full);
+        if ((err = ftz_buf_puts(&c->out, ",\"fields\":[")))
+            return err;
+        for (size_t i = 0; i < json_array_size(fields); i++) {
+            json_t *f = json_array_get(fields, i);
+            json_t *fname = json_object_get(f, "name");
+            json_t *ftype = json_object_get(f, "type");
+            if (!json_is_string(fname) || !ftype)
+                return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                                  "record %s: field %zu needs \"name\" and \"type\"",
+                                  full, i);
+            if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
+                (err = ftz_buf_puts(&c->out, "{\"name\":")) ||
+                (err = put_string(c, json_string_value(fname))) ||
+                (err = ftz_buf_puts(&c->out, ",\"type\":")) ||
+                (err = canon(c, ftype, inner_ns)) || (err = ftz_buf_putc(&c->out, '}')))
+                return err;
+        }
+        err = ftz_buf_putc(&c->out, ']');
+    } else if (strcmp(type, "enum") == 0) {
+        json_t *symbols = json_object_get(node, "symbols");
+        if (!json_is_array(symbols))
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                              "enum %s without a \"symbols\" array", full);
+        if ((err = ftz_buf_puts(&c->out, ",\"symbols\":[")))
+            return err;
+        for (size_t i = 0; i < json_array_size(symbols); i++) {
+            json_t *s = json_array_get(symbols, i);
+            if (!json_is_string(s))
+                return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                                  "enum %s: symbol %zu is not a string", full, i);
+            if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
+                (err = put_string(c, json_string_value(s))))
+                return err;
+        }
+        err = ftz_buf_putc(&c->out, ']');
+    } else { /* fixed */
+        json_t *size = json_object_get(node, "size");
+        long long n = -1;
+        if (json_is_integer(size))
+            n = json_integer_value(size);
+        else if (json_is_string(size)) {
+            char *end;
+            n = strtoll(json_string_value(size), &end, 10);
+            if (*end)
+                n = -1;
+        }
+        if (n < 0)
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                              "fixed %s needs a non-negative integer \"size\"", full);
+        err = ftz_buf_printf(&c->out, ",\"size\":%lld", n);
+    }
+    if (err)
+        return err;
+    return ftz_buf_putc(&c->out, '}');
+}
+
+static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
+    ftz_err_t err;
+
+    if (json_is_string(node)) {
+        const char *s = json_string_value(node);
+        char full[512];
+        if (is_primitive(s))
+            return put_string(c, s);
+        if (!make_fullname(s, NULL, ns, full, sizeof(full)))
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                              "name too long");
+        return put_string(c, full);
+    }
+    if (json_is_array(node)) { /* union */
+        if ((err = ftz_buf_putc(&c->out, '[')))
+            return err;
+        for (size_t i = 0; i < json_array_size(node); i++)
+            if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
+                (err = canon(c, json_array_get(node, i), ns)))
+                return err;
+        return ftz_buf_putc(&c->out, ']');
+    }
+    if (!json_is_object(node))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "a schema must be a string, an array or an object");
+
+    json_t *jtype = json_object_get(node, "type");
+    if (json_is_object(jtype) || json_is_array(jtype))
+        return canon(c, jtype, ns);
+    if (!json_is_string(jtype))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "schema object without a string \"type\"");
+    const char *type = json_string_value(jtype);
+    if (is_primitive(type))
+        return put_string(c, type);
+    if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0 ||
+        strcmp(type, "enum") == 0 || strcmp(type, "fixed") == 0)
+        return canon_named(c, node, type, ns);
+    if (strcmp(type, "array") == 0 || strcmp(type, "map") == 0) {
+        int is_array = type[0] == 'a';
+        json_t *sub = json_object_get(node, is_array ? "items" : "values");
+        if (!sub)
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                              "%s without \"%s\"", type, is_array ? "items" : "values");
+        if ((err = ftz_buf_puts(&c->out, is_array ? "{\"type\":\"array\",\"items\":"
+                                                  : "{\"type\":\"map\",\"values\":")) ||
+            (err = canon(c, sub, ns)))
+            return err;
+        return ftz_buf_putc(&c->out, '}');
+    }
+    /* A reference to a named type written as {"type": "Name"}. */
+    return canon(c, jtype, ns);
+}
+
+char *ftz_canonical_form(const char *json, size_t len, char *errstr,
+                         size_t errstr_size) {
+    json_error_t jerr;
+    canon_t c = {FTZ_BUF_INIT, errstr, errstr_size};
+    json_t *root = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    char *res = NULL;
+
+    if (!root) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                   "schema is not JSON: line %d column %d: %s", jerr.line,
+                   jerr.column, jerr.text);
+        goto cleanup;
+    }
+    ftz_err_t err = canon(&c, root, "");
+    if (err == FTZ_ERR_NOMEM)
+        ftz_seterr(err, errstr, errstr_size, "out of memory");
+    if (err)
+        goto cleanup;
+    res = ftz_buf_steal(&c.out);
+cleanup:
+    ftz_buf_free(&c.out);
+    json_decref(root);
+    return res;
+}
+
+ftz_err_t ftz_schema_fingerprint(const char *json, size_t len, uint64_t *fp,
+                                 char *errstr, size_t errstr_size) {
+    char *pcf = ftz_canonical_form(json, len, errstr, errstr_size);
+    if (!pcf)
+        return FTZ_ERR_INVALID_ARG;
+    *fp = ftz_crc64_avro(pcf, strlen(pcf));
+    free(pcf);
+    return FTZ_OK;
+}

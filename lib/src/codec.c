@@ -1,0 +1,398 @@
+/* Avro <-> struct, driven by the record's field table (record.c).
+ *
+ * The field table and the schema are matched by field name once, when the
+ * decoder or encoder is built; a schema whose field types disagree with the
+ * table is refused then, so the per-record path only indexes. */
+#include "ftz/codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/frame.h"
+#include "ftz/value.h"
+
+#define MAX_FIELDS 32
+
+/* How the fields of one record type sit in the current schema. */
+typedef struct type_slot_s {
+    const ftz_schema_entry_t *current;
+    avro_value_iface_t *iface;
+    avro_value_t value;            /* reader value of the current schema */
+    int has_value;
+    size_t index[MAX_FIELDS];      /* schema index of each table field */
+} type_slot_t;
+
+/* How to read one writer schema. */
+typedef struct writer_slot_s {
+    avro_value_iface_t *resolver;  /* NULL when the writer is the current schema */
+    avro_value_t resolved;
+    int has_resolved;
+} writer_slot_t;
+
+struct ftz_decoder_s {
+    const ftz_catalog_t *cat;
+    avro_reader_t reader;
+    type_slot_t types[FTZ_REC__COUNT];
+    writer_slot_t *writers; /* one per catalog entry */
+};
+
+struct ftz_encoder_s {
+    const ftz_record_type_t *rt;
+    const ftz_schema_entry_t *entry;
+    avro_value_iface_t *iface;
+    avro_value_t value;
+    int has_value;
+    int index[MAX_FIELDS];         /* schema index of each table field, -1: absent */
+    avro_writer_t writer;
+};
+
+/* Whether schema s can carry a field of type ft. */
+static int field_type_matches(avro_schema_t s, const ftz_field_t *f) {
+    switch (f->type) {
+    case FTZ_FT_STRING: return is_avro_string(s);
+    case FTZ_FT_INT: return is_avro_int32(s);
+    case FTZ_FT_DOUBLE: return is_avro_double(s);
+    case FTZ_FT_DECIMAL2: return is_avro_bytes(s);
+    case FTZ_FT_TIMESTAMP: return is_avro_int64(s);
+    case FTZ_FT_ENUM:
+        if (!is_avro_enum(s) ||
+            (size_t)avro_schema_enum_number_of_symbols(s) != (size_t)f->nsymbols)
+            return 0;
+        for (int i = 0; i < f->nsymbols; i++) {
+            const char *sym = avro_schema_enum_get(s, i);
+            if (!sym || strcmp(sym, f->symbols[i]) != 0)
+                return 0;
+        }
+        return 1;
+    case FTZ_FT_OPT_TIMESTAMP:
+        return is_avro_union(s) && avro_schema_union_size(s) == 2 &&
+               is_avro_null(avro_schema_union_branch(s, 0)) &&
+               is_avro_int64(avro_schema_union_branch(s, 1));
+    }
+    return 0;
+}
+
+/* Matches rt's field table against schema; index[i] = schema field index,
+ * or -1 if absent (allowed only when `allow_absent`). */
+static ftz_err_t match_fields(const ftz_record_type_t *rt, const ftz_schema_entry_t *e,
+                              int allow_absent, int *index, char *errstr,
+                              size_t errstr_size) {
+    if (rt->nfields > MAX_FIELDS)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "too many fields");
+    for (int i = 0; i < rt->nfields; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        int idx = avro_schema_record_field_get_index(e->schema, f->name);
+        index[i] = idx;
+        if (idx < 0) {
+            if (allow_absent)
+                continue;
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                              "%s: field %s of %s is missing", e->path, f->name,
+                              rt->fullname);
+        }
+        if (!field_type_matches(avro_schema_record_field_get_by_index(e->schema, idx), f))
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                              "%s: field %s does not have the type the code expects",
+                              e->path, f->name);
+    }
+    /* Every schema field must be one the table knows, or the encoder could
+     * not fill it. */
+    size_t n = avro_schema_record_size(e->schema);
+    for (size_t k = 0; k < n; k++) {
+        const char *name = avro_schema_record_field_name(e->schema, (int)k);
+        int known = 0;
+        for (int i = 0; i < rt->nfields && !known; i++)
+            known = strcmp(rt->fields[i].name, name) == 0;
+        if (!known && !allow_absent)
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                              "%s: field %s is not in the code's table for %s", e->path,
+                              name, rt->fullname);
+    }
+    return FTZ_OK;
+}
+
+ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr, size_t errstr_size) {
+    ftz_decoder_t *dec = calloc(1, sizeof(*dec));
+    int n = ftz_catalog_count(cat);
+
+    if (!dec || !(dec->writers = calloc((size_t)n, sizeof(*dec->writers))) ||
+        !(dec->reader = avro_reader_memory(NULL, 0))) {
+        ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    dec->cat = cat;
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        type_slot_t *ts = &dec->types[t];
+        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
+        int index[MAX_FIELDS];
+        ts->current = ftz_catalog_current(cat, (ftz_rtype_t)t);
+        if (match_fields(rt, ts->current, 0, index, errstr, errstr_size) != FTZ_OK)
+            goto fail;
+        for (int i = 0; i < rt->nfields; i++)
+            ts->index[i] = (size_t)index[i];
+        if (!(ts->iface = avro_generic_class_from_schema(ts->current->schema)) ||
+            avro_generic_value_new(ts->iface, &ts->value)) {
+            ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", ts->current->path,
+                       avro_strerror());
+            goto fail;
+        }
+        ts->has_value = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        const ftz_schema_entry_t *e = ftz_catalog_entry(cat, i);
+        type_slot_t *ts = &dec->types[e->rt->id];
+        writer_slot_t *ws = &dec->writers[i];
+        if (e == ts->current)
+            continue;
+        if (!(ws->resolver = avro_resolved_writer_new(e->schema, ts->current->schema)) ||
+            avro_resolved_writer_new_value(ws->resolver, &ws->resolved)) {
+            ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                       "%s cannot be read as %s: %s", e->path, ts->current->path,
+                       avro_strerror());
+            goto fail;
+        }
+        ws->has_resolved = 1;
+        avro_resolved_writer_set_dest(&ws->resolved, &ts->value);
+    }
+    return dec;
+fail:
+    ftz_decoder_destroy(dec);
+    return NULL;
+}
+
+void ftz_decoder_destroy(ftz_decoder_t *dec) {
+    if (!dec)
+        return;
+    if (dec->writers) {
+        for (int i = 0; i < ftz_catalog_count(dec->cat); i++) {
+            if (dec->writers[i].has_resolved)
+                avro_value_decref(&dec->writers[i].resolved);
+            if (dec->writers[i].resolver)
+                avro_value_iface_decref(dec->writers[i].resolver);
+        }
+        free(dec->writers);
+    }
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        if (dec->types[t].has_value)
+            avro_value_decref(&dec->types[t].value);
+        if (dec->types[t].iface)
+            avro_value_iface_decref(dec->types[t].iface);
+    }
+    if (dec->reader)
+        avro_reader_free(dec->reader);
+    free(dec);
+}
+
+/* Copies the reader value into the struct, checking what Avro-C does not. */
+static ftz_err_t extract(const type_slot_t *ts, const ftz_record_type_t *rt,
+                         avro_value_t *rv, void *rec, ftz_verdict_t *v) {
+    char *base = rec;
+    memset(rec, 0, rt->size);
+    for (int i = 0; i < rt->nfields; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        avro_value_t fv, branch;
+        if (avro_value_get_by_index(rv, ts->index[i], &fv, NULL))
+            return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: %s", f->name,
+                                   avro_strerror());
+        switch (f->type) {
+        case FTZ_FT_STRING: {
+            const char *s;
+            size_t size;
+            if (avro_value_get_string(&fv, &s, &size) || size == 0)
+                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: no string",
+                                       f->name);
+            size--; /* Avro-C counts the terminating NUL */
+            if (!ftz_utf8_valid(s, size))
+                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                                       "field %s: not valid UTF-8 or contains a NUL byte",
+                                       f->name);
+            if (size >= f->cap)
+                return ftz_verdict_set(v, "RULE_FIELD_LENGTH",
+                                       "field %s: %zu bytes, at most %zu allowed", f->name,
+                                       size, f->cap - 1);
+            memcpy(base + f->off, s, size);
+            base[f->off + size] = '\0';
+            break;
+        }
+        case FTZ_FT_INT:
+            avro_value_get_int(&fv, (int32_t *)(void *)(base + f->off));
+            break;
+        case FTZ_FT_ENUM: {
+            int sym;
+            avro_value_get_enum(&fv, &sym);
+            if (sym < 0 || sym >= f->nsymbols)
+                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                                       "field %s: enum index %d out of range 0..%d",
+                                       f->name, sym, f->nsymbols - 1);
+            *(int32_t *)(void *)(base + f->off) = sym;
+            break;
+        }
+        case FTZ_FT_DOUBLE:
+            avro_value_get_double(&fv, (double *)(void *)(base + f->off));
+            break;
+        case FTZ_FT_DECIMAL2: {
+            const void *bytes;
+            size_t size;
+            char why[128];
+            avro_value_get_bytes(&fv, &bytes, &size);
+            if (ftz_decimal_from_bytes(bytes, size, (int64_t *)(void *)(base + f->off),
+                                       why, sizeof(why)) != FTZ_OK)
+                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: %s", f->name,
+                                       why);
+            break;
+        }
+        case FTZ_FT_TIMESTAMP:
+            avro_value_get_long(&fv, (int64_t *)(void *)(base + f->off));
+            break;
+        case FTZ_FT_OPT_TIMESTAMP: {
+            int disc = -1;
+            avro_value_get_discriminant(&fv, &disc);
+            if (disc == 1 && avro_value_get_current_branch(&fv, &branch) == 0) {
+                *(bool *)(base + f->has_off) = true;
+                avro_value_get_long(&branch, (int64_t *)(void *)(base + f->off));
+            } else if (disc != 0) {
+                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                                       "field %s: union branch %d out of range", f->name,
+                                       disc);
+            }
+            break;
+        }
+        }
+    }
+    return FTZ_OK;
+}
+
+ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
+                             const ftz_record_type_t **rtp, void *rec,
+                             ftz_verdict_t *v) {
+    uint64_t fp;
+    const unsigned char *datum;
+    size_t datum_len;
+    char why[200];
+
+    ftz_verdict_clear(v);
+    if (ftz_frame_parse(buf, len, &fp, &datum, &datum_len, why, sizeof(why)) != FTZ_OK)
+        return ftz_verdict_set(v, FTZ_CODE_BAD_FRAMING, "%s", why);
+    const ftz_schema_entry_t *e = ftz_catalog_lookup(dec->cat, fp);
+    if (!e)
+        return ftz_verdict_set(v, FTZ_CODE_UNKNOWN_SCHEMA,
+                               "fingerprint %016llx (%lld) is not in the schema catalog",
+                               (unsigned long long)fp, (long long)fp);
+    type_slot_t *ts = &dec->types[e->rt->id];
+    writer_slot_t *ws = &dec->writers[e - ftz_catalog_entry(dec->cat, 0)];
+    avro_value_t *target = ws->has_resolved ? &ws->resolved : &ts->value;
+
+    avro_reader_memory_set_source(dec->reader, (const char *)datum, (int64_t)datum_len);
+    if (avro_value_read(dec->reader, target))
+        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s: %s", e->rt->fullname,
+                               avro_strerror());
+    *rtp = e->rt;
+    return extract(ts, e->rt, &ts->value, rec, v);
+}
+
+ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rtid, int version,
+                               char *errstr, size_t errstr_size) {
+    ftz_encoder_t *enc = calloc(1, sizeof(*enc));
+    if (!enc || !(enc->writer = avro_writer_memory(NULL, 0))) {
+        ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    enc->rt = ftz_record_type(rtid);
+    enc->entry = version ? ftz_catalog_version(cat, rtid, version)
+                         : ftz_catalog_current(cat, rtid);
+    if (!enc->rt || !enc->entry) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                   "no schema version %d for this record type", version);
+        goto fail;
+    }
+    if (match_fields(enc->rt, enc->entry, 1, enc->index, errstr, errstr_size) != FTZ_OK)
+        goto fail;
+    if (!(enc->iface = avro_generic_class_from_schema(enc->entry->schema)) ||
+        avro_generic_value_new(enc->iface, &enc->value)) {
+        ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", enc->entry->path,
+                   avro_strerror());
+        goto fail;
+    }
+    enc->has_value = 1;
+    return enc;
+fail:
+    ftz_encoder_destroy(enc);
+    return NULL;
+}
+
+void ftz_encoder_destroy(ftz_encoder_t *enc) {
+    if (!enc)
+        return;
+    if (enc->has_value)
+        avro_value_decref(&enc->value);
+    if (enc->iface)
+        avro_value_iface_decref(enc->iface);
+    if (enc->writer)
+        avro_writer_free(enc->writer);
+    free(enc);
+}
+
+ftz_err_t ftz_encoder_encode(ftz_encoder_t *enc, const void *rec, ftz_buf_t *out,
+                             char *errstr, size_t errstr_size) {
+    const char *base = rec;
+    const ftz_record_type_t *rt = enc->rt;
+    int rc = 0;
+
+    for (int i = 0; i < rt->nfields && !rc; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        avro_value_t fv, branch;
+        if (enc->index[i] < 0)
+            continue; /* not in this (older) schema version */
+        if ((rc = avro_value_get_by_index(&enc->value, (size_t)enc->index[i], &fv, NULL)))
+            break;
+        switch (f->type) {
+        case FTZ_FT_STRING:
+            rc = avro_value_set_string(&fv, base + f->off);
+            break;
+        case FTZ_FT_INT:
+            rc = avro_value_set_int(&fv, *(const int32_t *)(const void *)(base + f->off));
+            break;
+        case FTZ_FT_ENUM:
+            rc = avro_value_set_enum(&fv, *(const int32_t *)(const void *)(base + f->off));
+            break;
+        case FTZ_FT_DOUBLE:
+            rc = avro_value_set_double(&fv, *(const double *)(const void *)(base + f->off));
+            break;
+        case FTZ_FT_DECIMAL2: {
+            unsigned char b[8];
+            size_t n = ftz_decimal_to_bytes(*(const int64_t *)(const void *)(base + f->off), b);
+            rc = avro_value_set_bytes(&fv, b, n);
+            break;
+        }
+        case FTZ_FT_TIMESTAMP:
+            rc = avro_value_set_long(&fv, *(const int64_t *)(const void *)(base + f->off));
+            break;
+        case FTZ_FT_OPT_TIMESTAMP:
+            if (*(const bool *)(base + f->has_off)) {
+                if (!(rc = avro_value_set_branch(&fv, 1, &branch)))
+                    rc = avro_value_set_long(&branch,
+                                             *(const int64_t *)(const void *)(base + f->off));
+            } else if (!(rc = avro_value_set_branch(&fv, 0, &branch))) {
+                rc = avro_value_set_null(&branch);
+            }
+            break;
+        }
+    }
+    size_t size = 0;
+    if (rc || (rc = avro_value_sizeof(&enc->value, &size)))
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "encoding %s: %s",
+                          rt->fullname, avro_strerror());
+    unsigned char header[FTZ_FRAME_HEADER_SIZE];
+    ftz_frame_header(enc->entry->fingerprint, header);
+    ftz_buf_reset(out);
+    if (ftz_buf_reserve(out, FTZ_FRAME_HEADER_SIZE + size) ||
+        ftz_buf_append(out, header, sizeof(header)))
+        return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+    avro_writer_memory_set_dest(enc->writer, out->data + out->len, (int64_t)size);
+    if (avro_value_write(enc->writer, &enc->value))
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "encoding %s: %s",
+                          rt->fullname, avro_strerror());
+    out->len += size;
+    out->data[out->len] = '\0';
+    return FTZ_OK;
+}

@@ -1,0 +1,210 @@
+#include "ftz/json.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/value.h"
+
+static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,
+                                 ftz_verdict_t *v) {
+    char why[160];
+    if (json_is_string(j)) {
+        if (ftz_decimal_parse(json_string_value(j), fen, why, sizeof(why)) != FTZ_OK)
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: %s", f->name, why);
+        return FTZ_OK;
+    }
+    if (json_is_integer(j)) {
+        json_int_t n = json_integer_value(j);
+        if (n > FTZ_DECIMAL18_MAX / 100 || n < -FTZ_DECIMAL18_MAX / 100)
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+                                   "field %s: %lld does not fit decimal(18,2)", f->name,
+                                   (long long)n);
+        *fen = (int64_t)n * 100;
+        return FTZ_OK;
+    }
+    if (json_is_real(j)) {
+        /* The shortest text that reads back as the same double is what the
+         * writer meant ("0.29", not 0.28999999999999998); it then obeys the
+         * same rules as a decimal string. */
+        double x = json_real_value(j);
+        char text[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(text, sizeof(text), "%.*g", prec, x);
+            if (strtod(text, NULL) == x)
+                break;
+        }
+        if (strchr(text, 'e'))
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+                                   "field %s: %s: write large or tiny amounts as a decimal "
+                                   "string", f->name, text);
+        if (ftz_decimal_parse(text, fen, why, sizeof(why)) != FTZ_OK)
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: %s", f->name, why);
+        return FTZ_OK;
+    }
+    return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+                           "field %s: expected a decimal string or number", f->name);
+}
+
+static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
+                                 ftz_verdict_t *v) {
+    char why[160];
+    switch (f->type) {
+    case FTZ_FT_STRING: {
+        if (!json_is_string(j))
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: expected a string",
+                                   f->name);
+        size_t n = json_string_length(j);
+        if (!ftz_utf8_valid(json_string_value(j), n))
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: contains a NUL byte",
+                                   f->name);
+        if (n >= f->cap)
+            return ftz_verdict_set(v, "RULE_FIELD_LENGTH",
+                                   "field %s: %zu bytes, at most %zu allowed", f->name, n,
+                                   f->cap - 1);
+        memcpy(base + f->off, json_string_value(j), n + 1);
+        return FTZ_OK;
+    }
+    case FTZ_FT_INT: {
+        if (!json_is_integer(j) || json_integer_value(j) < INT32_MIN ||
+            json_integer_value(j) > INT32_MAX)
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+                                   "field %s: expected a 32-bit integer", f->name);
+        *(int32_t *)(void *)(base + f->off) = (int32_t)json_integer_value(j);
+        return FTZ_OK;
+    }
+    case FTZ_FT_ENUM: {
+        if (json_is_string(j))
+            for (int k = 0; k < f->nsymbols; k++)
+                if (strcmp(json_string_value(j), f->symbols[k]) == 0) {
+                    *(int32_t *)(void *)(base + f->off) = k;
+                    return FTZ_OK;
+                }
+        char allowed[200] = "";
+        for (int k = 0; k < f->nsymbols; k++) {
+            strncat(allowed, k ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
+            strncat(allowed, f->symbols[k], sizeof(allowed) - strlen(allowed) - 1);
+        }
+        return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: \"%s\" is not one of %s",
+                               f->name, json_is_string(j) ? json_string_value(j) : "?",
+                               allowed);
+    }
+    case FTZ_FT_DOUBLE:
+        if (!json_is_number(j))
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: expected a number",
+                                   f->name);
+        *(double *)(void *)(base + f->off) = json_number_value(j);
+        return FTZ_OK;
+    case FTZ_FT_DECIMAL2:
+        return money_from_json(j, f, (int64_t *)(void *)(base + f->off), v);
+    case FTZ_FT_OPT_TIMESTAMP:
+        if (json_is_null(j))
+            return FTZ_OK;
+        *(bool *)(base + f->has_off) = true;
+        /* fall through */
+    case FTZ_FT_TIMESTAMP:
+        if (!json_is_string(j))
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+                                   "field %s: expected an RFC 3339 timestamp string",
+                                   f->name);
+        if (ftz_time_parse(json_string_value(j), (int64_t *)(void *)(base + f->off), why,
+                           sizeof(why)) != FTZ_OK)
+            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: %s", f->name, why);
+        return FTZ_OK;
+    }
+    return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: unsupported type", f->name);
+}
+
+ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size_t len,
+                             void *rec, ftz_verdict_t *v) {
+    json_error_t jerr;
+    ftz_err_t err = FTZ_OK;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+
+    ftz_verdict_clear(v);
+    memset(rec, 0, rt->size);
+    if (!root)
+        return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "column %d: %s", jerr.column,
+                               jerr.text);
+    if (!json_is_object(root)) {
+        err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "expected a JSON object");
+        goto cleanup;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val) {
+        int known = 0;
+        for (int i = 0; i < rt->nfields && !known; i++)
+            known = strcmp(rt->fields[i].name, key) == 0;
+        if (!known) {
+            err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: not a field of %s", key,
+                                  rt->fullname);
+            goto cleanup;
+        }
+    }
+    for (int i = 0; i < rt->nfields; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        json_t *j = json_object_get(root, f->name);
+        if (!j) {
+            if (f->type == FTZ_FT_OPT_TIMESTAMP)
+                continue;
+            err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: missing", f->name);
+            goto cleanup;
+        }
+        if ((err = field_from_json(f, j, rec, v)) != FTZ_OK)
+            goto cleanup;
+    }
+cleanup:
+    json_decref(root);
+    return err;
+}
+
+ftz_err_t ftz_json_from_record(const ftz_record_type_t *rt, const void *rec,
+                               ftz_buf_t *out) {
+    const char *base = rec;
+    json_t *o = json_object();
+    ftz_err_t err = FTZ_ERR_NOMEM;
+    char tmp[64];
+
+    if (!o)
+        return FTZ_ERR_NOMEM;
+    for (int i = 0; i < rt->nfields; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        json_t *j = NULL;
+        switch (f->type) {
+        case FTZ_FT_STRING: j = json_string(base + f->off); break;
+        case FTZ_FT_INT: j = json_integer(*(const int32_t *)(const void *)(base + f->off)); break;
+        case FTZ_FT_ENUM: {
+            int32_t k = *(const int32_t *)(const void *)(base + f->off);
+            j = k >= 0 && k < f->nsymbols ? json_string(f->symbols[k]) : json_null();
+            break;
+        }
+        case FTZ_FT_DOUBLE: j = json_real(*(const double *)(const void *)(base + f->off)); break;
+        case FTZ_FT_DECIMAL2:
+            ftz_decimal_format(*(const int64_t *)(const void *)(base + f->off), tmp, sizeof(tmp));
+            j = json_string(tmp);
+            break;
+        case FTZ_FT_OPT_TIMESTAMP:
+            if (!*(const bool *)(base + f->has_off)) {
+                j = json_null();
+                break;
+            }
+            /* fall through */
+        case FTZ_FT_TIMESTAMP:
+            ftz_time_format(*(const int64_t *)(const void *)(base + f->off), tmp, sizeof(tmp));
+            j = json_string(tmp);
+            break;
+        }
+        if (!j || json_object_set_new(o, f->name, j))
+            goto cleanup;
+    }
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    if (!s)
+        goto cleanup;
+    err = ftz_buf_puts(out, s);
+    free(s);
+cleanup:
+    json_decref(o);
+    return err;
+}

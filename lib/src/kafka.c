@@ -1,0 +1,172 @@
+#include "ftz/kafka.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/log.h"
+
+ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value) {
+    if (props->n == props->cap) {
+        size_t cap = props->cap ? props->cap * 2 : 16;
+        char **k = realloc(props->keys, cap * sizeof(*k));
+        if (!k)
+            return FTZ_ERR_NOMEM;
+        props->keys = k;
+        char **v = realloc(props->values, cap * sizeof(*v));
+        if (!v)
+            return FTZ_ERR_NOMEM;
+        props->values = v;
+        props->cap = cap;
+    }
+    char *k = strdup(key), *v = strdup(value);
+    if (!k || !v) {
+        free(k);
+        free(v);
+        return FTZ_ERR_NOMEM;
+    }
+    props->keys[props->n] = k;
+    props->values[props->n] = v;
+    props->n++;
+    return FTZ_OK;
+}
+
+ftz_err_t ftz_props_add(ftz_props_t *props, const char *kv, char *errstr, size_t errstr_size) {
+    const char *eq = strchr(kv, '=');
+    char key[256];
+    if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "\"%s\": expected property=value", kv);
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    return ftz_props_set(props, key, eq + 1);
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr,
+                              size_t errstr_size) {
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int lineno = 0;
+    ftz_err_t err = FTZ_OK;
+    if (!f)
+        return ftz_seterr(FTZ_ERR_IO, errstr, errstr_size, "%s: %s", path, strerror(errno));
+    while (!err && fgets(line, sizeof(line), f)) {
+        char *s = trim(line);
+        lineno++;
+        if (!*s || *s == '#')
+            continue;
+        char inner[256];
+        if ((err = ftz_props_add(props, s, inner, sizeof(inner))))
+            ftz_seterr(err, errstr, errstr_size, "%s:%d: %s", path, lineno, inner);
+    }
+    fclose(f);
+    return err;
+}
+
+const char *ftz_props_get(const ftz_props_t *props, const char *key) {
+    const char *v = NULL;
+    for (size_t i = 0; props && i < props->n; i++)
+        if (strcmp(props->keys[i], key) == 0)
+            v = props->values[i];
+    return v;
+}
+
+void ftz_props_free(ftz_props_t *props) {
+    for (size_t i = 0; i < props->n; i++) {
+        free(props->keys[i]);
+        free(props->values[i]);
+    }
+    free(props->keys);
+    free(props->values);
+    memset(props, 0, sizeof(*props));
+}
+
+const char *ftz_kafka_brokers(const char *brokers) {
+    if (brokers && *brokers)
+        return brokers;
+    const char *env = getenv("FTZ_BROKERS");
+    return env && *env ? env : "127.0.0.1:9092";
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    ftz_log_level_t l = level <= 3 ? FTZ_LOG_ERROR
+                        : level == 4 ? FTZ_LOG_WARNING
+                        : level <= 6 ? FTZ_LOG_INFO : FTZ_LOG_DEBUG;
+    ftz_log(l, "KAFKA", "%s: %s", fac, buf);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    (void)rk;
+    (void)opaque;
+    /* Transport errors are retried by librdkafka; they are worth a warning,
+     * not a stop. Fatal errors are checked by the callers' loops. */
+    ftz_log(err == RD_KAFKA_RESP_ERR__FATAL ? FTZ_LOG_ERROR : FTZ_LOG_WARNING, "KAFKA",
+            "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static const char *const producer_defaults[][2] = {
+    {"enable.idempotence", "true"},
+    {"acks", "all"},
+    {"linger.ms", "10"},
+    {"message.timeout.ms", "60000"},
+    {"compression.type", "lz4"},
+};
+
+static const char *const consumer_defaults[][2] = {
+    /* Offsets live in PostgreSQL (consumer_offsets), never in Kafka. */
+    {"enable.auto.commit", "false"},
+    {"enable.auto.offset.store", "false"},
+    /* librdkafka's default, largest, would skip a partition's backlog. */
+    {"auto.offset.reset", "earliest"},
+    {"enable.partition.eof", "true"},
+    {"session.timeout.ms", "10000"},
+    {"heartbeat.interval.ms", "1000"},
+};
+
+rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
+                                    const ftz_props_t *props, char *errstr,
+                                    size_t errstr_size) {
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char why[512];
+    const char *const(*defaults)[2] = role == FTZ_KAFKA_PRODUCER ? producer_defaults
+                                                                 : consumer_defaults;
+    size_t n = role == FTZ_KAFKA_PRODUCER
+                   ? sizeof(producer_defaults) / sizeof(producer_defaults[0])
+                   : sizeof(consumer_defaults) / sizeof(consumer_defaults[0]);
+
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    for (size_t i = 0; i < n; i++)
+        if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], why, sizeof(why)) !=
+            RD_KAFKA_CONF_OK) {
+            ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+            goto fail;
+        }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", ftz_kafka_brokers(brokers), why,
+                          sizeof(why)) != RD_KAFKA_CONF_OK) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+        goto fail;
+    }
+    for (size_t i = 0; props && i < props->n; i++)
+        if (rd_kafka_conf_set(conf, props->keys[i], props->values[i], why, sizeof(why)) !=
+            RD_KAFKA_CONF_OK) {
+            ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "-X %s: %s", props->keys[i],
+                       why);
+            goto fail;
+        }
+    return conf;
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}

@@ -1,0 +1,106 @@
+/* Numbered SQL migrations, embedded from lib/sql/ at build time, applied
+ * once each and recorded in ftz.schema_migrations. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "embedded.h"
+#include "ftz/pg.h"
+
+/* Any constant will do, as long as nothing else in the database uses it. */
+#define FTZ_MIGRATE_LOCK "7263541"
+
+static int migration_version(const char *path) { return atoi(path); }
+
+static ftz_err_t ensure_table(PGconn *conn, char *errstr, size_t errstr_size) {
+    return ftz_pg_exec(conn,
+                       "CREATE SCHEMA IF NOT EXISTS ftz;"
+                       "CREATE TABLE IF NOT EXISTS ftz.schema_migrations ("
+                       " version integer PRIMARY KEY, name text NOT NULL,"
+                       " applied_at timestamptz NOT NULL DEFAULT now())",
+                       "create ftz.schema_migrations", errstr, errstr_size);
+}
+
+static ftz_err_t is_applied(PGconn *conn, int version, int *applied, char *errstr,
+                            size_t errstr_size) {
+    char v[16];
+    const char *params[1] = {v};
+    snprintf(v, sizeof(v), "%d", version);
+    PGresult *res = PQexecParams(conn,
+                                 "SELECT 1 FROM ftz.schema_migrations WHERE version = $1",
+                                 1, NULL, params, NULL, NULL, 0);
+    ftz_err_t err = ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read ftz.schema_migrations",
+                                 errstr, errstr_size);
+    if (!err)
+        *applied = PQntuples(res) > 0;
+    PQclear(res);
+    return err;
+}
+
+static ftz_err_t apply_one(PGconn *conn, const ftz_embedded_file_t *m, char *errstr,
+                           size_t errstr_size) {
+    char v[16], what[300];
+    const char *params[2] = {v, m->path};
+    PGresult *res = NULL;
+    ftz_err_t err;
+
+    snprintf(v, sizeof(v), "%d", migration_version(m->path));
+    snprintf(what, sizeof(what), "migration %s", m->path);
+    if ((err = ftz_pg_exec(conn, "BEGIN", what, errstr, errstr_size)))
+        return err;
+    if ((err = ftz_pg_exec(conn, m->text, what, errstr, errstr_size)))
+        goto rollback;
+    res = PQexecParams(conn, "INSERT INTO ftz.schema_migrations (version, name) VALUES ($1, $2)",
+                       2, NULL, params, NULL, NULL, 0);
+    err = ftz_pg_check(conn, res, PGRES_COMMAND_OK, what, errstr, errstr_size);
+    PQclear(res);
+    if (err)
+        goto rollback;
+    return ftz_pg_exec(conn, "COMMIT", what, errstr, errstr_size);
+rollback:
+    PQclear(PQexec(conn, "ROLLBACK"));
+    return err;
+}
+
+ftz_err_t ftz_pg_migrate(PGconn *conn, int *applied, char *errstr, size_t errstr_size) {
+    ftz_err_t err;
+    int n = 0;
+
+    PGresult *res = PQexec(conn, "SELECT pg_catalog.pg_advisory_lock(" FTZ_MIGRATE_LOCK ")");
+    err = ftz_pg_check(conn, res, PGRES_TUPLES_OK, "lock migrations", errstr, errstr_size);
+    PQclear(res);
+    if (err)
+        return err;
+    if ((err = ensure_table(conn, errstr, errstr_size)))
+        goto unlock;
+    for (const ftz_embedded_file_t *m = ftz_embedded_migrations; m->path; m++) {
+        int done = 0;
+        if (migration_version(m->path) <= 0) {
+            err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                             "migration %s: file names must start with a number", m->path);
+            goto unlock;
+        }
+        if ((err = is_applied(conn, migration_version(m->path), &done, errstr, errstr_size)))
+            goto unlock;
+        if (done)
+            continue;
+        if ((err = apply_one(conn, m, errstr, errstr_size)))
+            goto unlock;
+        n++;
+    }
+    if (applied)
+        *applied = n;
+unlock:
+    PQclear(PQexec(conn, "SELECT pg_catalog.pg_advisory_unlock(" FTZ_MIGRATE_LOCK ")"));
+    return err;
+}
+
+ftz_err_t ftz_pg_migrate_status(PGconn *conn, void *outp, char *errstr, size_t errstr_size) {
+    FILE *out = outp;
+    ftz_err_t err = ensure_table(conn, errstr, errstr_size);
+    for (const ftz_embedded_file_t *m = ftz_embedded_migrations; !err && m->path; m++) {
+        int done = 0;
+        if (!(err = is_applied(conn, migration_version(m->path), &done, errstr, errstr_size)))
+            fprintf(out, "%-40s %s\n", m->path, done ? "applied" : "pending");
+    }
+    return err;
+}

@@ -1,0 +1,68 @@
+#include "ftz/pg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+PGconn *ftz_pg_connect(const char *conninfo, char *errstr, size_t errstr_size) {
+    const char *keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *vals[] = {conninfo && *conninfo ? conninfo : NULL, "ftz", NULL};
+    /* expand_dbname=1: "dbname" may carry a whole conninfo string or URI. */
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (!conn) {
+        ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "PostgreSQL connection failed: %s",
+                   PQerrorMessage(conn));
+        goto fail;
+    }
+    PGresult *res = PQexec(conn, "SELECT pg_catalog.set_config('search_path', '', false)");
+    ftz_err_t err = ftz_pg_check(conn, res, PGRES_TUPLES_OK, "set search_path", errstr,
+                                 errstr_size);
+    PQclear(res);
+    if (err)
+        goto fail;
+    return conn;
+fail:
+    /* Strip the newline libpq ends its messages with. */
+    if (errstr && errstr_size) {
+        size_t n = strlen(errstr);
+        while (n && (errstr[n - 1] == '\n' || errstr[n - 1] == ' '))
+            errstr[--n] = '\0';
+    }
+    PQfinish(conn);
+    return NULL;
+}
+
+ftz_err_t ftz_pg_check(PGconn *conn, const PGresult *res, ExecStatusType expect,
+                       const char *what, char *errstr, size_t errstr_size) {
+    if (res && PQresultStatus(res) == expect)
+        return FTZ_OK;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : "";
+    if (!msg || !*msg)
+        msg = PQerrorMessage(conn);
+    char clean[512];
+    snprintf(clean, sizeof(clean), "%s", msg);
+    for (size_t n = strlen(clean); n && (clean[n - 1] == '\n' || clean[n - 1] == ' ');)
+        clean[--n] = '\0';
+    ftz_err_t err = FTZ_ERR_FATAL;
+    if (PQstatus(conn) != CONNECTION_OK || !state ||
+        strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+        strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
+        err = FTZ_ERR_RETRIABLE;
+    if (res && PQresultStatus(res) != PGRES_FATAL_ERROR && state == NULL &&
+        PQstatus(conn) == CONNECTION_OK)
+        err = FTZ_ERR_FATAL; /* an unexpected status, e.g. rows where none were due */
+    return ftz_seterr(err, errstr, errstr_size, "%s: %s%s%s%s", what, clean,
+                      state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "");
+}
+
+ftz_err_t ftz_pg_exec(PGconn *conn, const char *sql, const char *what, char *errstr,
+                      size_t errstr_size) {
+    PGresult *res = PQexec(conn, sql);
+    ftz_err_t err = ftz_pg_check(conn, res, PGRES_COMMAND_OK, what, errstr, errstr_size);
+    PQclear(res);
+    return err;
+}

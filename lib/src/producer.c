@@ -1,0 +1,109 @@
+#include "ftz/producer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/log.h"
+
+struct ftz_producer_s {
+    rd_kafka_t *rk;
+    uint64_t sent, acked, failed;
+};
+
+/* Runs inside rd_kafka_poll/flush, on the caller's thread. */
+static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+    ftz_producer_t *p = opaque;
+    char *label = m->_private;
+    (void)rk;
+    if (m->err) {
+        p->failed++;
+        ftz_log(FTZ_LOG_ERROR, "KAFKA", "%s: not delivered to %s: %s",
+                label ? label : "message", rd_kafka_topic_name(m->rkt),
+                rd_kafka_err2str(m->err));
+    } else {
+        p->acked++;
+    }
+    free(label);
+}
+
+ftz_producer_t *ftz_producer_new(const char *brokers, const ftz_props_t *props,
+                                 char *errstr, size_t errstr_size) {
+    char why[512];
+    ftz_producer_t *p = calloc(1, sizeof(*p));
+    rd_kafka_conf_t *conf = NULL;
+    if (!p) {
+        ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (!(conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, brokers, props, errstr, errstr_size)))
+        goto fail;
+    rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_opaque(conf, p);
+    if (!(p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why)))) {
+        ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "producer: %s", why);
+        goto fail;
+    }
+    return p;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    free(p);
+    return NULL;
+}
+
+void ftz_producer_destroy(ftz_producer_t *p) {
+    if (!p)
+        return;
+    if (p->rk) {
+        /* Drop what is queued: the caller flushed what it cared about. Labels
+         * of dropped messages are freed by their (failed) delivery reports. */
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(p->rk, 1000);
+        rd_kafka_destroy(p->rk);
+    }
+    free(p);
+}
+
+ftz_err_t ftz_producer_send(ftz_producer_t *p, const char *topic, const void *key,
+                            size_t key_len, const void *value, size_t value_len,
+                            const char *label, char *errstr, size_t errstr_size) {
+    char *lab = label ? strdup(label) : NULL;
+    for (;;) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+            RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(lab), RD_KAFKA_V_END);
+        if (!err) {
+            p->sent++;
+            rd_kafka_poll(p->rk, 0);
+            return FTZ_OK;
+        }
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            rd_kafka_poll(p->rk, 100);
+            continue;
+        }
+        free(lab);
+        char fatal[256];
+        if (rd_kafka_fatal_error(p->rk, fatal, sizeof(fatal)))
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "producer: %s", fatal);
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "produce to %s: %s", topic,
+                          rd_kafka_err2str(err));
+    }
+}
+
+ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
+                             size_t errstr_size) {
+    rd_kafka_resp_err_t err = rd_kafka_flush(p->rk, timeout_ms);
+    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                          "%d messages still unacknowledged after %d ms",
+                          rd_kafka_outq_len(p->rk), timeout_ms);
+    if (p->failed)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                          "%llu of %llu messages were not delivered",
+                          (unsigned long long)p->failed, (unsigned long long)p->sent);
+    return FTZ_OK;
+}
+
+uint64_t ftz_producer_acked(const ftz_producer_t *p) { return p->acked; }
+uint64_t ftz_producer_failed(const ftz_producer_t *p) { return p->failed; }

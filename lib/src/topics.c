@@ -1,0 +1,99 @@
+#include "ftz/topics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/log.h"
+
+const char *ftz_topic_prefix(const char *prefix) {
+    if (prefix)
+        return prefix;
+    const char *env = getenv("FTZ_TOPIC_PREFIX");
+    return env ? env : "";
+}
+
+const char *ftz_topic_name(const char *prefix, const char *name, char *out, size_t out_size) {
+    snprintf(out, out_size, "%s%s", ftz_topic_prefix(prefix), name);
+    return out;
+}
+
+const ftz_record_type_t *ftz_topic_record_type(const char *prefix, const char *topic) {
+    const char *p = ftz_topic_prefix(prefix);
+    size_t n = strlen(p);
+    if (strncmp(topic, p, n) != 0)
+        return NULL;
+    return ftz_record_type_by_topic(topic + n);
+}
+
+ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const char *prefix,
+                            int partitions, int rf, char *errstr, size_t errstr_size) {
+    char names[FTZ_REC__COUNT + 1][FTZ_TOPIC_MAX + 1];
+    rd_kafka_NewTopic_t *nt[FTZ_REC__COUNT + 1] = {0};
+    int n = 0;
+    rd_kafka_t *rk = NULL;
+    rd_kafka_queue_t *q = NULL;
+    rd_kafka_event_t *ev = NULL;
+    ftz_err_t err = FTZ_OK;
+    char why[512];
+
+    rd_kafka_conf_t *conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, brokers, props, errstr,
+                                               errstr_size);
+    if (!conf)
+        return FTZ_ERR_INVALID_ARG;
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why)))) {
+        rd_kafka_conf_destroy(conf);
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "admin client: %s", why);
+    }
+    for (int t = 0; t <= FTZ_REC__COUNT; t++) {
+        const char *base = t < FTZ_REC__COUNT ? ftz_record_type((ftz_rtype_t)t)->topic
+                                              : FTZ_TOPIC_DEADLETTER;
+        ftz_topic_name(prefix, base, names[n], sizeof(names[n]));
+        if (!(nt[n] = rd_kafka_NewTopic_new(names[n], partitions, rf, why, sizeof(why)))) {
+            err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s: %s", names[n], why);
+            goto cleanup;
+        }
+        n++;
+    }
+    q = rd_kafka_queue_new(rk);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, why, sizeof(why));
+    rd_kafka_AdminOptions_set_request_timeout(opts, 30000, why, sizeof(why));
+    rd_kafka_CreateTopics(rk, nt, (size_t)n, opts, q);
+    rd_kafka_AdminOptions_destroy(opts);
+    ev = rd_kafka_queue_poll(q, 60000);
+    if (!ev) {
+        err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                         "no answer from %s within 60 s", ftz_kafka_brokers(brokers));
+        goto cleanup;
+    }
+    if (rd_kafka_event_error(ev)) {
+        err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "create topics: %s",
+                         rd_kafka_event_error_string(ev));
+        goto cleanup;
+    }
+    size_t cnt = 0;
+    const rd_kafka_topic_result_t **res =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+    for (size_t i = 0; i < cnt; i++) {
+        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+        const char *name = rd_kafka_topic_result_name(res[i]);
+        if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            ftz_log(FTZ_LOG_DEBUG, "KAFKA", "topic %s exists", name);
+        } else if (e) {
+            err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "create topic %s: %s", name,
+                             rd_kafka_topic_result_error_string(res[i]));
+            goto cleanup;
+        } else {
+            ftz_log(FTZ_LOG_INFO, "KAFKA", "created topic %s (%d partitions)", name, partitions);
+        }
+    }
+cleanup:
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    if (q)
+        rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy_array(nt, (size_t)n);
+    rd_kafka_destroy(rk);
+    return err;
+}

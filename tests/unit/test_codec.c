@@ -1,0 +1,203 @@
+/* Avro codec and JSON mapping: round trips, framing, and the hostile bytes
+ * the decoder must turn into a verdict instead of a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ftz/codec.h"
+#include "ftz/frame.h"
+#include "ftz/json.h"
+
+static const char good_json[] =
+    "{\"declaration_id\":\"D1\",\"revision\":1,\"area\":\"DALIAN\",\"direction\":\"EXPORT\","
+    "\"status\":\"CLEARED\",\"hs_code\":\"392321\",\"origin_country\":\"CN\","
+    "\"destination_country\":\"JP\",\"transport_mode\":\"SEA\","
+    "\"declared_value_cny\":\"125000.50\",\"gross_weight_kg\":1520.5,"
+    "\"filed_at\":\"2026-11-01T08:00:00Z\",\"cleared_at\":\"2026-11-01T14:30:00Z\","
+    "\"event_time\":\"2026-11-01T14:30:00Z\"}";
+
+typedef struct {
+    ftz_catalog_t *cat;
+    ftz_decoder_t *dec;
+    ftz_encoder_t *enc;
+    ftz_buf_t buf;
+} fixture_t;
+
+static int setup(void **state) {
+    static fixture_t f;
+    char errstr[256];
+    memset(&f, 0, sizeof(f));
+    f.cat = ftz_catalog_new_embedded(errstr, sizeof(errstr));
+    if (!f.cat)
+        fail_msg("catalog: %s", errstr);
+    f.dec = ftz_decoder_new(f.cat, errstr, sizeof(errstr));
+    if (!f.dec)
+        fail_msg("decoder: %s", errstr);
+    f.enc = ftz_encoder_new(f.cat, FTZ_REC_CUSTOMS, 0, errstr, sizeof(errstr));
+    if (!f.enc)
+        fail_msg("encoder: %s", errstr);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture_t *f = *state;
+    ftz_buf_free(&f->buf);
+    ftz_encoder_destroy(f->enc);
+    ftz_decoder_destroy(f->dec);
+    ftz_catalog_destroy(f->cat);
+    return 0;
+}
+
+static void encode_good(fixture_t *f, ftz_customs_t *rec) {
+    ftz_verdict_t v;
+    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
+    if (ftz_json_to_record(rt, good_json, strlen(good_json), rec, &v) != FTZ_OK)
+        fail_msg("json: %s %s", v.code, v.reason);
+    assert_int_equal(ftz_encoder_encode(f->enc, rec, &f->buf, NULL, 0), FTZ_OK);
+}
+
+static void test_round_trip(void **state) {
+    fixture_t *f = *state;
+    ftz_customs_t in, out;
+    ftz_verdict_t v;
+    const ftz_record_type_t *rt = NULL;
+    encode_good(f, &in);
+    assert_int_equal(in.declared_value_fen, 12500050);
+    assert_true(in.has_cleared_at);
+    /* Single-object header with the catalog's fingerprint. */
+    assert_int_equal((unsigned char)f->buf.data[0], 0xC3);
+    assert_int_equal((unsigned char)f->buf.data[1], 0x01);
+    assert_int_equal(ftz_decoder_decode(f->dec, f->buf.data, f->buf.len, &rt, &out, &v), FTZ_OK);
+    assert_ptr_equal(rt, ftz_record_type(FTZ_REC_CUSTOMS));
+    assert_memory_equal(&in, &out, sizeof(in));
+
+    /* And back to JSON, and again to a struct: the same record. */
+    ftz_buf_t js = FTZ_BUF_INIT;
+    ftz_customs_t again;
+    assert_int_equal(ftz_json_from_record(rt, &out, &js), FTZ_OK);
+    assert_int_equal(ftz_json_to_record(rt, js.data, js.len, &again, &v), FTZ_OK);
+    assert_memory_equal(&in, &again, sizeof(in));
+    ftz_buf_free(&js);
+
+    /* cleared_at absent. */
+    in.has_cleared_at = false;
+    in.cleared_at_ms = 0;
+    assert_int_equal(ftz_encoder_encode(f->enc, &in, &f->buf, NULL, 0), FTZ_OK);
+    assert_int_equal(ftz_decoder_decode(f->dec, f->buf.data, f->buf.len, &rt, &out, &v), FTZ_OK);
+    assert_false(out.has_cleared_at);
+}
+
+static void expect_verdict(fixture_t *f, const void *bytes, size_t len, const char *code) {
+    ftz_customs_t out;
+    ftz_verdict_t v;
+    const ftz_record_type_t *rt = NULL;
+    assert_int_equal(ftz_decoder_decode(f->dec, bytes, len, &rt, &out, &v), FTZ_ERR_POISON);
+    if (!v.code || strcmp(v.code, code) != 0)
+        fail_msg("verdict %s (%s), want %s", v.code ? v.code : "none", v.reason, code);
+    assert_true(v.reason[0] != '\0');
+}
+
+static void test_framing(void **state) {
+    fixture_t *f = *state;
+    ftz_customs_t rec;
+    encode_good(f, &rec);
+    expect_verdict(f, "", 0, FTZ_CODE_BAD_FRAMING);
+    expect_verdict(f, NULL, 0, FTZ_CODE_BAD_FRAMING);
+    expect_verdict(f, "{\"json\":1}", 10, FTZ_CODE_BAD_FRAMING);
+    expect_verdict(f, f->buf.data, 9, FTZ_CODE_BAD_FRAMING);
+    unsigned char copy[512];
+    memcpy(copy, f->buf.data, f->buf.len);
+    copy[5] ^= 0xFF; /* another fingerprint */
+    expect_verdict(f, copy, f->buf.len, FTZ_CODE_UNKNOWN_SCHEMA);
+}
+
+static void test_hostile_datum(void **state) {
+    fixture_t *f = *state;
+    ftz_customs_t rec;
+    unsigned char copy[512];
+    encode_good(f, &rec);
+    size_t len = f->buf.len;
+    /* Datum: 04 'D' '1' (id), 02 (revision 1), area enum index at +4. */
+    const size_t area = FTZ_FRAME_HEADER_SIZE + 4;
+    memcpy(copy, f->buf.data, len);
+    copy[area] = 0x0A; /* index 5 of 3 symbols */
+    expect_verdict(f, copy, len, FTZ_CODE_DECODE_ERROR);
+    /* Truncated datum. */
+    expect_verdict(f, f->buf.data, FTZ_FRAME_HEADER_SIZE + 6, FTZ_CODE_DECODE_ERROR);
+    /* A NUL byte inside the id. */
+    memcpy(copy, f->buf.data, len);
+    copy[FTZ_FRAME_HEADER_SIZE + 2] = '\0';
+    expect_verdict(f, copy, len, FTZ_CODE_DECODE_ERROR);
+    /* Invalid UTF-8 inside the id. */
+    memcpy(copy, f->buf.data, len);
+    copy[FTZ_FRAME_HEADER_SIZE + 1] = (char)0xC0;
+    expect_verdict(f, copy, len, FTZ_CODE_DECODE_ERROR);
+}
+
+static void test_json_errors(void **state) {
+    (void)state;
+    static const struct { const char *json; const char *needle; } cases[] = {
+        {"not json", "column"},
+        {"[1]", "JSON object"},
+        {"{\"declaration_id\":\"D1\"}", "revision: missing"},
+        {"{\"declaration_id\":\"D1\",\"nope\":1}", "nope: not a field"},
+    };
+    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ftz_customs_t rec;
+        ftz_verdict_t v;
+        assert_int_equal(ftz_json_to_record(rt, cases[i].json, strlen(cases[i].json), &rec, &v),
+                         FTZ_ERR_POISON);
+        if (!strstr(v.reason, cases[i].needle))
+            fail_msg("\"%s\": reason \"%s\" lacks \"%s\"", cases[i].json, v.reason,
+                     cases[i].needle);
+    }
+    /* Field-level errors: replace one field of the good record. */
+    static const struct { const char *from, *to, *needle; } edits[] = {
+        {"\"area\":\"DALIAN\"", "\"area\":\"HARBIN\"", "area: \"HARBIN\" is not one of"},
+        {"\"revision\":1", "\"revision\":\"1\"", "revision: expected a 32-bit integer"},
+        {"\"125000.50\"", "\"125000.505\"", "more than 2 decimals"},
+        {"\"125000.50\"", "125000.505", "more than 2 decimals"},
+        {"\"filed_at\":\"2026-11-01T08:00:00Z\"", "\"filed_at\":\"2026-11-01 08:00\"",
+         "filed_at: \"2026-11-01 08:00\" is not an RFC 3339 timestamp"},
+        {"\"gross_weight_kg\":1520.5", "\"gross_weight_kg\":\"heavy\"",
+         "gross_weight_kg: expected a number"},
+    };
+    for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+        char json[1024];
+        const char *at = strstr(good_json, edits[i].from);
+        assert_non_null(at);
+        snprintf(json, sizeof(json), "%.*s%s%s", (int)(at - good_json), good_json, edits[i].to,
+                 at + strlen(edits[i].from));
+        ftz_customs_t rec;
+        ftz_verdict_t v;
+        if (ftz_json_to_record(rt, json, strlen(json), &rec, &v) != FTZ_ERR_POISON)
+            fail_msg("edit %zu: accepted %s", i, json);
+        if (!strstr(v.reason, edits[i].needle))
+            fail_msg("edit %zu: reason \"%s\" lacks \"%s\"", i, v.reason, edits[i].needle);
+    }
+    /* Money as a JSON number with two decimals is exact. */
+    ftz_customs_t rec;
+    ftz_verdict_t v;
+    char json[1024];
+    const char *at = strstr(good_json, "\"125000.50\"");
+    snprintf(json, sizeof(json), "%.*s0.29%s", (int)(at - good_json), good_json,
+             at + strlen("\"125000.50\""));
+    assert_int_equal(ftz_json_to_record(rt, json, strlen(json), &rec, &v), FTZ_OK);
+    assert_int_equal(rec.declared_value_fen, 29);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_hostile_datum),
+        cmocka_unit_test(test_json_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,152 @@
+/* Customs rules: one table of good and bad cases per rule. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ftz/rules.h"
+
+static ftz_customs_t good(void) {
+    ftz_customs_t c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.declaration_id, sizeof(c.declaration_id), "DL2026110100001");
+    c.revision = 1;
+    c.area = FTZ_AREA_DALIAN;
+    c.direction = FTZ_DIR_EXPORT;
+    c.status = FTZ_STATUS_CLEARED;
+    snprintf(c.hs_code, sizeof(c.hs_code), "392321");
+    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
+    snprintf(c.destination_country, sizeof(c.destination_country), "JP");
+    c.transport_mode = FTZ_MODE_SEA;
+    c.declared_value_fen = 100;
+    c.gross_weight_kg = 1.5;
+    c.filed_at_ms = 1000000;
+    c.has_cleared_at = true;
+    c.cleared_at_ms = 2000000;
+    c.event_time_ms = 2000000;
+    return c;
+}
+
+typedef void (*edit_fn)(ftz_customs_t *c);
+#define EDIT(name, body) static void name(ftz_customs_t *c) { body; }
+
+EDIT(nothing, (void)c)
+EDIT(empty_id, c->declaration_id[0] = '\0')
+EDIT(empty_hs, c->hs_code[0] = '\0')
+EDIT(empty_origin, c->origin_country[0] = '\0')
+EDIT(id_40, memset(c->declaration_id, 'A', 40); c->declaration_id[40] = '\0')
+EDIT(id_41, memset(c->declaration_id, 'A', 41); c->declaration_id[41] = '\0')
+EDIT(id_40_cjk, /* 40 characters of 3 bytes each: fine */
+     for (int i = 0; i < 40; i++) memcpy(c->declaration_id + 3 * i, "\xe5\xa4\xa7", 3);
+     c->declaration_id[120] = '\0')
+EDIT(rev_0, c->revision = 0)
+EDIT(rev_neg, c->revision = -3)
+EDIT(rev_big, c->revision = 2147483647)
+EDIT(hs_8, snprintf(c->hs_code, sizeof(c->hs_code), "39232100"))
+EDIT(hs_10, snprintf(c->hs_code, sizeof(c->hs_code), "3923210090"))
+EDIT(hs_7, snprintf(c->hs_code, sizeof(c->hs_code), "3923210"))
+EDIT(hs_alpha, snprintf(c->hs_code, sizeof(c->hs_code), "39A321"))
+EDIT(hs_ch00, snprintf(c->hs_code, sizeof(c->hs_code), "002321"))
+EDIT(hs_ch01, snprintf(c->hs_code, sizeof(c->hs_code), "010121"))
+EDIT(hs_ch77, snprintf(c->hs_code, sizeof(c->hs_code), "770000"))
+EDIT(hs_ch97, snprintf(c->hs_code, sizeof(c->hs_code), "970110"))
+EDIT(hs_ch98, snprintf(c->hs_code, sizeof(c->hs_code), "980000"))
+EDIT(cc_lower, snprintf(c->origin_country, sizeof(c->origin_country), "cn"))
+EDIT(cc_xx, snprintf(c->destination_country, sizeof(c->destination_country), "XX"))
+EDIT(cc_uk, snprintf(c->destination_country, sizeof(c->destination_country), "UK"))
+EDIT(cc_3, snprintf(c->destination_country, sizeof(c->destination_country), "JPN"))
+EDIT(cc_ss, snprintf(c->destination_country, sizeof(c->destination_country), "SS"))
+EDIT(value_neg, c->declared_value_fen = -1)
+EDIT(value_zero, c->declared_value_fen = 0)
+EDIT(weight_neg, c->gross_weight_kg = -0.5)
+EDIT(weight_nan, c->gross_weight_kg = NAN)
+EDIT(weight_inf, c->gross_weight_kg = INFINITY)
+EDIT(cleared_missing, c->has_cleared_at = false)
+EDIT(cleared_before, c->cleared_at_ms = c->filed_at_ms - 1)
+EDIT(cleared_equal, c->cleared_at_ms = c->filed_at_ms)
+EDIT(filed_no_cleared, c->status = FTZ_STATUS_FILED; c->has_cleared_at = false)
+EDIT(held_cleared_before, c->status = FTZ_STATUS_HELD; c->cleared_at_ms = 0)
+
+static void test_customs_rules(void **state) {
+    (void)state;
+    static const struct { const char *name; edit_fn edit; const char *code; const char *needle; } cases[] = {
+        {"good", nothing, NULL, NULL},
+        {"empty id", empty_id, "RULE_EMPTY_FIELD", "declaration_id"},
+        {"empty hs", empty_hs, "RULE_EMPTY_FIELD", "hs_code"},
+        {"empty origin", empty_origin, "RULE_EMPTY_FIELD", "origin_country"},
+        {"id 40", id_40, NULL, NULL},
+        {"id 41", id_41, "RULE_FIELD_LENGTH", "41 characters"},
+        {"id 40 cjk", id_40_cjk, NULL, NULL},
+        {"rev 0", rev_0, "RULE_REVISION", "revision: 0"},
+        {"rev -3", rev_neg, "RULE_REVISION", "revision: -3"},
+        {"rev max", rev_big, NULL, NULL},
+        {"hs 8", hs_8, NULL, NULL},
+        {"hs 10", hs_10, NULL, NULL},
+        {"hs 7", hs_7, "RULE_HS_CODE", "7 digits"},
+        {"hs alpha", hs_alpha, "RULE_HS_CODE", "not all digits"},
+        {"hs ch00", hs_ch00, "RULE_HS_CODE", "chapter 00"},
+        {"hs ch01", hs_ch01, NULL, NULL},
+        {"hs ch77", hs_ch77, "RULE_HS_CODE", "chapter 77"},
+        {"hs ch97", hs_ch97, NULL, NULL},
+        {"hs ch98", hs_ch98, "RULE_HS_CODE", "chapter 98"},
+        {"cc lower", cc_lower, "RULE_COUNTRY_CODE", "origin_country: \"cn\""},
+        {"cc XX", cc_xx, "RULE_COUNTRY_CODE", "destination_country: \"XX\""},
+        {"cc UK", cc_uk, "RULE_COUNTRY_CODE", "\"UK\""},
+        {"cc JPN", cc_3, "RULE_COUNTRY_CODE", "\"JPN\""},
+        {"cc SS", cc_ss, NULL, NULL},
+        {"value neg", value_neg, "RULE_NEGATIVE_AMOUNT", "declared_value_cny: -0.01"},
+        {"value zero", value_zero, NULL, NULL},
+        {"weight neg", weight_neg, "RULE_NEGATIVE_AMOUNT", "gross_weight_kg: -0.5"},
+        {"weight nan", weight_nan, "RULE_NEGATIVE_AMOUNT", "gross_weight_kg"},
+        {"weight inf", weight_inf, "RULE_NEGATIVE_AMOUNT", "gross_weight_kg"},
+        {"cleared missing", cleared_missing, "RULE_CLEARED_AT", "missing"},
+        {"cleared before", cleared_before, "RULE_CLEARED_AT", "before filed_at"},
+        {"cleared equal", cleared_equal, NULL, NULL},
+        {"filed", filed_no_cleared, NULL, NULL},
+        {"held, cleared_at before filed", held_cleared_before, "RULE_CLEARED_AT", "before"},
+    };
+    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ftz_customs_t c = good();
+        ftz_verdict_t v;
+        cases[i].edit(&c);
+        ftz_err_t err = ftz_rules_check(rt, &c, &v);
+        if (!cases[i].code) {
+            if (err != FTZ_OK)
+                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
+            continue;
+        }
+        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
+            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK",
+                     cases[i].code);
+        if (!strstr(v.reason, cases[i].needle))
+            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
+    }
+}
+
+static void test_country_list(void **state) {
+    (void)state;
+    int n = 0;
+    char cc[3] = {0};
+    for (cc[0] = 'A'; cc[0] <= 'Z'; cc[0]++)
+        for (cc[1] = 'A'; cc[1] <= 'Z'; cc[1]++)
+            n += ftz_rules_country_valid(cc);
+    assert_int_equal(n, 249); /* every officially assigned alpha-2 code */
+    assert_true(ftz_rules_country_valid("CN"));
+    assert_true(ftz_rules_country_valid("KR"));
+    assert_false(ftz_rules_country_valid("EU"));
+    assert_false(ftz_rules_country_valid(""));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_customs_rules),
+        cmocka_unit_test(test_country_list),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
