@@ -36,7 +36,7 @@ typedef struct agg_s {
     ftz_aggregator_stats_t batch_stats; /* counts of the open batch */
     ftz_err_t fatal;
     char fatal_str[512];
-    unsigned char rec[FTZ_RECORD_MAX_SIZE];
+    ftz_record_buf_t rec;
 } agg_t;
 
 static double now_s(void) {
@@ -131,9 +131,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             p->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
             if (add_owned(a, p->topic, p->partition, next) != FTZ_OK)
                 set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
-            ftz_log(FTZ_LOG_INFO, "KAFKA", "assigned %s [%d] at %s%" PRId64, p->topic,
-                    (int)p->partition, next >= 0 ? "offset " : "the beginning",
-                    next >= 0 ? next : (int64_t)0);
+            if (next >= 0)
+                ftz_log(FTZ_LOG_INFO, "KAFKA", "assigned %s [%d] at stored offset %" PRId64,
+                        p->topic, (int)p->partition, next);
+            else
+                ftz_log(FTZ_LOG_INFO, "KAFKA", "assigned %s [%d] at the beginning (no stored offset)",
+                        p->topic, (int)p->partition);
         }
         rd_kafka_error_t *e = NULL;
         rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
@@ -235,12 +238,12 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
         return;
     }
     ftz_err_t err = ftz_decoder_decode(a->dec, m->payload, m->payload ? m->len : 0, &rt,
-                                       a->rec, &v);
+                                       &a->rec, &v);
     if (!err && ftz_topic_record_type(a->conf->topic_prefix, topic) != rt)
         err = ftz_verdict_set(&v, FTZ_CODE_UNKNOWN_SCHEMA,
                               "a %s record does not belong on topic %s", rt->fullname, topic);
     if (!err) {
-        const char *key = ftz_record_key(rt, a->rec);
+        const char *key = ftz_record_key(rt, &a->rec);
         if (!m->key || m->key_len != strlen(key) || memcmp(m->key, key, m->key_len) != 0)
             err = ftz_verdict_set(&v, "RULE_KEY_MISMATCH",
                                   "%s: the message key must equal the record's %s \"%s\"",
@@ -248,9 +251,9 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
                                   rt->fields[rt->key_field].name, key);
     }
     if (!err)
-        err = ftz_rules_check(rt, a->rec, &v);
+        err = ftz_rules_check(rt, &a->rec, &v);
     if (!err) {
-        if (ftz_batch_add_record(&a->batch, rt, a->rec, m->partition, m->offset))
+        if (ftz_batch_add_record(&a->batch, rt, &a->rec, m->partition, m->offset))
             set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         a->batch_stats.counted++;
         return;

@@ -3,6 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftz/log.h"
+
+/* Server notices ("relation already exists, skipping") are debug lines. */
+static void notice_processor(void *arg, const char *message) {
+    (void)arg;
+    ftz_log(FTZ_LOG_DEBUG, "PG", "%.*s", (int)strcspn(message, "\n"), message);
+}
+
 PGconn *ftz_pg_connect(const char *conninfo, char *errstr, size_t errstr_size) {
     const char *keys[] = {"dbname", "fallback_application_name", NULL};
     const char *vals[] = {conninfo && *conninfo ? conninfo : NULL, "ftz", NULL};
@@ -17,6 +25,7 @@ PGconn *ftz_pg_connect(const char *conninfo, char *errstr, size_t errstr_size) {
                    PQerrorMessage(conn));
         goto fail;
     }
+    PQsetNoticeProcessor(conn, notice_processor, NULL);
     PGresult *res = PQexec(conn, "SELECT pg_catalog.set_config('search_path', '', false)");
     ftz_err_t err = ftz_pg_check(conn, res, PGRES_TUPLES_OK, "set search_path", errstr,
                                  errstr_size);

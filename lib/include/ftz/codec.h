@@ -20,6 +20,12 @@
 /* Size of a buffer that can hold any record struct. */
 #define FTZ_RECORD_MAX_SIZE 1024
 
+/* Storage for any record struct, suitably aligned. */
+typedef union ftz_record_buf_u {
+    max_align_t align;
+    unsigned char bytes[FTZ_RECORD_MAX_SIZE];
+} ftz_record_buf_t;
+
 typedef struct ftz_decoder_s ftz_decoder_t;
 typedef struct ftz_encoder_s ftz_encoder_t;
 
@@ -30,7 +36,7 @@ ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr,
 void ftz_decoder_destroy(ftz_decoder_t *dec);
 
 /* Decodes one framed value (buf borrowed). On success sets *rt and fills
- * rec (a caller buffer of FTZ_RECORD_MAX_SIZE bytes) and returns FTZ_OK.
+ * rec (a caller ftz_record_buf_t, or the record type's struct) and returns FTZ_OK.
  * A bad value returns FTZ_ERR_POISON with verdict's code BAD_FRAMING,
  * UNKNOWN_SCHEMA or DECODE_ERROR (or RULE_FIELD_LENGTH for a string too
  * long for its field) and a reason naming the field. */
