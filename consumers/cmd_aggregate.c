@@ -158,14 +158,16 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     conf.n_topics = n_topics;
     conf.stop = &stop_flag;
     ftz_err_t err = ftz_aggregator_run(&conf, &stats, errstr, sizeof(errstr));
-    ftz_log(FTZ_LOG_INFO, "PG",
-            "%llu messages in %llu batches: %llu counted, %llu rejected, %llu batches redone",
-            (unsigned long long)stats.messages, (unsigned long long)stats.batches,
-            (unsigned long long)stats.counted, (unsigned long long)stats.rejected,
-            (unsigned long long)stats.redone);
-    for (int i = 0; i < stats.n_codes; i++)
-        ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu", stats.by_code[i].code,
-                (unsigned long long)stats.by_code[i].n);
+    if (err == FTZ_OK || stats.messages > 0) {
+        ftz_log(FTZ_LOG_INFO, "PG",
+                "%llu messages in %llu batches: %llu counted, %llu rejected, %llu batches redone",
+                (unsigned long long)stats.messages, (unsigned long long)stats.batches,
+                (unsigned long long)stats.counted, (unsigned long long)stats.rejected,
+                (unsigned long long)stats.redone);
+        for (int i = 0; i < stats.n_codes; i++)
+            ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu", stats.by_code[i].code,
+                    (unsigned long long)stats.by_code[i].n);
+    }
     if (err) {
         fprintf(stderr, "ftz aggregate: %s\n", errstr);
         rc = err == FTZ_ERR_INVALID_ARG ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;

@@ -326,6 +326,9 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
         err = FTZ_ERR_FATAL;
         goto cleanup;
     }
+    for (int i = 0; i < conf->n_topics; i++)
+        if ((err = ftz_sink_check_group(a.sink, conf->topics[i], errstr, errstr_size)))
+            goto cleanup;
     if (!(kconf = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, conf->brokers, conf->props, errstr,
                                      errstr_size))) {
         err = FTZ_ERR_INVALID_ARG;

@@ -107,6 +107,28 @@ ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t part
     return err;
 }
 
+ftz_err_t ftz_sink_check_group(ftz_sink_t *sink, const char *topic, char *errstr,
+                               size_t errstr_size) {
+    const char *params[2] = {topic, sink->group};
+    ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
+    if (err)
+        return err;
+    PGresult *res = PQexecParams(sink->conn,
+                                 "SELECT consumer_group FROM ftz.consumer_offsets"
+                                 " WHERE topic = $1 AND consumer_group <> $2 LIMIT 1",
+                                 2, NULL, params, NULL, NULL, 0);
+    err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "check consumer groups", errstr,
+                       errstr_size);
+    if (!err && PQntuples(res) > 0)
+        err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                         "this database already aggregates %s for consumer group \"%s\"; a "
+                         "second group would count every record twice. Run with -g %s, or "
+                         "use another database",
+                         topic, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return err;
+}
+
 /* Compare-and-set of one partition's next offset. Done first in the
  * transaction: the row lock it takes makes a second consumer of the same
  * partition wait, then fail its own compare, before it touches any state. */

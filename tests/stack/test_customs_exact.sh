@@ -127,3 +127,11 @@ assert_eq "$snapshot" "$(customs_daily; q "SELECT count(*), sum(next_offset) FRO
 "$FTZ" aggregate -q -g g1 --until-idle 3
 assert_daily wave1.jsonl wave2.jsonl sim.jsonl mixed-good.jsonl
 assert_eq 12 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters after re-send"
+
+# A second group on the same database would count everything twice: refused.
+set +e
+"$FTZ" aggregate -g another-group --until-idle 1 2>other.err
+rc=$?
+set -e
+assert_eq 1 "$rc" "a second consumer group is refused"
+grep -q 'already aggregates .* for consumer group "g1"' other.err || fail "no clear error for a second group: $(cat other.err)"

@@ -24,6 +24,13 @@ void ftz_sink_destroy(ftz_sink_t *sink);
  * server cannot be reached. */
 ftz_err_t ftz_sink_ensure_connected(ftz_sink_t *sink, char *errstr, size_t errstr_size);
 
+/* The aggregate tables hold one count of each topic: a second consumer
+ * group reading the same topic into the same database would count every
+ * record twice. FTZ_ERR_FATAL naming the other group if the database
+ * already holds offsets of `topic` for a group other than the sink's. */
+ftz_err_t ftz_sink_check_group(ftz_sink_t *sink, const char *topic, char *errstr,
+                               size_t errstr_size);
+
 /* The stored next offset of (topic, partition) for the sink's group, or -1
  * when none is stored. */
 ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t partition,
