@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 DEBUG_BUILD ?= build-debug
 FTZ := $(BUILD)/ftz
-STACK := deploy/local/stack
+STACK := $(CURDIR)/deploy/local/stack
 DEMO_RECORDS ?= 3000
 
 # The test stack lives apart from the demo stack: own state, own ports.
