@@ -13,6 +13,7 @@ static const struct {
     {"produce", ftz_cmd_produce, "read JSON lines, validate, encode to Avro, send to Kafka"},
     {"simulate", ftz_cmd_simulate, "print realistic simulated FTZ records as JSON lines"},
     {"aggregate", ftz_cmd_aggregate, "consume, validate and aggregate into PostgreSQL, exactly once"},
+    {"consume", ftz_cmd_consume, "print a topic's records as JSON lines (operators)"},
     {"db", ftz_cmd_db, "database tasks: migrate, status"},
     {"report", ftz_cmd_report, "print the customs report from the aggregates"},
     {"schema", ftz_cmd_schema, "schemas: list, canonical form, fingerprint"},

@@ -100,22 +100,6 @@ static const char apply_sql[] =
     "  cleared = t.cleared + EXCLUDED.cleared, held = t.held + EXCLUDED.held,"
     "  clearance_seconds_sum = t.clearance_seconds_sum + EXCLUDED.clearance_seconds_sum";
 
-ftz_err_t ftz_agg_copy_text(ftz_buf_t *b, const char *s) {
-    for (; *s; s++) {
-        const char *esc = NULL;
-        switch (*s) {
-        case '\\': esc = "\\\\"; break;
-        case '\t': esc = "\\t"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        }
-        ftz_err_t err = esc ? ftz_buf_append(b, esc, 2) : ftz_buf_putc(b, *s);
-        if (err)
-            return err;
-    }
-    return FTZ_OK;
-}
-
 static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_customs_t *c,
                            const ftz_row_meta_t *m) {
     char value[32], cleared[24], clearance[24];
@@ -155,8 +139,6 @@ static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_customs_t *c,
 ftz_err_t ftz_agg_customs_apply(PGconn *conn, const ftz_batch_rows_t *rows,
                                 ftz_buf_t *b, char *errstr, size_t errstr_size) {
     const ftz_customs_t *recs = (const ftz_customs_t *)(const void *)rows->data;
-    PGresult *res;
-    ftz_err_t err;
 
     if (rows->n == 0)
         return FTZ_OK;
@@ -165,23 +147,6 @@ ftz_err_t ftz_agg_customs_apply(PGconn *conn, const ftz_batch_rows_t *rows,
         if (stage_row(b, i, &recs[i], &rows->meta[i]))
             return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
 
-    res = PQexec(conn, "COPY pg_temp.ftz_stage_customs FROM STDIN");
-    err = ftz_pg_check(conn, res, PGRES_COPY_IN, "stage customs", errstr, errstr_size);
-    PQclear(res);
-    if (err)
-        return err;
-    if (PQputCopyData(conn, b->data, (int)b->len) != 1 || PQputCopyEnd(conn, NULL) != 1)
-        return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "stage customs: %s",
-                          PQerrorMessage(conn));
-    res = PQgetResult(conn);
-    err = ftz_pg_check(conn, res, PGRES_COMMAND_OK, "stage customs", errstr, errstr_size);
-    PQclear(res);
-    while ((res = PQgetResult(conn)))
-        PQclear(res);
-    if (err)
-        return err;
-    res = PQexec(conn, apply_sql);
-    err = ftz_pg_check(conn, res, PGRES_COMMAND_OK, "apply customs", errstr, errstr_size);
-    PQclear(res);
-    return err;
+    return ftz_agg_copy_and_apply(conn, "COPY pg_temp.ftz_stage_customs FROM STDIN", b,
+                                  apply_sql, "customs", errstr, errstr_size);
 }

@@ -1,8 +1,16 @@
 /* Avro <-> struct, driven by the record's field table (record.c).
  *
- * The field table and the schema are matched by field name once, when the
- * decoder or encoder is built; a schema whose field types disagree with the
- * table is refused then, so the per-record path only indexes. */
+ * Each writer schema version is read with Avro-C's value API using that
+ * schema itself, then resolved by field name against the record's field
+ * table (which mirrors the current version): a field the writer lacks takes
+ * its default (optional fields: absent), a field only the writer has is
+ * skipped, enum symbols are mapped by name. Avro-C 1.11.1's resolved reader
+ * cannot do this: it refuses a reader field missing from the writer even
+ * when the field has a default (docs/landmines.md).
+ *
+ * Field tables and schemas are matched once, when the decoder or encoder
+ * is built; a schema that disagrees with the table is refused then, so the
+ * per-record path only indexes. */
 #include "ftz/codec.h"
 
 #include <stdlib.h>
@@ -13,26 +21,21 @@
 
 #define MAX_FIELDS 32
 
-/* How the fields of one record type sit in the current schema. */
-typedef struct type_slot_s {
-    const ftz_schema_entry_t *current;
-    avro_value_iface_t *iface;
-    avro_value_t value;            /* reader value of the current schema */
-    int has_value;
-    size_t index[MAX_FIELDS];      /* schema index of each table field */
-} type_slot_t;
+#define MAX_SYMBOLS 32
 
-/* How to read one writer schema. */
+/* How to read one writer schema version into its record's field table. */
 typedef struct writer_slot_s {
-    avro_value_iface_t *resolver;  /* NULL when the writer is the current schema */
-    avro_value_t resolved;
-    int has_resolved;
+    const ftz_schema_entry_t *entry;
+    avro_value_iface_t *iface;
+    avro_value_t value;            /* a value of the writer's own schema */
+    int has_value;
+    int index[MAX_FIELDS];         /* writer field index of each table field; -1: absent */
+    int8_t enum_map[MAX_FIELDS][MAX_SYMBOLS]; /* writer symbol -> table symbol */
 } writer_slot_t;
 
 struct ftz_decoder_s {
     const ftz_catalog_t *cat;
     avro_reader_t reader;
-    type_slot_t types[FTZ_REC__COUNT];
     writer_slot_t *writers; /* one per catalog entry */
 };
 
@@ -55,19 +58,14 @@ static int field_type_matches(avro_schema_t s, const ftz_field_t *f) {
     case FTZ_FT_DECIMAL2: return is_avro_bytes(s);
     case FTZ_FT_TIMESTAMP: return is_avro_int64(s);
     case FTZ_FT_ENUM:
-        if (!is_avro_enum(s) ||
-            (size_t)avro_schema_enum_number_of_symbols(s) != (size_t)f->nsymbols)
-            return 0;
-        for (int i = 0; i < f->nsymbols; i++) {
-            const char *sym = avro_schema_enum_get(s, i);
-            if (!sym || strcmp(sym, f->symbols[i]) != 0)
-                return 0;
-        }
-        return 1;
+        /* Symbols are mapped by name (enum_symbol_map). */
+        return is_avro_enum(s) && avro_schema_enum_number_of_symbols(s) <= MAX_SYMBOLS;
     case FTZ_FT_OPT_TIMESTAMP:
+    case FTZ_FT_OPT_STRING:
         return is_avro_union(s) && avro_schema_union_size(s) == 2 &&
                is_avro_null(avro_schema_union_branch(s, 0)) &&
-               is_avro_int64(avro_schema_union_branch(s, 1));
+               (f->type == FTZ_FT_OPT_STRING ? is_avro_string(avro_schema_union_branch(s, 1))
+                                             : is_avro_int64(avro_schema_union_branch(s, 1)));
     }
     return 0;
 }
@@ -111,6 +109,44 @@ static ftz_err_t match_fields(const ftz_record_type_t *rt, const ftz_schema_entr
     return FTZ_OK;
 }
 
+/* map[k] = table index of writer symbol k; -1 when the table lacks it (a
+ * newer writer's symbol): such a value is a decode error when it arrives. */
+static void enum_symbol_map(avro_schema_t s, const ftz_field_t *f, int8_t *map) {
+    int n = (int)avro_schema_enum_number_of_symbols(s);
+    for (int k = 0; k < MAX_SYMBOLS; k++)
+        map[k] = -1;
+    for (int k = 0; k < n; k++)
+        for (int i = 0; i < f->nsymbols; i++)
+            if (strcmp(avro_schema_enum_get(s, k), f->symbols[i]) == 0)
+                map[k] = (int8_t)i;
+}
+
+static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e,
+                                  const ftz_schema_entry_t *current, char *errstr,
+                                  size_t errstr_size) {
+    const ftz_record_type_t *rt = e->rt;
+    ws->entry = e;
+    /* The table must match the current version exactly, and any version
+     * may lack only optional fields. */
+    if (match_fields(rt, current, 0, ws->index, errstr, errstr_size) != FTZ_OK ||
+        match_fields(rt, e, 1, ws->index, errstr, errstr_size) != FTZ_OK)
+        return FTZ_ERR_FATAL;
+    for (int i = 0; i < rt->nfields; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        if (ws->index[i] < 0 && f->type != FTZ_FT_OPT_TIMESTAMP && f->type != FTZ_FT_OPT_STRING)
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                              "%s lacks field %s, which has no default", e->path, f->name);
+        if (ws->index[i] >= 0 && f->type == FTZ_FT_ENUM)
+            enum_symbol_map(avro_schema_record_field_get_by_index(e->schema, ws->index[i]), f,
+                            ws->enum_map[i]);
+    }
+    if (!(ws->iface = avro_generic_class_from_schema(e->schema)) ||
+        avro_generic_value_new(ws->iface, &ws->value))
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", e->path, avro_strerror());
+    ws->has_value = 1;
+    return FTZ_OK;
+}
+
 ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr, size_t errstr_size) {
     ftz_decoder_t *dec = calloc(1, sizeof(*dec));
     int n = ftz_catalog_count(cat);
@@ -121,38 +157,11 @@ ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr, size_t er
         goto fail;
     }
     dec->cat = cat;
-    for (int t = 0; t < FTZ_REC__COUNT; t++) {
-        type_slot_t *ts = &dec->types[t];
-        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
-        int index[MAX_FIELDS];
-        ts->current = ftz_catalog_current(cat, (ftz_rtype_t)t);
-        if (match_fields(rt, ts->current, 0, index, errstr, errstr_size) != FTZ_OK)
-            goto fail;
-        for (int i = 0; i < rt->nfields; i++)
-            ts->index[i] = (size_t)index[i];
-        if (!(ts->iface = avro_generic_class_from_schema(ts->current->schema)) ||
-            avro_generic_value_new(ts->iface, &ts->value)) {
-            ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", ts->current->path,
-                       avro_strerror());
-            goto fail;
-        }
-        ts->has_value = 1;
-    }
     for (int i = 0; i < n; i++) {
         const ftz_schema_entry_t *e = ftz_catalog_entry(cat, i);
-        type_slot_t *ts = &dec->types[e->rt->id];
-        writer_slot_t *ws = &dec->writers[i];
-        if (e == ts->current)
-            continue;
-        if (!(ws->resolver = avro_resolved_writer_new(e->schema, ts->current->schema)) ||
-            avro_resolved_writer_new_value(ws->resolver, &ws->resolved)) {
-            ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
-                       "%s cannot be read as %s: %s", e->path, ts->current->path,
-                       avro_strerror());
+        if (writer_slot_init(&dec->writers[i], e, ftz_catalog_current(cat, e->rt->id), errstr,
+                             errstr_size) != FTZ_OK)
             goto fail;
-        }
-        ws->has_resolved = 1;
-        avro_resolved_writer_set_dest(&ws->resolved, &ts->value);
     }
     return dec;
 fail:
@@ -165,66 +174,67 @@ void ftz_decoder_destroy(ftz_decoder_t *dec) {
         return;
     if (dec->writers) {
         for (int i = 0; i < ftz_catalog_count(dec->cat); i++) {
-            if (dec->writers[i].has_resolved)
-                avro_value_decref(&dec->writers[i].resolved);
-            if (dec->writers[i].resolver)
-                avro_value_iface_decref(dec->writers[i].resolver);
+            if (dec->writers[i].has_value)
+                avro_value_decref(&dec->writers[i].value);
+            if (dec->writers[i].iface)
+                avro_value_iface_decref(dec->writers[i].iface);
         }
         free(dec->writers);
-    }
-    for (int t = 0; t < FTZ_REC__COUNT; t++) {
-        if (dec->types[t].has_value)
-            avro_value_decref(&dec->types[t].value);
-        if (dec->types[t].iface)
-            avro_value_iface_decref(dec->types[t].iface);
     }
     if (dec->reader)
         avro_reader_free(dec->reader);
     free(dec);
 }
 
+/* Copies an Avro string into a field's buffer, checking what Avro-C does
+ * not: UTF-8, no NUL byte, and that it fits. */
+static ftz_err_t copy_string(const ftz_field_t *f, avro_value_t *sv, char *dst,
+                             ftz_verdict_t *v) {
+    const char *s;
+    size_t size;
+    if (avro_value_get_string(sv, &s, &size) || size == 0)
+        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: no string", f->name);
+    size--; /* Avro-C counts the terminating NUL */
+    if (!ftz_utf8_valid(s, size))
+        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                               "field %s: not valid UTF-8 or contains a NUL byte", f->name);
+    if (size >= f->cap)
+        return ftz_verdict_set(v, "RULE_FIELD_LENGTH", "field %s: %zu bytes, at most %zu allowed",
+                               f->name, size, f->cap - 1);
+    memcpy(dst, s, size);
+    dst[size] = '\0';
+    return FTZ_OK;
+}
+
 /* Copies the reader value into the struct, checking what Avro-C does not. */
-static ftz_err_t extract(const type_slot_t *ts, const ftz_record_type_t *rt,
-                         avro_value_t *rv, void *rec, ftz_verdict_t *v) {
+static ftz_err_t extract(writer_slot_t *ws, void *rec, ftz_verdict_t *v) {
+    const ftz_record_type_t *rt = ws->entry->rt;
     char *base = rec;
     memset(rec, 0, rt->size);
     for (int i = 0; i < rt->nfields; i++) {
         const ftz_field_t *f = &rt->fields[i];
         avro_value_t fv, branch;
-        if (avro_value_get_by_index(rv, ts->index[i], &fv, NULL))
+        if (ws->index[i] < 0)
+            continue; /* an optional field this writer version lacks: absent */
+        if (avro_value_get_by_index(&ws->value, (size_t)ws->index[i], &fv, NULL))
             return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: %s", f->name,
                                    avro_strerror());
         switch (f->type) {
-        case FTZ_FT_STRING: {
-            const char *s;
-            size_t size;
-            if (avro_value_get_string(&fv, &s, &size) || size == 0)
-                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: no string",
-                                       f->name);
-            size--; /* Avro-C counts the terminating NUL */
-            if (!ftz_utf8_valid(s, size))
-                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
-                                       "field %s: not valid UTF-8 or contains a NUL byte",
-                                       f->name);
-            if (size >= f->cap)
-                return ftz_verdict_set(v, "RULE_FIELD_LENGTH",
-                                       "field %s: %zu bytes, at most %zu allowed", f->name,
-                                       size, f->cap - 1);
-            memcpy(base + f->off, s, size);
-            base[f->off + size] = '\0';
+        case FTZ_FT_STRING:
+            if (copy_string(f, &fv, base + f->off, v) != FTZ_OK)
+                return FTZ_ERR_POISON;
             break;
-        }
         case FTZ_FT_INT:
             avro_value_get_int(&fv, (int32_t *)(void *)(base + f->off));
             break;
         case FTZ_FT_ENUM: {
-            int sym;
+            int sym = -1;
             avro_value_get_enum(&fv, &sym);
-            if (sym < 0 || sym >= f->nsymbols)
+            if (sym < 0 || sym >= MAX_SYMBOLS || ws->enum_map[i][sym] < 0)
                 return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
-                                       "field %s: enum index %d out of range 0..%d",
-                                       f->name, sym, f->nsymbols - 1);
-            *(int32_t *)(void *)(base + f->off) = sym;
+                                       "field %s: enum index %d is not a symbol this "
+                                       "version knows", f->name, sym);
+            *(int32_t *)(void *)(base + f->off) = ws->enum_map[i][sym];
             break;
         }
         case FTZ_FT_DOUBLE:
@@ -244,12 +254,18 @@ static ftz_err_t extract(const type_slot_t *ts, const ftz_record_type_t *rt,
         case FTZ_FT_TIMESTAMP:
             avro_value_get_long(&fv, (int64_t *)(void *)(base + f->off));
             break;
-        case FTZ_FT_OPT_TIMESTAMP: {
+        case FTZ_FT_OPT_TIMESTAMP:
+        case FTZ_FT_OPT_STRING: {
             int disc = -1;
             avro_value_get_discriminant(&fv, &disc);
             if (disc == 1 && avro_value_get_current_branch(&fv, &branch) == 0) {
                 *(bool *)(base + f->has_off) = true;
-                avro_value_get_long(&branch, (int64_t *)(void *)(base + f->off));
+                if (f->type == FTZ_FT_OPT_STRING) {
+                    if (copy_string(f, &branch, base + f->off, v) != FTZ_OK)
+                        return FTZ_ERR_POISON;
+                } else {
+                    avro_value_get_long(&branch, (int64_t *)(void *)(base + f->off));
+                }
             } else if (disc != 0) {
                 return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
                                        "field %s: union branch %d out of range", f->name,
@@ -278,16 +294,14 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
         return ftz_verdict_set(v, FTZ_CODE_UNKNOWN_SCHEMA,
                                "fingerprint %016llx (%lld) is not in the schema catalog",
                                (unsigned long long)fp, (long long)fp);
-    type_slot_t *ts = &dec->types[e->rt->id];
     writer_slot_t *ws = &dec->writers[e - ftz_catalog_entry(dec->cat, 0)];
-    avro_value_t *target = ws->has_resolved ? &ws->resolved : &ts->value;
 
     avro_reader_memory_set_source(dec->reader, (const char *)datum, (int64_t)datum_len);
-    if (avro_value_read(dec->reader, target))
+    if (avro_value_read(dec->reader, &ws->value))
         return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s: %s", e->rt->fullname,
                                avro_strerror());
     *rtp = e->rt;
-    return extract(ts, e->rt, &ts->value, rec, v);
+    return extract(ws, rec, v);
 }
 
 ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rtid, int version,
@@ -307,6 +321,23 @@ ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rtid, int v
     }
     if (match_fields(enc->rt, enc->entry, 1, enc->index, errstr, errstr_size) != FTZ_OK)
         goto fail;
+    /* The encoder writes the table's enum index: the symbols must agree. */
+    for (int i = 0; i < enc->rt->nfields; i++) {
+        const ftz_field_t *f = &enc->rt->fields[i];
+        if (f->type != FTZ_FT_ENUM || enc->index[i] < 0)
+            continue;
+        avro_schema_t es = avro_schema_record_field_get_by_index(enc->entry->schema,
+                                                                 enc->index[i]);
+        int same = (int)avro_schema_enum_number_of_symbols(es) == f->nsymbols;
+        for (int k = 0; same && k < f->nsymbols; k++)
+            same = strcmp(avro_schema_enum_get(es, k), f->symbols[k]) == 0;
+        if (!same) {
+            ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                       "%s: the symbols of %s differ from the current version's; it cannot "
+                       "be written", enc->entry->path, f->name);
+            goto fail;
+        }
+    }
     if (!(enc->iface = avro_generic_class_from_schema(enc->entry->schema)) ||
         avro_generic_value_new(enc->iface, &enc->value)) {
         ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", enc->entry->path,
@@ -368,10 +399,13 @@ ftz_err_t ftz_encoder_encode(ftz_encoder_t *enc, const void *rec, ftz_buf_t *out
             rc = avro_value_set_long(&fv, *(const int64_t *)(const void *)(base + f->off));
             break;
         case FTZ_FT_OPT_TIMESTAMP:
+        case FTZ_FT_OPT_STRING:
             if (*(const bool *)(base + f->has_off)) {
                 if (!(rc = avro_value_set_branch(&fv, 1, &branch)))
-                    rc = avro_value_set_long(&branch,
-                                             *(const int64_t *)(const void *)(base + f->off));
+                    rc = f->type == FTZ_FT_OPT_STRING
+                             ? avro_value_set_string(&branch, base + f->off)
+                             : avro_value_set_long(&branch,
+                                                   *(const int64_t *)(const void *)(base + f->off));
             } else if (!(rc = avro_value_set_branch(&fv, 0, &branch))) {
                 rc = avro_value_set_null(&branch);
             }

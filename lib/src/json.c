@@ -51,6 +51,11 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
                                  ftz_verdict_t *v) {
     char why[160];
     switch (f->type) {
+    case FTZ_FT_OPT_STRING:
+        if (json_is_null(j))
+            return FTZ_OK;
+        *(bool *)(base + f->has_off) = true;
+        /* fall through */
     case FTZ_FT_STRING: {
         if (!json_is_string(j))
             return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: expected a string",
@@ -147,7 +152,7 @@ ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size
         const ftz_field_t *f = &rt->fields[i];
         json_t *j = json_object_get(root, f->name);
         if (!j) {
-            if (f->type == FTZ_FT_OPT_TIMESTAMP)
+            if (f->type == FTZ_FT_OPT_TIMESTAMP || f->type == FTZ_FT_OPT_STRING)
                 continue;
             err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: missing", f->name);
             goto cleanup;
@@ -174,6 +179,9 @@ ftz_err_t ftz_json_from_record(const ftz_record_type_t *rt, const void *rec,
         json_t *j = NULL;
         switch (f->type) {
         case FTZ_FT_STRING: j = json_string(base + f->off); break;
+        case FTZ_FT_OPT_STRING:
+            j = *(const bool *)(base + f->has_off) ? json_string(base + f->off) : json_null();
+            break;
         case FTZ_FT_INT: j = json_integer(*(const int32_t *)(const void *)(base + f->off)); break;
         case FTZ_FT_ENUM: {
             int32_t k = *(const int32_t *)(const void *)(base + f->off);

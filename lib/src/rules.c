@@ -31,14 +31,94 @@ bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size) {
     return true;
 }
 
+/* ISO 6346: letters count 10..38 skipping multiples of 11; each of the
+ * first ten characters is weighted by 2^position; check = sum mod 11 mod 10. */
+bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size) {
+    static const int letter_value[26] = {10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24,
+                                         25, 26, 27, 28, 29, 30, 31, 32, 34, 35, 36, 37, 38};
+    size_t n = strlen(id);
+    long sum = 0;
+    if (n != 11) {
+        snprintf(why, why_size, "\"%s\" has %zu characters, expected 11 (e.g. CSQU3054383)", id, n);
+        return false;
+    }
+    for (int i = 0; i < 4; i++)
+        if (id[i] < 'A' || id[i] > 'Z') {
+            snprintf(why, why_size, "\"%s\": the first four characters must be capital letters", id);
+            return false;
+        }
+    if (id[3] != 'U' && id[3] != 'J' && id[3] != 'Z') {
+        snprintf(why, why_size, "\"%s\": category '%c' is not U, J or Z", id, id[3]);
+        return false;
+    }
+    for (int i = 4; i < 11; i++)
+        if (!isdigit((unsigned char)id[i])) {
+            snprintf(why, why_size, "\"%s\": serial and check digit must be 7 digits", id);
+            return false;
+        }
+    for (int i = 0; i < 10; i++) {
+        int v = i < 4 ? letter_value[id[i] - 'A'] : id[i] - '0';
+        sum += (long)v << i;
+    }
+    int check = (int)(sum % 11 % 10);
+    if (check != id[10] - '0') {
+        snprintf(why, why_size, "\"%s\": check digit %c, expected %d", id, id[10], check);
+        return false;
+    }
+    return true;
+}
+
+/* GB 32100-2015: 18 characters of the 31-symbol set (no I, O, S, V, Z);
+ * the first 17 weighted 3^i mod 31; check = 31 - sum mod 31 (31 -> 0). */
+bool ftz_rules_uscc_valid(const char *uscc, char *why, size_t why_size) {
+    static const char charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+    size_t n = strlen(uscc);
+    int sum = 0, value[18];
+    if (n != 18) {
+        snprintf(why, why_size, "\"%s\" has %zu characters, expected 18", uscc, n);
+        return false;
+    }
+    for (size_t i = 0; i < 18; i++) {
+        const char *p = uscc[i] ? strchr(charset, uscc[i]) : NULL;
+        if (!p) {
+            snprintf(why, why_size, "\"%s\": character %zu '%c' is not allowed", uscc, i + 1,
+                     uscc[i]);
+            return false;
+        }
+        value[i] = (int)(p - charset);
+    }
+    for (int i = 0; i < 17; i++)
+        sum += value[i] * weights[i];
+    int check = 31 - sum % 31;
+    if (check == 31)
+        check = 0;
+    if (check != value[17]) {
+        snprintf(why, why_size, "\"%s\": check character %c, expected %c", uscc, uscc[17],
+                 charset[check]);
+        return false;
+    }
+    return true;
+}
+
 extern const ftz_rule_t ftz_rules_customs[];
 extern const int ftz_rules_customs_count;
+extern const ftz_rule_t ftz_rules_rail[];
+extern const int ftz_rules_rail_count;
+extern const ftz_rule_t ftz_rules_registration[];
+extern const int ftz_rules_registration_count;
 
 const ftz_rule_t *ftz_rules_table(ftz_rtype_t rt, int *count) {
     switch (rt) {
     case FTZ_REC_CUSTOMS:
         *count = ftz_rules_customs_count;
         return ftz_rules_customs;
+    case FTZ_REC_RAIL:
+        *count = ftz_rules_rail_count;
+        return ftz_rules_rail;
+    case FTZ_REC_REGISTRATION:
+        *count = ftz_rules_registration_count;
+        return ftz_rules_registration;
     case FTZ_REC__COUNT:
         break;
     }

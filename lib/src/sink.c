@@ -19,14 +19,12 @@ struct ftz_sink_s {
     ftz_buf_t scratch;
 };
 
-static const char *const required_tables[] = {
-    "ftz.customs_daily", "ftz.customs_declarations", "ftz.consumer_offsets",
-    "ftz.dead_letters",
-};
+static const char *const sink_tables[] = {"ftz.consumer_offsets", "ftz.dead_letters", NULL};
 
-static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) {
-    for (size_t i = 0; i < sizeof(required_tables) / sizeof(required_tables[0]); i++) {
-        const char *params[1] = {required_tables[i]};
+static ftz_err_t check_tables(ftz_sink_t *sink, const char *const *tables, char *errstr,
+                              size_t errstr_size) {
+    for (size_t i = 0; tables[i]; i++) {
+        const char *params[1] = {tables[i]};
         PGresult *res = PQexecParams(sink->conn, "SELECT pg_catalog.to_regclass($1)", 1,
                                      NULL, params, NULL, NULL, 0);
         ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "check tables",
@@ -34,13 +32,21 @@ static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) 
         if (!err && PQgetisnull(res, 0, 0))
             err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
                              "table %s does not exist: run `ftz db migrate` first",
-                             required_tables[i]);
+                             tables[i]);
         PQclear(res);
         if (err)
             return err;
     }
-    return ftz_pg_exec(sink->conn, ftz_agg_customs_setup_sql, "create staging tables",
-                       errstr, errstr_size);
+    return FTZ_OK;
+}
+
+static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) {
+    ftz_err_t err = check_tables(sink, sink_tables, errstr, errstr_size);
+    for (int t = 0; !err && t < FTZ_REC__COUNT; t++)
+        if (!(err = check_tables(sink, ftz_aggregators[t].tables, errstr, errstr_size)))
+            err = ftz_pg_exec(sink->conn, *ftz_aggregators[t].setup_sql,
+                              "create staging tables", errstr, errstr_size);
+    return err;
 }
 
 ftz_err_t ftz_sink_ensure_connected(ftz_sink_t *sink, char *errstr, size_t errstr_size) {
@@ -229,9 +235,10 @@ static ftz_err_t commit_once(ftz_sink_t *sink, const ftz_batch_t *batch,
     for (size_t i = 0; i < batch->n_parts; i++)
         if ((err = cas_offset(sink, &sorted[i], errstr, errstr_size)))
             goto rollback;
-    if ((err = ftz_agg_customs_apply(sink->conn, &batch->rows[FTZ_REC_CUSTOMS],
-                                     &sink->scratch, errstr, errstr_size)))
-        goto rollback;
+    for (int t = 0; t < FTZ_REC__COUNT; t++)
+        if ((err = ftz_aggregators[t].apply(sink->conn, &batch->rows[t], &sink->scratch, errstr,
+                                            errstr_size)))
+            goto rollback;
     if ((err = insert_dead_letters(sink, batch, errstr, errstr_size)))
         goto rollback;
     PGresult *res = PQexec(sink->conn, "COMMIT");

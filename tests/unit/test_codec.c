@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -90,6 +91,41 @@ static void test_round_trip(void **state) {
     assert_int_equal(ftz_encoder_encode(f->enc, &in, &f->buf, NULL, 0), FTZ_OK);
     assert_int_equal(ftz_decoder_decode(f->dec, f->buf.data, f->buf.len, &rt, &out, &v), FTZ_OK);
     assert_false(out.has_cleared_at);
+}
+
+/* Evolution: version 1 writers and version 2 (current) readers, both ways
+ * through the catalog; an older encoder leaves out the newer field. */
+static void test_versions(void **state) {
+    fixture_t *f = *state;
+    char errstr[256];
+    ftz_customs_t in, out;
+    ftz_verdict_t v;
+    const ftz_record_type_t *rt = NULL;
+    encode_good(f, &in);
+    in.has_customs_office = true;
+    snprintf(in.customs_office, sizeof(in.customs_office), "0900");
+
+    ftz_encoder_t *v1 = ftz_encoder_new(f->cat, FTZ_REC_CUSTOMS, 1, errstr, sizeof(errstr));
+    if (!v1)
+        fail_msg("v1 encoder: %s", errstr);
+    assert_int_equal(ftz_encoder_encode(v1, &in, &f->buf, NULL, 0), FTZ_OK);
+    const ftz_schema_entry_t *e1 = ftz_catalog_version(f->cat, FTZ_REC_CUSTOMS, 1);
+    assert_non_null(e1);
+    assert_memory_equal(f->buf.data + 2, &e1->fingerprint, 8); /* little-endian host */
+    if (ftz_decoder_decode(f->dec, f->buf.data, f->buf.len, &rt, &out, &v) != FTZ_OK)
+        fail_msg("v1 record: %s %s", v.code, v.reason);
+    assert_false(out.has_customs_office); /* the default */
+    in.has_customs_office = false;
+    memset(in.customs_office, 0, sizeof(in.customs_office));
+    assert_memory_equal(&in, &out, sizeof(in));
+    ftz_encoder_destroy(v1);
+
+    in.has_customs_office = true;
+    snprintf(in.customs_office, sizeof(in.customs_office), "0900");
+    assert_int_equal(ftz_encoder_encode(f->enc, &in, &f->buf, NULL, 0), FTZ_OK);
+    assert_int_equal(ftz_decoder_decode(f->dec, f->buf.data, f->buf.len, &rt, &out, &v), FTZ_OK);
+    assert_true(out.has_customs_office);
+    assert_string_equal(out.customs_office, "0900");
 }
 
 static void expect_verdict(fixture_t *f, const void *bytes, size_t len, const char *code) {
@@ -195,6 +231,7 @@ static void test_json_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_versions),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_hostile_datum),
         cmocka_unit_test(test_json_errors),

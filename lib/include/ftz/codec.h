@@ -18,7 +18,7 @@
 #include "ftz/verdict.h"
 
 /* Size of a buffer that can hold any record struct. */
-#define FTZ_RECORD_MAX_SIZE 1024
+#define FTZ_RECORD_MAX_SIZE 2048
 
 /* Storage for any record struct, suitably aligned. */
 typedef union ftz_record_buf_u {

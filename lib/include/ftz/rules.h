@@ -31,6 +31,10 @@ ftz_err_t ftz_rules_check(const ftz_record_type_t *rt, const void *rec, ftz_verd
 /* Building blocks, exposed for tests and for other record types. */
 bool ftz_rules_country_valid(const char *code); /* ISO 3166-1 alpha-2 */
 bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size);
+/* ISO 6346 container code with a valid check digit. */
+bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size);
+/* GB 32100-2015 Unified Social Credit Code with a valid check character. */
+bool ftz_rules_uscc_valid(const char *uscc, char *why, size_t why_size);
 size_t ftz_utf8_length(const char *s); /* code points of valid UTF-8 */
 
 #endif
