@@ -143,10 +143,181 @@ static void test_country_list(void **state) {
     assert_false(ftz_rules_country_valid(""));
 }
 
+/* ---- rail ---- */
+
+static ftz_rail_t good_rail(void) {
+    ftz_rail_t e;
+    memset(&e, 0, sizeof(e));
+    snprintf(e.event_id, sizeof(e.event_id), "EV1");
+    snprintf(e.shipment_id, sizeof(e.shipment_id), "SH1");
+    snprintf(e.train_id, sizeof(e.train_id), "X8001");
+    snprintf(e.container_id, sizeof(e.container_id), "CSQU3054383");
+    snprintf(e.corridor, sizeof(e.corridor), "DALIAN-DUISBURG");
+    e.direction = FTZ_RAIL_OUTBOUND;
+    e.event_type = FTZ_RAIL_ARRIVED;
+    snprintf(e.station, sizeof(e.station), "Duisburg");
+    snprintf(e.country, sizeof(e.country), "DE");
+    e.cargo_category = FTZ_CARGO_ELECTRONICS;
+    snprintf(e.goods_origin_country, sizeof(e.goods_origin_country), "JP");
+    e.teu = 2;
+    e.cargo_value_fen = 100;
+    e.event_time_ms = 2000000;
+    e.has_departed_at = true;
+    e.departed_at_ms = 1000000;
+    return e;
+}
+
+typedef void (*rail_edit_fn)(ftz_rail_t *e);
+#define RAIL_EDIT(name, body) static void name(ftz_rail_t *e) { body; }
+RAIL_EDIT(r_nothing, (void)e)
+RAIL_EDIT(r_empty_event, e->event_id[0] = '\0')
+RAIL_EDIT(r_empty_station, e->station[0] = '\0')
+RAIL_EDIT(r_cont_check, e->container_id[10] = '4')
+RAIL_EDIT(r_cont_cat, snprintf(e->container_id, sizeof(e->container_id), "CSQX3054383"))
+RAIL_EDIT(r_cont_short, snprintf(e->container_id, sizeof(e->container_id), "CSQU305438"))
+RAIL_EDIT(r_cont_lower, snprintf(e->container_id, sizeof(e->container_id), "csqu3054383"))
+RAIL_EDIT(r_cont_j, snprintf(e->container_id, sizeof(e->container_id), "ABCJ1234563"))
+RAIL_EDIT(r_corr_lower, snprintf(e->corridor, sizeof(e->corridor), "dalian-duisburg"))
+RAIL_EDIT(r_corr_nodash, snprintf(e->corridor, sizeof(e->corridor), "DALIANDUISBURG"))
+RAIL_EDIT(r_corr_3, snprintf(e->corridor, sizeof(e->corridor), "DALIAN-MOSCOW-DUISBURG"))
+RAIL_EDIT(r_corr_same, snprintf(e->corridor, sizeof(e->corridor), "DALIAN-DALIAN"))
+RAIL_EDIT(r_corr_empty_end, snprintf(e->corridor, sizeof(e->corridor), "DALIAN-"))
+RAIL_EDIT(r_country, snprintf(e->country, sizeof(e->country), "ZZ"))
+RAIL_EDIT(r_origin, snprintf(e->goods_origin_country, sizeof(e->goods_origin_country), "jp"))
+RAIL_EDIT(r_teu0, e->teu = 0)
+RAIL_EDIT(r_teu5, e->teu = 5)
+RAIL_EDIT(r_teu4, e->teu = 4)
+RAIL_EDIT(r_value_neg, e->cargo_value_fen = -5)
+RAIL_EDIT(r_arrived_nodep, e->has_departed_at = false)
+RAIL_EDIT(r_dep_after, e->departed_at_ms = e->event_time_ms + 1)
+RAIL_EDIT(r_dep_equal, e->departed_at_ms = e->event_time_ms)
+RAIL_EDIT(r_departed_nodep, e->event_type = FTZ_RAIL_DEPARTED; e->has_departed_at = false)
+
+static void test_rail_rules(void **state) {
+    (void)state;
+    static const struct { const char *name; rail_edit_fn edit; const char *code; const char *needle; } cases[] = {
+        {"good", r_nothing, NULL, NULL},
+        {"empty event_id", r_empty_event, "RULE_EMPTY_FIELD", "event_id"},
+        {"empty station", r_empty_station, "RULE_EMPTY_FIELD", "station"},
+        {"check digit", r_cont_check, "RULE_CONTAINER_ID", "check digit 4, expected 3"},
+        {"category", r_cont_cat, "RULE_CONTAINER_ID", "category 'X'"},
+        {"short", r_cont_short, "RULE_CONTAINER_ID", "10 characters"},
+        {"lower", r_cont_lower, "RULE_CONTAINER_ID", "capital letters"},
+        {"category J", r_cont_j, NULL, NULL},
+        {"corridor lower", r_corr_lower, "RULE_CORRIDOR", "\"dalian-duisburg\""},
+        {"corridor no dash", r_corr_nodash, "RULE_CORRIDOR", "ORIGIN-DEST"},
+        {"corridor 3 cities", r_corr_3, "RULE_CORRIDOR", "ORIGIN-DEST"},
+        {"corridor same", r_corr_same, "RULE_CORRIDOR", "one city"},
+        {"corridor empty end", r_corr_empty_end, "RULE_CORRIDOR", "ORIGIN-DEST"},
+        {"country", r_country, "RULE_COUNTRY_CODE", "country: \"ZZ\""},
+        {"goods origin", r_origin, "RULE_COUNTRY_CODE", "goods_origin_country: \"jp\""},
+        {"teu 0", r_teu0, "RULE_TEU", "teu: 0"},
+        {"teu 5", r_teu5, "RULE_TEU", "teu: 5"},
+        {"teu 4", r_teu4, NULL, NULL},
+        {"value", r_value_neg, "RULE_NEGATIVE_AMOUNT", "cargo_value_cny: -0.05"},
+        {"arrived without departed_at", r_arrived_nodep, "RULE_DEPARTED_AT", "missing"},
+        {"departed after event", r_dep_after, "RULE_DEPARTED_AT", "after event_time"},
+        {"departed equal", r_dep_equal, NULL, NULL},
+        {"departed event without departed_at", r_departed_nodep, NULL, NULL},
+    };
+    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_RAIL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ftz_rail_t e = good_rail();
+        ftz_verdict_t v;
+        cases[i].edit(&e);
+        ftz_err_t err = ftz_rules_check(rt, &e, &v);
+        if (!cases[i].code) {
+            if (err != FTZ_OK)
+                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
+            continue;
+        }
+        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
+            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK", cases[i].code);
+        if (!strstr(v.reason, cases[i].needle))
+            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
+    }
+}
+
+/* ---- registrations ---- */
+
+static ftz_registration_t good_registration(void) {
+    ftz_registration_t c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.uscc, sizeof(c.uscc), "91350100M000100Y43");
+    snprintf(c.company_name, sizeof(c.company_name), "大连海运贸易有限公司");
+    c.area = FTZ_AREA_DALIAN;
+    c.enterprise_type = FTZ_ENT_FOREIGN_INVESTED;
+    snprintf(c.industry, sizeof(c.industry), "F");
+    snprintf(c.investor_country, sizeof(c.investor_country), "JP");
+    c.registered_capital_fen = 1400000000;
+    c.registered_at_ms = 1000;
+    c.event_time_ms = 2000;
+    return c;
+}
+
+typedef void (*reg_edit_fn)(ftz_registration_t *c);
+#define REG_EDIT(name, body) static void name(ftz_registration_t *c) { body; }
+REG_EDIT(g_nothing, (void)c)
+REG_EDIT(g_other_valid, snprintf(c->uscc, sizeof(c->uscc), "91110000600037341L"))
+REG_EDIT(g_check, c->uscc[17] = '4')
+REG_EDIT(g_len, c->uscc[17] = '\0')
+REG_EDIT(g_char, c->uscc[3] = 'I')
+REG_EDIT(g_lower, snprintf(c->uscc, sizeof(c->uscc), "91110000600037341l"))
+REG_EDIT(g_empty_name, snprintf(c->company_name, sizeof(c->company_name), "  "))
+REG_EDIT(g_empty_uscc, c->uscc[0] = '\0')
+REG_EDIT(g_industry_u, snprintf(c->industry, sizeof(c->industry), "U"))
+REG_EDIT(g_industry_2, snprintf(c->industry, sizeof(c->industry), "FG"))
+REG_EDIT(g_industry_a, snprintf(c->industry, sizeof(c->industry), "A"))
+REG_EDIT(g_industry_t, snprintf(c->industry, sizeof(c->industry), "T"))
+REG_EDIT(g_country, snprintf(c->investor_country, sizeof(c->investor_country), "EU"))
+REG_EDIT(g_capital_zero, c->registered_capital_fen = 0)
+REG_EDIT(g_capital_neg, c->registered_capital_fen = -100)
+REG_EDIT(g_capital_min, c->registered_capital_fen = 1)
+
+static void test_registration_rules(void **state) {
+    (void)state;
+    static const struct { const char *name; reg_edit_fn edit; const char *code; const char *needle; } cases[] = {
+        {"good", g_nothing, NULL, NULL},
+        {"another valid uscc", g_other_valid, NULL, NULL},
+        {"check character", g_check, "RULE_USCC_CHECKSUM", "check character 4, expected 3"},
+        {"17 characters", g_len, "RULE_USCC_CHECKSUM", "17 characters"},
+        {"letter I", g_char, "RULE_USCC_CHECKSUM", "character 4 'I'"},
+        {"lower case", g_lower, "RULE_USCC_CHECKSUM", "'l' is not allowed"},
+        {"blank name", g_empty_name, "RULE_EMPTY_FIELD", "company_name"},
+        {"empty uscc", g_empty_uscc, "RULE_EMPTY_FIELD", "uscc"},
+        {"industry U", g_industry_u, "RULE_INDUSTRY", "\"U\""},
+        {"industry FG", g_industry_2, "RULE_INDUSTRY", "\"FG\""},
+        {"industry A", g_industry_a, NULL, NULL},
+        {"industry T", g_industry_t, NULL, NULL},
+        {"country", g_country, "RULE_COUNTRY_CODE", "investor_country: \"EU\""},
+        {"capital 0", g_capital_zero, "RULE_NEGATIVE_AMOUNT", "registered_capital_cny: 0.00, must be > 0"},
+        {"capital < 0", g_capital_neg, "RULE_NEGATIVE_AMOUNT", "-1.00"},
+        {"capital 0.01", g_capital_min, NULL, NULL},
+    };
+    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_REGISTRATION);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ftz_registration_t c = good_registration();
+        ftz_verdict_t v;
+        cases[i].edit(&c);
+        ftz_err_t err = ftz_rules_check(rt, &c, &v);
+        if (!cases[i].code) {
+            if (err != FTZ_OK)
+                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
+            continue;
+        }
+        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
+            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK", cases[i].code);
+        if (!strstr(v.reason, cases[i].needle))
+            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_customs_rules),
         cmocka_unit_test(test_country_list),
+        cmocka_unit_test(test_rail_rules),
+        cmocka_unit_test(test_registration_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
