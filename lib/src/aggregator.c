@@ -8,6 +8,7 @@
 #include "ftz/batch.h"
 #include "ftz/codec.h"
 #include "ftz/log.h"
+#include "ftz/producer.h"
 #include "ftz/sink.h"
 #include "ftz/topics.h"
 
@@ -23,6 +24,8 @@ typedef struct agg_s {
     const ftz_aggregator_conf_t *conf;
     rd_kafka_t *rk;
     ftz_sink_t *sink;
+    ftz_producer_t *dlq;      /* copies dead letters to the dead-letter topic */
+    char dlq_topic[FTZ_TOPIC_MAX + 1];
     ftz_catalog_t *cat;
     ftz_decoder_t *dec;
     ftz_batch_t batch;
@@ -267,9 +270,39 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     count_code(&a->batch_stats, v.code, 1);
 }
 
+/* Copies the batch's dead letters to the dead-letter topic and waits for
+ * them to be acknowledged, BEFORE the batch commits: a crash between the
+ * two redoes the batch and sends them again, so the topic copy is at least
+ * once (the table is exactly once). */
+static ftz_err_t send_dead_letters(agg_t *a, char *errstr, size_t errstr_size) {
+    uint64_t failed = ftz_producer_failed(a->dlq);
+    for (size_t i = 0; i < a->batch.n_dead; i++) {
+        const ftz_dead_letter_t *d = &a->batch.dead[i];
+        char partition[16], offset[24];
+        snprintf(partition, sizeof(partition), "%d", (int)d->partition);
+        snprintf(offset, sizeof(offset), "%" PRId64, d->offset);
+        const char *names[] = {"ftz.error.code", "ftz.error.reason", "ftz.source.topic",
+                               "ftz.source.partition", "ftz.source.offset"};
+        const char *values[] = {d->code, d->reason, d->topic, partition, offset};
+        ftz_err_t err = ftz_producer_send_headers(a->dlq, a->dlq_topic, d->key, d->key_len,
+                                                  d->payload, d->payload_len, names, values, 5,
+                                                  NULL, errstr, errstr_size);
+        if (err)
+            return err;
+    }
+    /* Only this batch's outcome counts: earlier failures were redone. */
+    ftz_err_t err = ftz_producer_flush(a->dlq, 30000, errstr, errstr_size);
+    if (err != FTZ_ERR_RETRIABLE && ftz_producer_failed(a->dlq) == failed)
+        return FTZ_OK;
+    return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                      "dead letters not acknowledged by %s", a->dlq_topic);
+}
+
 static void commit_batch(agg_t *a) {
     char errstr[512];
-    ftz_err_t err = ftz_sink_commit(a->sink, &a->batch, errstr, sizeof(errstr));
+    ftz_err_t err = a->batch.n_dead ? send_dead_letters(a, errstr, sizeof(errstr)) : FTZ_OK;
+    if (err == FTZ_OK)
+        err = ftz_sink_commit(a->sink, &a->batch, errstr, sizeof(errstr));
     if (err == FTZ_OK) {
         for (size_t i = 0; i < a->batch.n_parts; i++) {
             owned_t *o = find_owned(a, a->batch.parts[i].topic, a->batch.parts[i].partition);
@@ -329,6 +362,11 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
     for (int i = 0; i < conf->n_topics; i++)
         if ((err = ftz_sink_check_group(a.sink, conf->topics[i], errstr, errstr_size)))
             goto cleanup;
+    ftz_topic_name(conf->topic_prefix, FTZ_TOPIC_DEADLETTER, a.dlq_topic, sizeof(a.dlq_topic));
+    if (!(a.dlq = ftz_producer_new(conf->brokers, conf->props, errstr, errstr_size))) {
+        err = FTZ_ERR_FATAL;
+        goto cleanup;
+    }
     if (!(kconf = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, conf->brokers, conf->props, errstr,
                                      errstr_size))) {
         err = FTZ_ERR_INVALID_ARG;
@@ -434,6 +472,7 @@ cleanup:
         free(a.owned[i].topic);
     free(a.owned);
     ftz_batch_free(&a.batch);
+    ftz_producer_destroy(a.dlq);
     ftz_sink_destroy(a.sink);
     ftz_decoder_destroy(a.dec);
     ftz_catalog_destroy(a.cat);

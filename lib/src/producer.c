@@ -67,12 +67,33 @@ void ftz_producer_destroy(ftz_producer_t *p) {
 ftz_err_t ftz_producer_send(ftz_producer_t *p, const char *topic, const void *key,
                             size_t key_len, const void *value, size_t value_len,
                             const char *label, char *errstr, size_t errstr_size) {
+    return ftz_producer_send_headers(p, topic, key, key_len, value, value_len, NULL, NULL, 0,
+                                     label, errstr, errstr_size);
+}
+
+ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const void *key,
+                                    size_t key_len, const void *value, size_t value_len,
+                                    const char *const *names, const char *const *values,
+                                    int n, const char *label, char *errstr,
+                                    size_t errstr_size) {
     char *lab = label ? strdup(label) : NULL;
     for (;;) {
-        rd_kafka_resp_err_t err = rd_kafka_producev(
-            p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
-            RD_KAFKA_V_VALUE((void *)value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE(lab), RD_KAFKA_V_END);
+        /* producev takes the headers only on success. */
+        rd_kafka_headers_t *hdrs = n > 0 ? rd_kafka_headers_new((size_t)n) : NULL;
+        for (int i = 0; i < n; i++)
+            rd_kafka_header_add(hdrs, names[i], -1, values[i], -1);
+        rd_kafka_resp_err_t err =
+            hdrs ? rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+                                     RD_KAFKA_V_VALUE((void *)value, value_len),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(lab),
+                                     RD_KAFKA_V_END)
+                 : rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, key_len),
+                                     RD_KAFKA_V_VALUE((void *)value, value_len),
+                                     RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                     RD_KAFKA_V_OPAQUE(lab), RD_KAFKA_V_END);
+        if (err && hdrs)
+            rd_kafka_headers_destroy(hdrs);
         if (!err) {
             p->sent++;
             rd_kafka_poll(p->rk, 0);

@@ -115,6 +115,28 @@ assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters WHERE reason = '' OR sou
 assert_eq "t" "$(q "SELECT payload = decode('$(od -An -tx1 -v good.bin | tr -d ' \n')', 'hex') FROM ftz.dead_letters WHERE code = 'RULE_KEY_MISMATCH'")" "dead letter keeps the original bytes"
 grep -q "hs_code" <<<"$(q "SELECT reason FROM ftz.dead_letters WHERE code = 'RULE_HS_CODE'")" || fail "RULE_HS_CODE reason does not name the field"
 
+# The dead-letter topic holds each of them at least once, original key and
+# value, with the error and source in headers.
+"$FTZ" consume -q -t deadletter -e >dlq.jsonl || fail "ftz consume of the dead-letter topic exited $?"
+python3 - "$T" <<'PY' || fail "dead-letter topic check failed"
+import json, sys
+topic = sys.argv[1]
+seen = set()
+for line in open("dlq.jsonl"):
+    m = json.loads(line)
+    h = m.get("headers", {})
+    for k in ("ftz.error.code", "ftz.error.reason", "ftz.source.topic", "ftz.source.partition", "ftz.source.offset"):
+        assert h.get(k), f"header {k} missing in {m}"
+    assert h["ftz.source.topic"] == topic, h
+    seen.add((h["ftz.error.code"], m.get("key") or m.get("key_hex")))
+want = {("BAD_FRAMING", "RAW-empty"), ("BAD_FRAMING", "RAW-garbage"), ("BAD_FRAMING", "RAW-magic"),
+        ("DECODE_ERROR", "RAW-truncated"), ("RULE_CLEARED_AT", "R4"), ("RULE_CLEARED_AT", "R6"),
+        ("RULE_COUNTRY_CODE", "R2"), ("RULE_HS_CODE", "R1"), ("RULE_KEY_MISMATCH", "NOT-THE-ID"),
+        ("RULE_NEGATIVE_AMOUNT", "R3"), ("RULE_REVISION", "R5"), ("UNKNOWN_SCHEMA", "RAW-unknownfp")}
+missing = want - seen
+assert not missing, f"not on the dead-letter topic: {sorted(missing)}"
+PY
+
 # The same group again: nothing new, nothing changes.
 snapshot=$(customs_daily; q "SELECT count(*), sum(next_offset) FROM ftz.consumer_offsets")
 "$FTZ" aggregate -g g1 --until-idle 3 2>rerun.err || fail "third aggregate exited $?"

@@ -25,6 +25,13 @@ ftz_err_t ftz_producer_send(ftz_producer_t *p, const char *topic, const void *ke
                             size_t key_len, const void *value, size_t value_len,
                             const char *label, char *errstr, size_t errstr_size);
 
+/* Same, with Kafka headers: n (name, value) pairs of strings (copied). */
+ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const void *key,
+                                    size_t key_len, const void *value, size_t value_len,
+                                    const char *const *names, const char *const *values,
+                                    int n, const char *label, char *errstr,
+                                    size_t errstr_size);
+
 /* Waits up to timeout_ms for every queued message to be acknowledged or
  * failed. Returns FTZ_OK when all sent messages were acknowledged. */
 ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,

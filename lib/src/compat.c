@@ -1,0 +1,801 @@
+/* Avro schema resolution compatibility (see ftz/compat.h). Each schema is
+ * read with jansson into a graph of nodes in which a named-type reference
+ * is the node of its definition, so recursive schemas become cycles; the
+ * two graphs are then walked together. Pairs of records already compared
+ * (or being compared) are remembered, which both ends recursion and keeps
+ * shared subtrees from being compared twice. */
+#include "ftz/compat.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftz/buf.h"
+
+/* Levels of nesting (records in arrays in unions...) compared before we
+ * give up with FTZ_ERR_INVALID_ARG instead of overflowing the stack. */
+#define FTZ_COMPAT_MAX_DEPTH 1000
+
+typedef enum kind_e {
+    K_NULL,
+    K_BOOLEAN,
+    K_INT,
+    K_LONG,
+    K_FLOAT,
+    K_DOUBLE,
+    K_BYTES,
+    K_STRING, /* last primitive */
+    K_RECORD,
+    K_ENUM,
+    K_FIXED,
+    K_ARRAY,
+    K_MAP,
+    K_UNION,
+} kind_t;
+
+static const char *const kind_names[] = {"null",  "boolean", "int",    "long", "float",
+                                         "double", "bytes",  "string", "record", "enum",
+                                         "fixed", "array",   "map",    "union"};
+
+typedef struct node_s node_t;
+
+typedef struct field_s {
+    const char *name; /* borrowed from the JSON tree */
+    json_t *aliases;  /* borrowed: array of strings, or NULL */
+    int has_default;
+    node_t *type; /* borrowed from the schema's node list */
+} field_t;
+
+struct node_s {
+    kind_t kind;
+    char *fullname;             /* named types; owned */
+    const char *name;           /* unqualified: points into fullname */
+    char *space;                /* namespace of fullname ("" if none); owned */
+    json_t *aliases;            /* named types; borrowed, or NULL */
+    json_t *index;              /* owned: field name or enum symbol -> position */
+    field_t *fields;            /* records; owned */
+    size_t n_fields;
+    json_t *symbols;            /* enums; borrowed */
+    const char *default_symbol; /* enums; borrowed, or NULL */
+    long long size;             /* fixed */
+    int decimal;                /* a valid "decimal" logical type */
+    long long precision, scale;
+    node_t *child;     /* array items, map values */
+    node_t **branches; /* unions; owned array of borrowed nodes */
+    size_t n_branches;
+    node_t *next; /* every node of a schema, for freeing */
+};
+
+typedef struct schema_s {
+    const char *label; /* "writer" or "reader" */
+    json_t *json;      /* owned */
+    json_t *names;     /* owned: full name -> position in defs */
+    node_t **defs;     /* owned array of borrowed nodes */
+    size_t n_defs, cap_defs;
+    node_t *nodes; /* owned list */
+    node_t *root;
+    char *errstr;
+    size_t errstr_size;
+} schema_t;
+
+typedef struct pair_s {
+    const node_t *w, *r;
+} pair_t;
+
+typedef struct cmp_s {
+    ftz_buf_t path;
+    pair_t *memo; /* open addressing; w == NULL marks a free slot */
+    size_t memo_cap, memo_len;
+    unsigned depth;
+    char *reason;
+    size_t reason_size;
+} cmp_t;
+
+/* ---- Reading a schema ---------------------------------------------------- */
+
+static ftz_err_t bad(schema_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static ftz_err_t bad(schema_t *s, const char *fmt, ...) {
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return ftz_seterr(FTZ_ERR_INVALID_ARG, s->errstr, s->errstr_size, "%s schema: %s", s->label,
+                      msg);
+}
+
+static int primitive_kind(const char *s) {
+    for (int k = K_NULL; k <= K_STRING; k++)
+        if (strcmp(s, kind_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+static int is_named(kind_t k) { return k == K_RECORD || k == K_ENUM || k == K_FIXED; }
+
+/* [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale. */
+static int valid_name(const char *s, size_t len) {
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Names separated by dots; "" only if allow_empty (the null namespace). */
+static int valid_dotted(const char *s, int allow_empty) {
+    if (!*s)
+        return allow_empty;
+    for (;;) {
+        const char *dot = strchr(s, '.');
+        size_t len = dot ? (size_t)(dot - s) : strlen(s);
+        if (!valid_name(s, len))
+            return 0;
+        if (!dot)
+            return 1;
+        s = dot + 1;
+    }
+}
+
+static int valid_alias_list(json_t *aliases, int dotted) {
+    if (!json_is_array(aliases))
+        return 0;
+    for (size_t i = 0; i < json_array_size(aliases); i++) {
+        json_t *a = json_array_get(aliases, i);
+        if (!json_is_string(a))
+            return 0;
+        const char *v = json_string_value(a);
+        if (dotted ? !valid_dotted(v, 0) : !valid_name(v, strlen(v)))
+            return 0;
+    }
+    return 1;
+}
+
+static node_t *new_node(schema_t *s, kind_t kind) {
+    node_t *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->next = s->nodes;
+    s->nodes = n;
+    return n;
+}
+
+/* malloc'd "ns.name", or "name" when it has a dot already or ns is "". */
+static char *join_name(const char *ns, const char *name) {
+    if (strchr(name, '.') || !*ns)
+        return strdup(name);
+    size_t nslen = strlen(ns), len = strlen(name);
+    char *full = malloc(nslen + 1 + len + 1);
+    if (!full)
+        return NULL;
+    memcpy(full, ns, nslen);
+    full[nslen] = '.';
+    memcpy(full + nslen + 1, name, len + 1);
+    return full;
+}
+
+static node_t *lookup(schema_t *s, const char *fullname) {
+    json_t *pos = json_object_get(s->names, fullname);
+    return pos ? s->defs[json_integer_value(pos)] : NULL;
+}
+
+/* A reference by name: a dotted name is a full name; a short one is looked
+ * up in the enclosing namespace, then in the null namespace (as the Java
+ * implementation does, or a type without a namespace could never be
+ * referenced from inside one). */
+static ftz_err_t parse_name(schema_t *s, const char *ref, const char *ns, node_t **out) {
+    int pk = primitive_kind(ref);
+    if (pk >= 0) {
+        *out = new_node(s, (kind_t)pk);
+        return *out ? FTZ_OK : FTZ_ERR_NOMEM;
+    }
+    if (strchr(ref, '.') || !*ns) {
+        *out = lookup(s, ref);
+    } else {
+        char *full = join_name(ns, ref);
+        if (!full)
+            return FTZ_ERR_NOMEM;
+        *out = lookup(s, full);
+        free(full);
+        if (!*out)
+            *out = lookup(s, ref);
+    }
+    if (!*out)
+        return bad(s, "unknown type name \"%s\" (named types must be defined before use)", ref);
+    return FTZ_OK;
+}
+
+/* Sets n->decimal when `j` carries a valid decimal logical type; an invalid
+ * one is ignored, as the specification asks. */
+static void parse_decimal(json_t *j, node_t *n) {
+    json_t *lt = json_object_get(j, "logicalType");
+    json_t *jp = json_object_get(j, "precision");
+    json_t *js = json_object_get(j, "scale");
+    if (!json_is_string(lt) || strcmp(json_string_value(lt), "decimal") != 0 ||
+        !json_is_integer(jp) || (js && !json_is_integer(js)))
+        return;
+    long long p = json_integer_value(jp), sc = js ? json_integer_value(js) : 0;
+    if (p <= 0 || sc < 0 || sc > p)
+        return;
+    /* A fixed of n bytes holds at most floor(log10(2^(8n-1) - 1)) digits. */
+    if (n->kind == K_FIXED && (n->size < 1 || (double)p > floor((8.0 * (double)n->size - 1.0) *
+                                                                 log10(2.0))))
+        return;
+    n->decimal = 1;
+    n->precision = p;
+    n->scale = sc;
+}
+
+static ftz_err_t parse(schema_t *s, json_t *j, const char *ns, node_t **out);
+
+static ftz_err_t index_add(json_t *index, const char *key, size_t pos) {
+    return json_object_set_new(index, key, json_integer((json_int_t)pos)) ? FTZ_ERR_NOMEM : FTZ_OK;
+}
+
+static ftz_err_t parse_fields(schema_t *s, json_t *j, node_t *n) {
+    json_t *fields = json_object_get(j, "fields");
+    if (!json_is_array(fields))
+        return bad(s, "record %s without a \"fields\" array", n->fullname);
+    size_t count = json_array_size(fields);
+    if (!(n->fields = calloc(count ? count : 1, sizeof(*n->fields))))
+        return FTZ_ERR_NOMEM;
+    for (size_t i = 0; i < count; i++) {
+        json_t *f = json_array_get(fields, i);
+        json_t *fname = json_object_get(f, "name");
+        json_t *ftype = json_object_get(f, "type");
+        json_t *aliases = json_object_get(f, "aliases");
+        field_t *fd = &n->fields[i];
+        ftz_err_t err;
+        if (!json_is_string(fname) ||
+            !valid_name(json_string_value(fname), strlen(json_string_value(fname))) || !ftype)
+            return bad(s, "record %s: field %zu needs a valid \"name\" and a \"type\"",
+                       n->fullname, i);
+        fd->name = json_string_value(fname);
+        if (json_object_get(n->index, fd->name))
+            return bad(s, "record %s: field %s is defined twice", n->fullname, fd->name);
+        if (aliases && !valid_alias_list(aliases, 0))
+            return bad(s, "record %s: field %s: \"aliases\" must be an array of names",
+                       n->fullname, fd->name);
+        fd->aliases = aliases;
+        fd->has_default = json_object_get(f, "default") != NULL;
+        if ((err = index_add(n->index, fd->name, i)))
+            return err;
+        n->n_fields = i + 1;
+        if ((err = parse(s, ftype, n->space, &fd->type)))
+            return err;
+    }
+    return FTZ_OK;
+}
+
+static ftz_err_t parse_symbols(schema_t *s, json_t *j, node_t *n) {
+    json_t *symbols = json_object_get(j, "symbols");
+    json_t *def = json_object_get(j, "default");
+    if (!json_is_array(symbols))
+        return bad(s, "enum %s without a \"symbols\" array", n->fullname);
+    for (size_t i = 0; i < json_array_size(symbols); i++) {
+        json_t *sym = json_array_get(symbols, i);
+        const char *v = json_string_value(sym);
+        ftz_err_t err;
+        if (!v || !valid_name(v, strlen(v)))
+            return bad(s, "enum %s: symbol %zu is not a valid name", n->fullname, i);
+        if (json_object_get(n->index, v))
+            return bad(s, "enum %s: symbol %s is listed twice", n->fullname, v);
+        if ((err = index_add(n->index, v, i)))
+            return err;
+    }
+    n->symbols = symbols;
+    if (def) {
+        if (!json_is_string(def) || !json_object_get(n->index, json_string_value(def)))
+            return bad(s, "enum %s: \"default\" is not one of its symbols", n->fullname);
+        n->default_symbol = json_string_value(def);
+    }
+    return FTZ_OK;
+}
+
+static ftz_err_t parse_size(schema_t *s, json_t *j, node_t *n) {
+    json_t *size = json_object_get(j, "size");
+    long long v = -1;
+    if (json_is_integer(size)) {
+        v = json_integer_value(size);
+    } else if (json_is_string(size) && *json_string_value(size)) {
+        char *end;
+        v = strtoll(json_string_value(size), &end, 10);
+        if (*end)
+            v = -1;
+    }
+    if (v < 0)
+        return bad(s, "fixed %s needs a non-negative integer \"size\"", n->fullname);
+    n->size = v;
+    parse_decimal(j, n);
+    return FTZ_OK;
+}
+
+static ftz_err_t parse_named(schema_t *s, json_t *j, kind_t kind, const char *type,
+                             const char *ns, node_t **out) {
+    json_t *jname = json_object_get(j, "name");
+    json_t *jns = json_object_get(j, "namespace");
+    json_t *aliases = json_object_get(j, "aliases");
+    node_t *n;
+    ftz_err_t err;
+
+    if (!json_is_string(jname) || !valid_dotted(json_string_value(jname), 0))
+        return bad(s, "%s without a valid \"name\"", type);
+    const char *name = json_string_value(jname);
+    if (jns && !json_is_null(jns) &&
+        !(json_is_string(jns) && valid_dotted(json_string_value(jns), 1)))
+        return bad(s, "%s %s: \"namespace\" is not a valid namespace", type, name);
+    /* An explicit namespace, even "" or null, overrides the enclosing one. */
+    const char *space = jns ? (json_is_string(jns) ? json_string_value(jns) : "") : ns;
+
+    if (!(n = new_node(s, kind)) || !(n->fullname = join_name(space, name)))
+        return FTZ_ERR_NOMEM;
+    const char *dot = strrchr(n->fullname, '.');
+    n->name = dot ? dot + 1 : n->fullname;
+    if (!(n->space = strndup(n->fullname, dot ? (size_t)(dot - n->fullname) : 0)))
+        return FTZ_ERR_NOMEM;
+    if (primitive_kind(n->name) >= 0)
+        return bad(s, "%s %s: a primitive type name cannot be defined", type, n->fullname);
+    if (lookup(s, n->fullname))
+        return bad(s, "%s is defined twice", n->fullname);
+    if (aliases && !valid_alias_list(aliases, 1))
+        return bad(s, "%s %s: \"aliases\" must be an array of names", type, n->fullname);
+    n->aliases = aliases;
+
+    /* Registered before the body is read, so that the body may refer to it. */
+    if (s->n_defs == s->cap_defs) {
+        size_t cap = s->cap_defs ? 2 * s->cap_defs : 16;
+        node_t **defs = realloc(s->defs, cap * sizeof(*defs));
+        if (!defs)
+            return FTZ_ERR_NOMEM;
+        s->defs = defs;
+        s->cap_defs = cap;
+    }
+    if ((err = index_add(s->names, n->fullname, s->n_defs)))
+        return err;
+    s->defs[s->n_defs++] = n;
+    *out = n;
+
+    if (kind == K_FIXED)
+        return parse_size(s, j, n);
+    if (!(n->index = json_object()))
+        return FTZ_ERR_NOMEM;
+    return kind == K_RECORD ? parse_fields(s, j, n) : parse_symbols(s, j, n);
+}
+
+static ftz_err_t parse_union(schema_t *s, json_t *j, const char *ns, node_t **out) {
+    size_t count = json_array_size(j);
+    node_t *n = new_node(s, K_UNION);
+    if (!n || !(n->branches = calloc(count ? count : 1, sizeof(*n->branches))))
+        return FTZ_ERR_NOMEM;
+    *out = n;
+    for (size_t i = 0; i < count; i++) {
+        node_t *b;
+        ftz_err_t err = parse(s, json_array_get(j, i), ns, &b);
+        if (err)
+            return err;
+        if (b->kind == K_UNION)
+            return bad(s, "a union directly inside a union (branch %zu)", i);
+        for (size_t k = 0; k < i; k++) {
+            const node_t *o = n->branches[k];
+            if (o->kind == b->kind && (!is_named(b->kind) || strcmp(o->fullname, b->fullname) == 0))
+                return bad(s, "a union has two branches of type %s",
+                           is_named(b->kind) ? b->fullname : kind_names[b->kind]);
+        }
+        n->branches[n->n_branches++] = b;
+    }
+    return FTZ_OK;
+}
+
+static ftz_err_t parse(schema_t *s, json_t *j, const char *ns, node_t **out) {
+    if (json_is_string(j))
+        return parse_name(s, json_string_value(j), ns, out);
+    if (json_is_array(j))
+        return parse_union(s, j, ns, out);
+    if (!json_is_object(j))
+        return bad(s, "a schema must be a string, an array or an object");
+
+    json_t *jtype = json_object_get(j, "type");
+    if (json_is_object(jtype) || json_is_array(jtype))
+        return parse(s, jtype, ns, out);
+    if (!json_is_string(jtype))
+        return bad(s, "schema object without a string \"type\"");
+    const char *type = json_string_value(jtype);
+    int pk = primitive_kind(type);
+    if (pk >= 0) {
+        if (!(*out = new_node(s, (kind_t)pk)))
+            return FTZ_ERR_NOMEM;
+        if (pk == K_BYTES)
+            parse_decimal(j, *out);
+        return FTZ_OK;
+    }
+    if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0)
+        return parse_named(s, j, K_RECORD, type, ns, out);
+    if (strcmp(type, "enum") == 0)
+        return parse_named(s, j, K_ENUM, type, ns, out);
+    if (strcmp(type, "fixed") == 0)
+        return parse_named(s, j, K_FIXED, type, ns, out);
+    if (strcmp(type, "array") == 0 || strcmp(type, "map") == 0) {
+        int is_array = type[0] == 'a';
+        json_t *sub = json_object_get(j, is_array ? "items" : "values");
+        if (!sub)
+            return bad(s, "%s without \"%s\"", type, is_array ? "items" : "values");
+        if (!(*out = new_node(s, is_array ? K_ARRAY : K_MAP)))
+            return FTZ_ERR_NOMEM;
+        return parse(s, sub, ns, &(*out)->child);
+    }
+    /* {"type": "Name"}: a reference written as an object. */
+    return parse_name(s, type, ns, out);
+}
+
+static ftz_err_t schema_load(schema_t *s, const char *json, size_t len) {
+    json_error_t jerr;
+    if (!json)
+        return bad(s, "no schema text");
+    /* No JSON_ALLOW_NUL: a name with a NUL inside could not be compared. */
+    if (!(s->json = json_loadb(json, len, JSON_DECODE_ANY, &jerr)))
+        return bad(s, "not JSON: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    if (!(s->names = json_object()))
+        return FTZ_ERR_NOMEM;
+    return parse(s, s->json, "", &s->root);
+}
+
+static void schema_free(schema_t *s) {
+    while (s->nodes) {
+        node_t *n = s->nodes;
+        s->nodes = n->next;
+        free(n->fullname);
+        free(n->space);
+        json_decref(n->index);
+        free(n->fields);
+        free(n->branches);
+        free(n);
+    }
+    free(s->defs);
+    json_decref(s->names);
+    json_decref(s->json);
+}
+
+/* ---- Comparing ----------------------------------------------------------- */
+
+static size_t pair_hash(const node_t *w, const node_t *r) {
+    uint64_t h = (uint64_t)(uintptr_t)w * 0x9e3779b97f4a7c15ULL;
+    h ^= (uint64_t)(uintptr_t)r * 0xc2b2ae3d27d4eb4fULL;
+    return (size_t)(h ^ (h >> 31));
+}
+
+static int memo_has(const cmp_t *c, const node_t *w, const node_t *r) {
+    if (!c->memo_cap)
+        return 0;
+    for (size_t i = pair_hash(w, r) & (c->memo_cap - 1);; i = (i + 1) & (c->memo_cap - 1)) {
+        if (!c->memo[i].w)
+            return 0;
+        if (c->memo[i].w == w && c->memo[i].r == r)
+            return 1;
+    }
+}
+
+static void memo_put(pair_t *memo, size_t cap, const node_t *w, const node_t *r) {
+    size_t i = pair_hash(w, r) & (cap - 1);
+    while (memo[i].w)
+        i = (i + 1) & (cap - 1);
+    memo[i].w = w;
+    memo[i].r = r;
+}
+
+static ftz_err_t memo_add(cmp_t *c, const node_t *w, const node_t *r) {
+    if (2 * (c->memo_len + 1) > c->memo_cap) { /* at most half full */
+        size_t cap = c->memo_cap ? 2 * c->memo_cap : 64;
+        pair_t *memo = calloc(cap, sizeof(*memo));
+        if (!memo)
+            return FTZ_ERR_NOMEM;
+        for (size_t i = 0; i < c->memo_cap; i++)
+            if (c->memo[i].w)
+                memo_put(memo, cap, c->memo[i].w, c->memo[i].r);
+        free(c->memo);
+        c->memo = memo;
+        c->memo_cap = cap;
+    }
+    memo_put(c->memo, c->memo_cap, w, r);
+    c->memo_len++;
+    return FTZ_OK;
+}
+
+/* "long", "record a.b.R", "fixed a.b.F (size 16)", "bytes (decimal 18,2)",
+ * "union [null, long]". */
+static void describe(const node_t *n, char *buf, size_t size) {
+    switch (n->kind) {
+    case K_RECORD:
+    case K_ENUM: snprintf(buf, size, "%s %s", kind_names[n->kind], n->fullname); break;
+    case K_FIXED:
+        if (n->decimal)
+            snprintf(buf, size, "fixed %s (size %lld, decimal %lld,%lld)", n->fullname, n->size,
+                     n->precision, n->scale);
+        else
+            snprintf(buf, size, "fixed %s (size %lld)", n->fullname, n->size);
+        break;
+    case K_BYTES:
+        if (n->decimal)
+            snprintf(buf, size, "bytes (decimal %lld,%lld)", n->precision, n->scale);
+        else
+            snprintf(buf, size, "bytes");
+        break;
+    case K_UNION: {
+        size_t used = (size_t)snprintf(buf, size, "union [");
+        for (size_t i = 0; i < n->n_branches && used < size; i++) {
+            const node_t *b = n->branches[i];
+            used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                                     is_named(b->kind) ? b->fullname : kind_names[b->kind]);
+        }
+        if (used < size)
+            snprintf(buf + used, size - used, "]");
+        break;
+    }
+    default: snprintf(buf, size, "%s", kind_names[n->kind]); break;
+    }
+}
+
+static ftz_err_t incompatible(cmp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static ftz_err_t incompatible(cmp_t *c, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    const char *path = c->path.data ? c->path.data : "";
+    return ftz_seterr(FTZ_ERR_POISON, c->reason, c->reason_size, "%s%s%s", path,
+                      *path ? ": " : "", msg);
+}
+
+/* Separate from incompatible() so that the description buffers live on
+ * the stack only when something failed, not in every level of recursion. */
+static ftz_err_t cannot_read(cmp_t *c, const char *what, const node_t *w, const char *how,
+                             const node_t *r) {
+    char dw[256], dr[512];
+    describe(w, dw, sizeof(dw));
+    describe(r, dr, sizeof(dr));
+    return incompatible(c, "%s %s %s %s", what, dw, how, dr);
+}
+
+static int promotes(kind_t w, kind_t r) {
+    switch (w) {
+    case K_INT: return r == K_LONG || r == K_FLOAT || r == K_DOUBLE;
+    case K_LONG: return r == K_FLOAT || r == K_DOUBLE;
+    case K_FLOAT: return r == K_DOUBLE;
+    case K_STRING: return r == K_BYTES;
+    case K_BYTES: return r == K_STRING;
+    default: return 0;
+    }
+}
+
+/* Unqualified names equal, or a reader alias whose unqualified part is the
+ * writer's unqualified name (see the header for why not full names). */
+static int names_match(const node_t *w, const node_t *r) {
+    if (strcmp(w->name, r->name) == 0)
+        return 1;
+    for (size_t i = 0; i < json_array_size(r->aliases); i++) {
+        const char *a = json_string_value(json_array_get(r->aliases, i));
+        const char *dot = strrchr(a, '.');
+        if (strcmp(dot ? dot + 1 : a, w->name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int decimals_differ(const node_t *w, const node_t *r) {
+    return w->decimal && r->decimal && (w->precision != r->precision || w->scale != r->scale);
+}
+
+/* The specification's "match" between two schemas that are not unions:
+ * only what is visible at this level; the parts are resolved afterwards. */
+static int matches(const node_t *w, const node_t *r) {
+    if (w->kind != r->kind)
+        return promotes(w->kind, r->kind);
+    switch (w->kind) {
+    case K_RECORD:
+    case K_ENUM: return names_match(w, r);
+    case K_FIXED: return names_match(w, r) && w->size == r->size && !decimals_differ(w, r);
+    case K_BYTES: return !decimals_differ(w, r);
+    default: return 1;
+    }
+}
+
+static const node_t *first_match(const node_t *w, const node_t *runion) {
+    for (size_t i = 0; i < runion->n_branches; i++)
+        if (matches(w, runion->branches[i]))
+            return runion->branches[i];
+    return NULL;
+}
+
+static ftz_err_t resolve(cmp_t *c, const node_t *w, const node_t *r);
+
+static ftz_err_t path_push(cmp_t *c, const char *seg, size_t *saved) {
+    *saved = c->path.len;
+    return ftz_buf_puts(&c->path, seg);
+}
+
+static void path_pop(cmp_t *c, size_t saved) {
+    c->path.len = saved;
+    c->path.data[saved] = '\0';
+}
+
+static ftz_err_t resolve_record(cmp_t *c, const node_t *w, const node_t *r) {
+    const field_t **pair = NULL;
+    unsigned char *taken = NULL;
+    ftz_err_t err = FTZ_OK;
+
+    if (memo_has(c, w, r))
+        return FTZ_OK; /* compatible, or being compared further up */
+    if ((err = memo_add(c, w, r)))
+        return err;
+    pair = calloc(r->n_fields ? r->n_fields : 1, sizeof(*pair));
+    taken = calloc(w->n_fields ? w->n_fields : 1, 1);
+    if (!pair || !taken) {
+        err = FTZ_ERR_NOMEM;
+        goto cleanup;
+    }
+    /* Names first, then aliases, so that an alias never takes a writer
+     * field that another reader field has by its own name. */
+    for (size_t i = 0; i < r->n_fields; i++) {
+        json_t *pos = json_object_get(w->index, r->fields[i].name);
+        if (pos) {
+            pair[i] = &w->fields[json_integer_value(pos)];
+            taken[json_integer_value(pos)] = 1;
+        }
+    }
+    for (size_t i = 0; i < r->n_fields; i++) {
+        json_t *aliases = r->fields[i].aliases;
+        for (size_t k = 0; !pair[i] && k < json_array_size(aliases); k++) {
+            json_t *pos =
+                json_object_get(w->index, json_string_value(json_array_get(aliases, k)));
+            if (pos && !taken[json_integer_value(pos)]) {
+                pair[i] = &w->fields[json_integer_value(pos)];
+                taken[json_integer_value(pos)] = 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < r->n_fields; i++) {
+        size_t saved = c->path.len;
+        if ((c->path.len && (err = ftz_buf_putc(&c->path, '.'))) ||
+            (err = ftz_buf_puts(&c->path, r->fields[i].name)))
+            goto cleanup;
+        if (!pair[i] && !r->fields[i].has_default)
+            err = incompatible(c, "reader field has no default and the writer lacks it");
+        else if (pair[i])
+            err = resolve(c, pair[i]->type, r->fields[i].type);
+        if (err)
+            goto cleanup;
+        path_pop(c, saved);
+    }
+cleanup:
+    free(pair);
+    free(taken);
+    return err;
+}
+
+static ftz_err_t resolve_enum(cmp_t *c, const node_t *w, const node_t *r) {
+    if (r->default_symbol)
+        return FTZ_OK;
+    for (size_t i = 0; i < json_array_size(w->symbols); i++) {
+        const char *sym = json_string_value(json_array_get(w->symbols, i));
+        if (!json_object_get(r->index, sym))
+            return incompatible(c, "writer symbol %s is not in the reader's enum (no default)",
+                                sym);
+    }
+    return FTZ_OK;
+}
+
+/* w and r are not unions and match(): resolve their parts. */
+static ftz_err_t resolve_parts(cmp_t *c, const node_t *w, const node_t *r) {
+    size_t saved;
+    ftz_err_t err;
+    switch (r->kind) {
+    case K_ARRAY:
+    case K_MAP:
+        if ((err = path_push(c, r->kind == K_ARRAY ? "[]" : "{}", &saved)) ||
+            (err = resolve(c, w->child, r->child)))
+            return err;
+        path_pop(c, saved);
+        return FTZ_OK;
+    case K_RECORD: return resolve_record(c, w, r);
+    case K_ENUM: return resolve_enum(c, w, r);
+    default: return FTZ_OK; /* primitives, fixed: match() said it all */
+    }
+}
+
+/* Neither is a union: say precisely why they do not match, if they don't. */
+static ftz_err_t resolve_single(cmp_t *c, const node_t *w, const node_t *r) {
+    if (matches(w, r))
+        return resolve_parts(c, w, r);
+    if (w->kind == r->kind && decimals_differ(w, r))
+        return incompatible(c,
+                            "writer decimal(%lld,%lld) cannot be read as reader "
+                            "decimal(%lld,%lld): precision and scale must be equal",
+                            w->precision, w->scale, r->precision, r->scale);
+    if (w->kind == K_FIXED && r->kind == K_FIXED && names_match(w, r))
+        return incompatible(c, "writer fixed %s has size %lld, reader fixed %s has size %lld",
+                            w->fullname, w->size, r->fullname, r->size);
+    if (w->kind == r->kind && is_named(w->kind))
+        return incompatible(c,
+                            "writer %s %s cannot be read as reader %s %s (the names differ "
+                            "and no reader alias matches)",
+                            kind_names[w->kind], w->fullname, kind_names[r->kind], r->fullname);
+    return cannot_read(c, "writer", w, "cannot be read as reader", r);
+}
+
+static ftz_err_t resolve_unions(cmp_t *c, const node_t *w, const node_t *r) {
+    if (w->kind == K_UNION) {
+        /* Any branch may have been written: every one must be readable. */
+        for (size_t i = 0; i < w->n_branches; i++) {
+            const node_t *wb = w->branches[i], *rb = r;
+            ftz_err_t err;
+            if (r->kind == K_UNION && !(rb = first_match(wb, r)))
+                return cannot_read(c, "writer union branch", wb, "matches no branch of the reader",
+                                   r);
+            if (r->kind != K_UNION && !matches(wb, r))
+                return cannot_read(c, "writer union branch", wb, "cannot be read as reader", r);
+            if ((err = resolve_parts(c, wb, rb)))
+                return err;
+        }
+        return FTZ_OK;
+    }
+    const node_t *rb = first_match(w, r);
+    if (!rb)
+        return cannot_read(c, "writer", w, "matches no branch of the reader", r);
+    return resolve_parts(c, w, rb);
+}
+
+static ftz_err_t resolve(cmp_t *c, const node_t *w, const node_t *r) {
+    ftz_err_t err;
+    if (c->depth >= FTZ_COMPAT_MAX_DEPTH)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->reason, c->reason_size,
+                          "schemas nest deeper than %d levels; not compared",
+                          FTZ_COMPAT_MAX_DEPTH);
+    c->depth++;
+    if (w->kind == K_UNION || r->kind == K_UNION)
+        err = resolve_unions(c, w, r);
+    else
+        err = resolve_single(c, w, r);
+    c->depth--;
+    return err;
+}
+
+ftz_err_t ftz_schema_compatible(const char *writer_json, size_t writer_len,
+                                const char *reader_json, size_t reader_len, char *reason,
+                                size_t reason_size) {
+    schema_t w = {.label = "writer", .errstr = reason, .errstr_size = reason_size};
+    schema_t r = {.label = "reader", .errstr = reason, .errstr_size = reason_size};
+    cmp_t c = {.path = FTZ_BUF_INIT, .reason = reason, .reason_size = reason_size};
+    ftz_err_t err;
+
+    if (reason && reason_size)
+        reason[0] = '\0';
+    if ((err = schema_load(&w, writer_json, writer_len)) ||
+        (err = schema_load(&r, reader_json, reader_len)))
+        goto cleanup;
+    /* The path starts with the top-level record's name, the reader's first. */
+    const node_t *top = is_named(r.root->kind) ? r.root : is_named(w.root->kind) ? w.root : NULL;
+    if ((err = ftz_buf_puts(&c.path, top ? top->name : "")))
+        goto cleanup;
+    err = resolve(&c, w.root, r.root);
+cleanup:
+    if (err == FTZ_ERR_NOMEM)
+        ftz_seterr(err, reason, reason_size, "out of memory");
+    else if (err == FTZ_OK && reason && reason_size)
+        reason[0] = '\0';
+    ftz_buf_free(&c.path);
+    free(c.memo);
+    schema_free(&w);
+    schema_free(&r);
+    return err;
+}
