@@ -14,8 +14,11 @@ DEMO_RECORDS ?= 3000
 TEST_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/test-state,$(HOME)/.local/state/ftz-pipeline-test)
 TEST_ENV := FTZ_STATE_DIR=$(TEST_STATE_DIR) FTZ_KAFKA_PORT=19092 FTZ_PG_PORT=56432
 
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 0
+
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test clean help
+        test unit-test stack-test fuzz fuzz-short bench clean help
 
 all: build
 
@@ -25,6 +28,8 @@ help:
 	@echo "make deps        install missing Debian packages (quiet when all present)"
 	@echo "make build       release build into $(BUILD)/"
 	@echo "make stack-up    start the local Kafka + PostgreSQL stack (also stack-down, stack-status)"
+	@echo "make bench       decode + validate throughput per record type"
+	@echo "make fuzz        run the decoder fuzzer until stopped (FUZZ_SECONDS=N to bound it)"
 
 deps:
 	@bash deploy/deps.sh
@@ -75,7 +80,26 @@ stack-test: build-debug
 	  eval "$$($(STACK) env)"; \
 	  cd $(DEBUG_BUILD) && ctest -L stack --output-on-failure
 
-test: unit-test stack-test
+# libFuzzer over frame -> decode -> rules, with ASan and UBSan, seeded with
+# valid records of every type and version. FUZZ_SECONDS=0 runs until stopped.
+$(FUZZ_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DFTZ_FUZZ=ON
+
+fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_decode make_corpus
+	rm -rf $(FUZZ_BUILD)/seed && mkdir -p $(FUZZ_BUILD)/seed $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/make_corpus $(FUZZ_BUILD)/seed 20
+	cd $(FUZZ_BUILD) && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus seed
+
+# Benchmarks (bench/): print figures, assert nothing; release build.
+bench: build
+	$(BUILD)/bench/bench_decode 200000 5
+
+fuzz-short:
+	$(MAKE) fuzz FUZZ_SECONDS=60
+
+test: unit-test fuzz-short stack-test
 
 clean:
-	rm -rf $(BUILD) $(DEBUG_BUILD)
+	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)

@@ -7,23 +7,33 @@
 #include "cli.h"
 #include "ftz/canonical.h"
 #include "ftz/catalog.h"
+#include "ftz/codec.h"
+#include "ftz/compat.h"
 
-enum { OPT_HEX = FTZ_OPT__COMMON_END };
+enum { OPT_HEX = FTZ_OPT__COMMON_END, OPT_SCHEMA_DIR };
 
 static void help(FILE *out) {
     fprintf(out,
-            "Usage: ftz schema list\n"
+            "Usage: ftz schema list [--schema-dir DIR]\n"
+            "       ftz schema check [--schema-dir DIR]\n"
             "       ftz schema canonical FILE\n"
             "       ftz schema fingerprint [--hex] FILE\n"
             "\n"
             "  list         every schema version built into ftz: record, version,\n"
             "               fingerprint (signed 64-bit decimal, as in the Avro spec's\n"
             "               test data) and source file\n"
+            "  check        prove that every pair of versions of each record can read\n"
+            "               each other under Avro's resolution rules (old writer, new\n"
+            "               reader and the reverse) and that this build of ftz can\n"
+            "               decode every version; exit 1 naming the field otherwise\n"
             "  canonical    print the Parsing Canonical Form of the schema in FILE\n"
             "               (any valid Avro schema; - reads standard input)\n"
             "  fingerprint  print its CRC-64-AVRO fingerprint as a signed 64-bit\n"
             "               decimal; --hex prints the 8 bytes as they appear on the\n"
-            "               wire (little-endian)\n");
+            "               wire (little-endian)\n"
+            "\n"
+            "  --schema-dir DIR  read NAME.vN.avsc files under DIR instead of the\n"
+            "                    schemas built into ftz\n");
 }
 
 static char *read_all(const char *path, size_t *len) {
@@ -59,10 +69,13 @@ static char *read_all(const char *path, size_t *len) {
 int ftz_cmd_schema(int argc, char **argv) {
     static const struct option longopts[] = {
         {"hex", no_argument, NULL, OPT_HEX},
+        {"schema-dir", required_argument, NULL, OPT_SCHEMA_DIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt, hex = 0, rc = FTZ_EXIT_FAILURE;
+    const char *schema_dir = NULL;
+    ftz_decoder_t *dec = NULL;
     char errstr[512];
     char *text = NULL, *pcf = NULL;
     ftz_catalog_t *cat = NULL;
@@ -71,6 +84,8 @@ int ftz_cmd_schema(int argc, char **argv) {
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (opt == OPT_HEX) {
             hex = 1;
+        } else if (opt == OPT_SCHEMA_DIR) {
+            schema_dir = optarg;
         } else if (opt == 'h') {
             help(stdout);
             return FTZ_EXIT_OK;
@@ -80,16 +95,44 @@ int ftz_cmd_schema(int argc, char **argv) {
         }
     }
     const char *action = optind < argc ? argv[optind] : "";
+    if (strcmp(action, "check") == 0) {
+        int bad = 0, pairs = 0;
+        if (!(cat = ftz_catalog_new(schema_dir, errstr, sizeof(errstr)))) {
+            fprintf(stderr, "ftz schema: %s\n", errstr);
+            goto cleanup;
+        }
+        for (int i = 0; i < ftz_catalog_count(cat); i++)
+            for (int j = 0; j < ftz_catalog_count(cat); j++) {
+                const ftz_schema_entry_t *w = ftz_catalog_entry(cat, i);
+                const ftz_schema_entry_t *r = ftz_catalog_entry(cat, j);
+                char reason[512];
+                if (i == j || w->rt != r->rt)
+                    continue;
+                pairs++;
+                ftz_err_t err = ftz_schema_compatible(w->text, strlen(w->text), r->text,
+                                                      strlen(r->text), reason, sizeof(reason));
+                printf("%-34s writer v%d, reader v%d: %s%s\n", w->rt->fullname, w->version,
+                       r->version, err ? "INCOMPATIBLE: " : "ok", err ? reason : "");
+                bad += err != FTZ_OK;
+            }
+        if (!(dec = ftz_decoder_new(cat, errstr, sizeof(errstr)))) {
+            printf("this build of ftz cannot decode them: %s\n", errstr);
+            bad++;
+        }
+        printf("%d version pair(s) checked, %d problem(s)\n", pairs, bad);
+        rc = bad ? FTZ_EXIT_FAILURE : FTZ_EXIT_OK;
+        goto cleanup;
+    }
     if (strcmp(action, "list") == 0) {
-        if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr)))) {
+        if (!(cat = ftz_catalog_new(schema_dir, errstr, sizeof(errstr)))) {
             fprintf(stderr, "ftz schema: %s\n", errstr);
             goto cleanup;
         }
         printf("%-34s %7s %21s  %s\n", "record", "version", "fingerprint", "file");
         for (int i = 0; i < ftz_catalog_count(cat); i++) {
             const ftz_schema_entry_t *e = ftz_catalog_entry(cat, i);
-            printf("%-34s %7d %21" PRId64 "  schemas/%s\n", e->rt->fullname, e->version,
-                   (int64_t)e->fingerprint, e->path);
+            printf("%-34s %7d %21" PRId64 "  %s/%s\n", e->rt->fullname, e->version,
+                   (int64_t)e->fingerprint, schema_dir ? schema_dir : "schemas", e->path);
         }
         rc = FTZ_EXIT_OK;
         goto cleanup;
@@ -122,6 +165,7 @@ int ftz_cmd_schema(int argc, char **argv) {
     }
     rc = FTZ_EXIT_OK;
 cleanup:
+    ftz_decoder_destroy(dec);
     free(text);
     free(pcf);
     ftz_catalog_destroy(cat);

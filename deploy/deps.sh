@@ -11,6 +11,7 @@ PACKAGES=(
   librdkafka-dev libavro-dev libpq-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
   zlib1g-dev liblzma-dev libsnappy-dev
   postgresql kcat clang libclang-rt-14-dev python3 procps
+  python3-venv python3-confluent-kafka
 )
 readonly JAVA_MIN=17
 readonly JAVA_PKG=openjdk-17-jre-headless
@@ -25,7 +26,9 @@ locally, and only those that are missing. Silent (exit 0) when all are present.
 
 Packages checked with dpkg-query:
   ${PACKAGES[*]}
-Also: $JAVA_PKG if \`java -version\` is older than $JAVA_MIN (or java is absent),
+Also: fastavro (PyPI) in a virtualenv under \$FTZ_CACHE_DIR/pyvenv, for the
+      interoperability tests;
+      $JAVA_PKG if \`java -version\` is older than $JAVA_MIN (or java is absent),
       $MAVEN_PKG if \`mvn\` is not on PATH.
 
 Missing packages are installed with one \`apt-get update\` followed by
@@ -106,6 +109,19 @@ if (( ${#missing[@]} > 0 )); then
     || die "apt-get install failed for: ${missing[*]} (output above)"
 
   java_ver=$(java_major)
+fi
+
+# fastavro, the second Avro implementation the interoperability tests check
+# against, from PyPI into a virtualenv in the cache (outside the source
+# tree); it sees Debian's python3-confluent-kafka.
+readonly FASTAVRO_VERSION=1.13.1
+pyvenv="${FTZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ftz-pipeline}/pyvenv"
+if ! "$pyvenv/bin/python" -c "import fastavro, sys; sys.exit(fastavro.__version__ != '$FASTAVRO_VERSION')" 2>/dev/null; then
+  echo "$PROG: installing fastavro $FASTAVRO_VERSION into $pyvenv"
+  /usr/bin/python3 -m venv --system-site-packages "$pyvenv" \
+    || die "could not create a virtualenv in $pyvenv"
+  "$pyvenv/bin/pip" install -q --disable-pip-version-check "fastavro==$FASTAVRO_VERSION" \
+    || die "pip could not install fastavro==$FASTAVRO_VERSION"
 fi
 
 # A java older than 17 may still be the default after installing openjdk-17.

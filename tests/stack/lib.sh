@@ -69,18 +69,39 @@ customs_daily() {
      ORDER BY 1, 2, 3, 4, 5, 6"
 }
 
-expected_daily() { python3 "$HERE/oracle.py" "$@"; }
-
-# assert_daily FILE...: customs_daily equals the oracle over the files.
-assert_daily() {
-  expected_daily "$@" >"$WORK/expected.txt"
-  customs_daily >"$WORK/actual.txt"
-  [[ -s "$WORK/expected.txt" ]] || fail "oracle produced no rows"
-  if ! diff -u "$WORK/expected.txt" "$WORK/actual.txt" >"$WORK/diff.txt"; then
-    head -40 "$WORK/diff.txt" >&2
-    fail "customs_daily differs from the expected totals ($(grep -c '^[-+][0-9]' "$WORK/diff.txt") lines)"
-  fi
-  log "customs_daily matches: $(wc -l <"$WORK/actual.txt") rows"
+rail_daily() {
+  q "SELECT day, corridor, direction, cargo_category, goods_origin_country, departures,
+            border_crossings, arrivals, teu_departed, cargo_value_departed_cny, transit_seconds_sum
+     FROM ftz.rail_daily
+     WHERE departures <> 0 OR border_crossings <> 0 OR arrivals <> 0
+     ORDER BY 1, 2, 3, 4, 5"
 }
+
+registrations_monthly() {
+  q "SELECT month, area, industry, enterprise_type, investor_country, companies,
+            registered_capital_cny
+     FROM ftz.registrations_monthly WHERE companies <> 0 ORDER BY 1, 2, 3, 4, 5"
+}
+
+# assert_table customs|rail|registrations FILE...: the table equals the
+# independent oracle's rows for the files (tests/stack/oracle.py).
+assert_table() {
+  local kind=$1
+  shift
+  python3 "$HERE/oracle.py" "$kind" "$@" >"$WORK/expected-$kind.txt"
+  case $kind in
+    customs) customs_daily ;;
+    rail) rail_daily ;;
+    registrations) registrations_monthly ;;
+  esac >"$WORK/actual-$kind.txt"
+  [[ -s "$WORK/expected-$kind.txt" ]] || fail "oracle produced no $kind rows"
+  if ! diff -u "$WORK/expected-$kind.txt" "$WORK/actual-$kind.txt" >"$WORK/diff-$kind.txt"; then
+    head -40 "$WORK/diff-$kind.txt" >&2
+    fail "$kind aggregates differ from the expected totals ($(grep -c '^[-+][0-9]' "$WORK/diff-$kind.txt") lines)"
+  fi
+  log "$kind aggregates match: $(wc -l <"$WORK/actual-$kind.txt") rows"
+}
+
+assert_daily() { assert_table customs "$@"; }
 
 topic() { printf '%s%s' "$FTZ_TOPIC_PREFIX" "$1"; }

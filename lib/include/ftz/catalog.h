@@ -18,12 +18,19 @@ typedef struct ftz_schema_entry_s {
     uint64_t fingerprint;
     char *canonical;      /* Parsing Canonical Form (owned by the catalog) */
     char *path;           /* where it came from (owned by the catalog) */
+    char *text;           /* the schema file's text (owned by the catalog) */
     avro_schema_t schema; /* owned by the catalog */
 } ftz_schema_entry_t;
 
 /* Catalog of the schemas embedded at build time (schemas/ of the source
  * tree). NULL with errstr on failure. */
 ftz_catalog_t *ftz_catalog_new_embedded(char *errstr, size_t errstr_size);
+/* Catalog of every NAME.vN.avsc under dir (borrowed), searched to a depth
+ * of 4 directories. Each record type known to the code needs at least one
+ * version. NULL with errstr naming the file on failure. */
+ftz_catalog_t *ftz_catalog_new_dir(const char *dir, char *errstr, size_t errstr_size);
+/* dir NULL or "": the embedded catalog; else ftz_catalog_new_dir. */
+ftz_catalog_t *ftz_catalog_new(const char *dir, char *errstr, size_t errstr_size);
 void ftz_catalog_destroy(ftz_catalog_t *cat);
 
 /* Borrowed pointers into the catalog; NULL when absent. */
