@@ -63,6 +63,7 @@ int ftz_cmd_simulate(int argc, char **argv);
 int ftz_cmd_aggregate(int argc, char **argv);
 int ftz_cmd_consume(int argc, char **argv);
 int ftz_cmd_db(int argc, char **argv);
+int ftz_cmd_deadletters(int argc, char **argv);
 int ftz_cmd_report(int argc, char **argv);
 int ftz_cmd_schema(int argc, char **argv);
 int ftz_cmd_topics(int argc, char **argv);

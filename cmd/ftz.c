@@ -15,6 +15,7 @@ static const struct {
     {"aggregate", ftz_cmd_aggregate, "consume, validate and aggregate into PostgreSQL, exactly once"},
     {"consume", ftz_cmd_consume, "print a topic's records as JSON lines (operators)"},
     {"db", ftz_cmd_db, "database tasks: migrate, status"},
+    {"deadletters", ftz_cmd_deadletters, "rejected records: summary, list, export to fix and resend"},
     {"report", ftz_cmd_report, "print the customs report from the aggregates"},
     {"schema", ftz_cmd_schema, "schemas: list, canonical form, fingerprint"},
     {"topics", ftz_cmd_topics, "create the pipeline's Kafka topics"},
@@ -29,7 +30,7 @@ static void usage(FILE *out) {
             "\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].what);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].what);
     fprintf(out,
             "\n"
             "`ftz <command> --help` describes a command. Exit statuses: 0 success,\n"

@@ -1,0 +1,228 @@
+/* ftz deadletters: summary | list | export -- the operators' loop over
+ * ftz.dead_letters: see what was rejected and why, export the decodable
+ * records as JSON lines, fix them, and send them again with ftz produce. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ftz/codec.h"
+#include "ftz/json.h"
+#include "ftz/pg.h"
+#include "ftz/topics.h"
+
+enum { OPT_CODE = FTZ_OPT__COMMON_END, OPT_SINCE, OPT_LIMIT, OPT_TOPIC };
+
+static void help(FILE *out) {
+    fprintf(out,
+            "Usage: ftz deadletters summary [--since T]\n"
+            "       ftz deadletters list [--code C] [--since T] [--topic NAME] [--limit N]\n"
+            "       ftz deadletters export [--code C] [--since T] [-t TYPE] > fix.jsonl\n"
+            "\n"
+            "  summary   rejected records counted by code, source topic and day\n"
+            "            (Asia/Shanghai)\n"
+            "  list      one line per rejected record: when, where (topic [partition]\n"
+            "            @offset), key, code and reason; newest first\n"
+            "  export    the rejected records that still decode (rule failures), as\n"
+            "            the plain JSON lines `ftz produce` reads: fix them, then\n"
+            "            `ftz produce -t TYPE -f fix.jsonl`. Records that do not decode\n"
+            "            are counted on stderr, not exported.\n"
+            "\n"
+            "Options:\n"
+            "  --code C         only this reason code (e.g. RULE_HS_CODE)\n"
+            "  --since T        only rejected at or after T (a date or timestamp)\n"
+            "  --topic NAME     only records from this source topic\n"
+            "  -t, --type TYPE  export: only this record type (customs, rail,\n"
+            "                   registration); needed when the export would mix types\n"
+            "  --limit N        list: at most N lines (default 100; 0: all)\n"
+            "\n" FTZ_CLI_COMMON_HELP);
+}
+
+static const char summary_sql[] =
+    "SELECT code, source_topic,"
+    " (rejected_at AT TIME ZONE 'Asia/Shanghai')::date AS day, count(*)"
+    " FROM ftz.dead_letters WHERE ($1::timestamptz IS NULL OR rejected_at >= $1::timestamptz)"
+    " GROUP BY 1, 2, 3 ORDER BY 3 DESC, 4 DESC, 1, 2";
+
+static const char list_sql[] =
+    "SELECT to_char(rejected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " source_topic, source_partition, source_offset,"
+    " coalesce(convert_from(record_key, 'UTF8'), ''), code, reason"
+    " FROM ftz.dead_letters"
+    " WHERE ($1::text IS NULL OR code = $1) AND ($2::timestamptz IS NULL OR rejected_at >= $2)"
+    " AND ($3::text IS NULL OR source_topic = $3)"
+    " ORDER BY rejected_at DESC, id DESC LIMIT $4::bigint";
+
+static const char export_sql[] =
+    "SELECT source_topic, source_partition, source_offset, payload, code"
+    " FROM ftz.dead_letters"
+    " WHERE ($1::text IS NULL OR code = $1) AND ($2::timestamptz IS NULL OR rejected_at >= $2)"
+    " AND ($3::text IS NULL OR source_topic = $3)"
+    " ORDER BY source_topic, source_partition, source_offset";
+
+static int run_export(PGconn *conn, const char *const *params, const char *type) {
+    char errstr[512];
+    int rc = FTZ_EXIT_FAILURE;
+    unsigned long exported = 0, undecodable = 0, other_type = 0;
+    const ftz_record_type_t *want = NULL, *seen = NULL;
+    ftz_catalog_t *cat = NULL;
+    ftz_decoder_t *dec = NULL;
+    ftz_buf_t line = FTZ_BUF_INIT;
+    /* Binary results: payload is bytea. */
+    PGresult *res = PQexecParams(conn, export_sql, 3, NULL, params, NULL, NULL, 1);
+
+    if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read dead letters", errstr,
+                     sizeof(errstr)) != FTZ_OK) {
+        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        goto cleanup;
+    }
+    if (type && !(want = ftz_record_type_by_name(type))) {
+        fprintf(stderr, "ftz deadletters: unknown type \"%s\"\n", type);
+        rc = FTZ_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr))) ||
+        !(dec = ftz_decoder_new(cat, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        goto cleanup;
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        ftz_record_buf_t rec;
+        ftz_verdict_t v;
+        const ftz_record_type_t *rt = NULL;
+        if (PQgetisnull(res, r, 3) ||
+            ftz_decoder_decode(dec, PQgetvalue(res, r, 3), (size_t)PQgetlength(res, r, 3), &rt,
+                               &rec, &v) != FTZ_OK) {
+            undecodable++;
+            continue;
+        }
+        if (want && rt != want) {
+            other_type++;
+            continue;
+        }
+        if (!want && seen && rt != seen) {
+            fprintf(stderr, "ftz deadletters: the export mixes %s and %s records: "
+                            "choose one with -t\n", seen->short_name, rt->short_name);
+            rc = FTZ_EXIT_USAGE;
+            goto cleanup;
+        }
+        seen = rt;
+        ftz_buf_reset(&line);
+        if (ftz_json_from_record(rt, &rec, &line) != FTZ_OK || ftz_buf_putc(&line, '\n') ||
+            fwrite(line.data, 1, line.len, stdout) != line.len) {
+            fprintf(stderr, "ftz deadletters: write failed\n");
+            goto cleanup;
+        }
+        exported++;
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "ftz deadletters: write failed\n");
+        goto cleanup;
+    }
+    fprintf(stderr, "ftz deadletters: exported %lu %s record(s); %lu did not decode%s", exported,
+            seen ? seen->short_name : "", undecodable,
+            other_type ? ", " : "\n");
+    if (other_type)
+        fprintf(stderr, "%lu of other types\n", other_type);
+    rc = FTZ_EXIT_OK;
+cleanup:
+    ftz_buf_free(&line);
+    ftz_decoder_destroy(dec);
+    ftz_catalog_destroy(cat);
+    PQclear(res);
+    return rc;
+}
+
+int ftz_cmd_deadletters(int argc, char **argv) {
+    static const struct option longopts[] = {
+        FTZ_CLI_COMMON_LONG,
+        {"code", required_argument, NULL, OPT_CODE},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"topic", required_argument, NULL, OPT_TOPIC},
+        {"type", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
+    };
+    ftz_cli_t cli = {0};
+    int opt, code, rc = FTZ_EXIT_FAILURE;
+    const char *code_filter = NULL, *since = NULL, *topic = NULL, *type = NULL;
+    char limit[24] = "100";
+    PGconn *conn = NULL;
+    PGresult *res = NULL;
+    char errstr[512];
+
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT "t:", longopts, NULL)) != -1) {
+        if (ftz_cli_common(&cli, opt, optarg, &code)) {
+            if (code >= 0) {
+                rc = code;
+                goto cleanup;
+            }
+            continue;
+        }
+        switch (opt) {
+        case 'h': help(stdout); rc = FTZ_EXIT_OK; goto cleanup;
+        case OPT_CODE: code_filter = optarg; break;
+        case OPT_SINCE: since = optarg; break;
+        case OPT_TOPIC: topic = optarg; break;
+        case 't': type = optarg; break;
+        case OPT_LIMIT: {
+            double n = ftz_cli_number("deadletters", "--limit", optarg);
+            if (n < 0) {
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            snprintf(limit, sizeof(limit), "%.0f", n ? n : 9e18);
+            break;
+        }
+        default: help(stderr); rc = FTZ_EXIT_USAGE; goto cleanup;
+        }
+    }
+    const char *action = optind < argc ? argv[optind] : "";
+    if (optind + 1 != argc || (strcmp(action, "summary") != 0 && strcmp(action, "list") != 0 &&
+                               strcmp(action, "export") != 0)) {
+        fprintf(stderr, "ftz deadletters: expected summary, list or export\n");
+        rc = FTZ_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        goto cleanup;
+    }
+    if (strcmp(action, "export") == 0) {
+        const char *params[3] = {code_filter, since, topic};
+        rc = run_export(conn, params, type);
+        goto cleanup;
+    }
+    int summary = action[0] == 's';
+    const char *params[4] = {code_filter, since, topic, limit};
+    const char *sparams[1] = {since};
+    res = summary ? PQexecParams(conn, summary_sql, 1, NULL, sparams, NULL, NULL, 0)
+                  : PQexecParams(conn, list_sql, 4, NULL, params, NULL, NULL, 0);
+    if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read dead letters", errstr,
+                     sizeof(errstr)) != FTZ_OK) {
+        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        goto cleanup;
+    }
+    if (summary) {
+        long long total = 0;
+        printf("%-24s %-36s %-10s %8s\n", "code", "source topic", "day", "records");
+        for (int r = 0; r < PQntuples(res); r++) {
+            printf("%-24s %-36s %-10s %8s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3));
+            total += atoll(PQgetvalue(res, r, 3));
+        }
+        printf("%-24s %-36s %-10s %8lld\n", "total", "", "", total);
+    } else {
+        for (int r = 0; r < PQntuples(res); r++)
+            printf("%s %s [%s] @%s key=%s %s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), PQgetvalue(res, r, 4),
+                   PQgetvalue(res, r, 5), PQgetvalue(res, r, 6));
+    }
+    rc = FTZ_EXIT_OK;
+cleanup:
+    PQclear(res);
+    if (conn)
+        PQfinish(conn);
+    ftz_cli_free(&cli);
+    return rc;
+}
