@@ -3,13 +3,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 #include "ftz/aggregator.h"
 #include "ftz/log.h"
 #include "ftz/topics.h"
 
-enum { OPT_UNTIL_IDLE = FTZ_OPT__COMMON_END, OPT_BATCH, OPT_BATCH_MS, OPT_PREFIX };
+enum { OPT_UNTIL_IDLE = FTZ_OPT__COMMON_END, OPT_BATCH, OPT_BATCH_MS, OPT_PREFIX, OPT_MAX_RECORD };
 
 static volatile sig_atomic_t stop_flag;
 
@@ -39,6 +40,8 @@ static void help(FILE *out) {
             "                           its end for SEC seconds (batch runs, tests)\n"
             "      --batch N            most messages per transaction (default 5000)\n"
             "      --batch-ms MS        longest a batch stays open (default 500)\n"
+            "      --max-record-size B  largest record (Avro datum) decoded, in bytes;\n"
+            "                           larger ones are dead letters (default 1048576)\n"
             "\n" FTZ_CLI_COMMON_HELP
             "\n"
             "Exit status: 0 clean stop; 1 fatal error (configuration, missing tables,\n"
@@ -54,6 +57,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
         {"until-idle", required_argument, NULL, OPT_UNTIL_IDLE},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
+        {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
@@ -122,6 +126,14 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             }
             conf.batch_ms = (int)v;
             break;
+        case OPT_MAX_RECORD:
+            if ((v = ftz_cli_number("aggregate", "--max-record-size", optarg)) < 16) {
+                fprintf(stderr, "ftz aggregate: --max-record-size must be at least 16 bytes\n");
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            conf.max_record_size = (size_t)v;
+            break;
         default:
             help(stderr);
             rc = FTZ_EXIT_USAGE;
@@ -159,11 +171,14 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     conf.stop = &stop_flag;
     ftz_err_t err = ftz_aggregator_run(&conf, &stats, errstr, sizeof(errstr));
     if (err == FTZ_OK || stats.messages > 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
         ftz_log(FTZ_LOG_INFO, "PG",
-                "%llu messages in %llu batches: %llu counted, %llu rejected, %llu batches redone",
+                "%llu messages in %llu batches: %llu counted, %llu rejected, %llu batches "
+                "redone; peak memory %ld MiB",
                 (unsigned long long)stats.messages, (unsigned long long)stats.batches,
                 (unsigned long long)stats.counted, (unsigned long long)stats.rejected,
-                (unsigned long long)stats.redone);
+                (unsigned long long)stats.redone, ru.ru_maxrss / 1024);
         for (int i = 0; i < stats.n_codes; i++)
             ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu", stats.by_code[i].code,
                     (unsigned long long)stats.by_code[i].n);

@@ -355,6 +355,11 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
         err = FTZ_ERR_FATAL;
         goto cleanup;
     }
+    ftz_avro_limits_t lim;
+    ftz_avro_limits_default(&lim);
+    if (conf->max_record_size)
+        lim.max_record_size = conf->max_record_size;
+    ftz_decoder_set_limits(a.dec, &lim);
     if (!(a.sink = ftz_sink_new(conf->pg_conninfo, conf->group, errstr, errstr_size))) {
         err = FTZ_ERR_FATAL;
         goto cleanup;

@@ -29,12 +29,14 @@ typedef struct writer_slot_s {
     avro_value_iface_t *iface;
     avro_value_t value;            /* a value of the writer's own schema */
     int has_value;
+    ftz_avro_prog_t *check;        /* the hardened walk for this schema */
     int index[MAX_FIELDS];         /* writer field index of each table field; -1: absent */
     int8_t enum_map[MAX_FIELDS][MAX_SYMBOLS]; /* writer symbol -> table symbol */
 } writer_slot_t;
 
 struct ftz_decoder_s {
     const ftz_catalog_t *cat;
+    ftz_avro_limits_t limits;
     avro_reader_t reader;
     writer_slot_t *writers; /* one per catalog entry */
 };
@@ -109,6 +111,10 @@ static ftz_err_t match_fields(const ftz_record_type_t *rt, const ftz_schema_entr
     return FTZ_OK;
 }
 
+void ftz_decoder_set_limits(ftz_decoder_t *dec, const ftz_avro_limits_t *lim) {
+    dec->limits = *lim;
+}
+
 /* map[k] = table index of writer symbol k; -1 when the table lacks it (a
  * newer writer's symbol): such a value is a decode error when it arrives. */
 static void enum_symbol_map(avro_schema_t s, const ftz_field_t *f, int8_t *map) {
@@ -144,6 +150,8 @@ static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e
         avro_generic_value_new(ws->iface, &ws->value))
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", e->path, avro_strerror());
     ws->has_value = 1;
+    if (!(ws->check = ftz_avro_prog_new(e->schema, errstr, errstr_size)))
+        return FTZ_ERR_FATAL;
     return FTZ_OK;
 }
 
@@ -157,6 +165,7 @@ ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr, size_t er
         goto fail;
     }
     dec->cat = cat;
+    ftz_avro_limits_default(&dec->limits);
     for (int i = 0; i < n; i++) {
         const ftz_schema_entry_t *e = ftz_catalog_entry(cat, i);
         if (writer_slot_init(&dec->writers[i], e, ftz_catalog_current(cat, e->rt->id), errstr,
@@ -178,6 +187,7 @@ void ftz_decoder_destroy(ftz_decoder_t *dec) {
                 avro_value_decref(&dec->writers[i].value);
             if (dec->writers[i].iface)
                 avro_value_iface_decref(dec->writers[i].iface);
+            ftz_avro_prog_destroy(dec->writers[i].check);
         }
         free(dec->writers);
     }
@@ -296,10 +306,17 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
                                (unsigned long long)fp, (long long)fp);
     writer_slot_t *ws = &dec->writers[e - ftz_catalog_entry(dec->cat, 0)];
 
+    /* Avro-C trusts the wire (../shared/landmines.md): nothing reaches it
+     * that the hardened walk has not proven to be one whole, bounded datum. */
+    if (ftz_avro_check(ws->check, datum, datum_len, &dec->limits, why, sizeof(why)) != FTZ_OK)
+        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s v%d: %s", e->rt->fullname,
+                               e->version, why);
     avro_reader_memory_set_source(dec->reader, (const char *)datum, (int64_t)datum_len);
     if (avro_value_read(dec->reader, &ws->value))
-        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s: %s", e->rt->fullname,
-                               avro_strerror());
+        /* Not expected after the walk; avro_strerror() accumulates text of
+         * earlier failures, so it is not quoted. */
+        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s v%d: Avro-C could not read it",
+                               e->rt->fullname, e->version);
     *rtp = e->rt;
     return extract(ws, rec, v);
 }

@@ -1,15 +1,19 @@
-/* Simulator of CustomsDeclaration records (ftz/simulate.h).
+/* Simulator of CustomsDeclaration, RailEvent and CompanyRegistration
+ * records (ftz/simulate.h).
  *
- * Determinism: every random choice comes from one xoshiro256** stream, in
- * a fixed order. Weighted choices use integer weights; normal variates are
- * Irwin-Hall sums (additions only) and exp() is our own polynomial, so the
- * output does not depend on the C library's rand() or on libm's rounding.
+ * Determinism: every random choice of a record type comes from that
+ * type's xoshiro256** stream, in a fixed order (a train's shipments from a
+ * stream seeded by the train). Weighted choices use integer weights;
+ * normal variates are Irwin-Hall sums (additions only) and exp() is our
+ * own polynomial, so the output does not depend on the C library's rand()
+ * or on libm's rounding.
  * Floating-point contraction into FMA would change the last bit on some
  * machines: the project builds with -std=c11 (GCC then does not contract),
  * clang gets the pragma below, and polynomial steps are separate
  * statements. */
 #include "ftz/simulate.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,6 +35,13 @@
 #define DEFAULT_PENDING_MAX 1024
 #define MAX_STEPS 3                       /* revisions 1..3 */
 #define VALUE_MAX_FEN 1000000000000LL     /* 10 billion CNY: a cap, rarely hit */
+#define DEFAULT_TRAINS_MAX 64
+#define DEFAULT_RESEND_RATE 0.02
+#define MAX_CROSSINGS 3                   /* border crossings of a journey */
+/* Tags that derive each record type's PRNG from the one seed. Customs
+ * keeps the seed as it is, so its stream is what it always was. */
+#define RAIL_SEED_TAG 0x7261696c2d657674ULL /* "rail-evt" */
+#define REG_SEED_TAG 0x7265672d636f6d70ULL  /* "reg-comp" */
 
 /* ---- PRNG: splitmix64 seeds xoshiro256** (Blackman and Vigna) ---- */
 
@@ -40,6 +51,13 @@ typedef struct sim_rng_s {
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* The splitmix64 finalizer: a bijective hash of 64 bits. */
+static uint64_t mix64(uint64_t z) {
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
@@ -362,9 +380,39 @@ typedef struct sim_pending_s {
     uint64_t order;                /* tie-break: insertion order */
 } sim_pending_t;
 
+/* A train on its way. Its shipments' own fields (container, cargo, value,
+ * scan offsets) are not stored: they are drawn again, identically, from
+ * the train's seed and the shipment's index whenever an event needs them,
+ * which keeps the rail state at one small struct per train. */
+typedef struct sim_train_s {
+    uint64_t seed;       /* of the shipments' fields */
+    uint64_t serial;     /* 1, 2, ... in order of departure: makes ids unique */
+    uint64_t pass;       /* pass over the window */
+    int corridor;        /* index into corridors[] */
+    int dir;             /* ftz_rail_direction_t */
+    int ncontainers;     /* shipments on board */
+    int nphases;         /* departure, crossings, arrival */
+    int phase;           /* of the next event */
+    int next;            /* shipment of the next event */
+    int departed_at_on_departure; /* DEPARTED events carry departed_at */
+    int64_t phase_ms[MAX_CROSSINGS + 2]; /* when the train departs, crosses, arrives */
+    int64_t next_ms;     /* event_time of the next event */
+    char day[8];         /* "261101": Shanghai date of departure */
+} sim_train_t;
+
+/* Records waiting to be sent a second time: at most FTZ_SIM_RESEND_QUEUE
+ * of them, each due once `due` records of its type are out. */
+typedef struct sim_resend_s {
+    unsigned char *recs; /* [FTZ_SIM_RESEND_QUEUE * size] */
+    uint64_t due[FTZ_SIM_RESEND_QUEUE];
+    uint64_t order[FTZ_SIM_RESEND_QUEUE]; /* tie-break: insertion order */
+    size_t n, size;
+    uint64_t next_order;
+} sim_resend_t;
+
 struct ftz_sim_s {
     ftz_sim_conf_t conf;
-    sim_rng_t rng;
+    sim_rng_t rng;         /* customs */
     uint64_t *day_cum;     /* [days] cumulative weights of the days */
     uint64_t hour_cum[24]; /* cumulative weights of the hours after start */
     int64_t first_local_day; /* Shanghai day number of start */
@@ -373,6 +421,24 @@ struct ftz_sim_s {
     size_t npending, pending_cap;
     uint64_t emitted;      /* records returned so far */
     uint64_t order;
+    uint64_t revisions;    /* customs records with revision > 1 */
+
+    /* Rail events. */
+    sim_rng_t rail_rng;
+    sim_train_t *trains;
+    size_t ntrains, trains_cap;
+    uint64_t rail_serial;  /* trains so far */
+    uint64_t dep_pass;     /* the next departure: pass and time */
+    int64_t dep_ms;
+    sim_resend_t rail_resend;
+    uint64_t rail_emitted, rail_resent;
+
+    /* Company registrations. */
+    sim_rng_t reg_rng;
+    uint64_t uscc_keys[4]; /* of the serial permutation */
+    uint64_t reg_count;    /* new registrations so far */
+    sim_resend_t reg_resend;
+    uint64_t reg_emitted, reg_resent;
 };
 
 void ftz_sim_conf_defaults(ftz_sim_conf_t *conf) {
@@ -382,7 +448,13 @@ void ftz_sim_conf_defaults(ftz_sim_conf_t *conf) {
     conf->days = 30;
     conf->revision_rate = 0.1;
     conf->pending_max = DEFAULT_PENDING_MAX;
+    conf->rail_resend_rate = DEFAULT_RESEND_RATE;
+    conf->rail_trains_max = DEFAULT_TRAINS_MAX;
+    conf->registration_resend_rate = DEFAULT_RESEND_RATE;
 }
+
+static void sim_rail_init(ftz_sim_t *sim);
+static void sim_registration_init(ftz_sim_t *sim);
 
 static int weekday_of_local_day(int64_t local_day) {
     return (int)((local_day + 3) % 7); /* 1970-01-01 was a Thursday; Monday = 0 */
@@ -409,6 +481,23 @@ ftz_sim_t *ftz_sim_new(const ftz_sim_conf_t *conf, char *errstr, size_t errstr_s
         ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
                    "simulator: pending_max %d out of range 1..%d", conf->pending_max,
                    FTZ_SIM_PENDING_MAX);
+        goto fail;
+    }
+    if (!(conf->rail_resend_rate >= 0.0 && conf->rail_resend_rate <= 1.0)) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                   "simulator: rail resend rate %g out of range 0..1", conf->rail_resend_rate);
+        goto fail;
+    }
+    if (!(conf->registration_resend_rate >= 0.0 && conf->registration_resend_rate <= 1.0)) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                   "simulator: registration resend rate %g out of range 0..1",
+                   conf->registration_resend_rate);
+        goto fail;
+    }
+    if (conf->rail_trains_max < 1 || conf->rail_trains_max > FTZ_SIM_TRAINS_MAX) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                   "simulator: rail_trains_max %d out of range 1..%d", conf->rail_trains_max,
+                   FTZ_SIM_TRAINS_MAX);
         goto fail;
     }
     /* Revisions and clearances run up to weeks past the window; keep all of
@@ -446,6 +535,8 @@ ftz_sim_t *ftz_sim_new(const ftz_sim_conf_t *conf, char *errstr, size_t errstr_s
         cum += hour_weight[(start_hour + h) % 24];
         sim->hour_cum[h] = cum;
     }
+    sim_rail_init(sim);
+    sim_registration_init(sim);
     return sim;
 fail:
     ftz_sim_destroy(sim);
@@ -458,6 +549,9 @@ void ftz_sim_destroy(ftz_sim_t *sim) {
     free(sim->day_cum);
     free(sim->seq);
     free(sim->pending);
+    free(sim->trains);
+    free(sim->rail_resend.recs);
+    free(sim->reg_resend.recs);
     free(sim);
 }
 
@@ -476,13 +570,16 @@ static int cum_search(const uint64_t *cum, int n, uint64_t x) {
     return lo;
 }
 
-static int64_t sim_filed_at(ftz_sim_t *sim) {
+/* An instant in office hours of the window, drawn from r. */
+static int64_t sim_office_time(const ftz_sim_t *sim, sim_rng_t *r) {
     int d = cum_search(sim->day_cum, sim->conf.days,
-                       rng_below(&sim->rng, sim->day_cum[sim->conf.days - 1]));
-    int h = cum_search(sim->hour_cum, 24, rng_below(&sim->rng, sim->hour_cum[23]));
-    int64_t within = (int64_t)rng_below(&sim->rng, (uint64_t)MS_PER_H);
+                       rng_below(r, sim->day_cum[sim->conf.days - 1]));
+    int h = cum_search(sim->hour_cum, 24, rng_below(r, sim->hour_cum[23]));
+    int64_t within = (int64_t)rng_below(r, (uint64_t)MS_PER_H);
     return sim->conf.start_ms + d * MS_PER_DAY + h * MS_PER_H + within;
 }
+
+static int64_t sim_filed_at(ftz_sim_t *sim) { return sim_office_time(sim, &sim->rng); }
 
 /* "DL2026110100012": area, Shanghai date of filing, sequence of the area
  * and day (5 digits, more past 99999; unique either way). */
@@ -742,6 +839,7 @@ ftz_err_t ftz_sim_next_customs(ftz_sim_t *sim, ftz_customs_t *out) {
                    sim->npending >= (size_t)sim->conf.pending_max)) {
         sim_pending_t *p = &sim->pending[k];
         memcpy(out, &p->snap[p->step], sizeof(*out));
+        sim->revisions++;
         if (++p->step < p->nsteps) {
             p->due = sim->emitted + sim_revision_gap(sim);
         } else {
@@ -778,4 +876,832 @@ ftz_err_t ftz_sim_next_customs(ftz_sim_t *sim, ftz_customs_t *out) {
     }
     sim->emitted++;
     return FTZ_OK;
+}
+
+/* ==== Re-sends: records sent a second time, later in the stream ==== */
+
+static ftz_err_t resend_ready(sim_resend_t *q, size_t size) {
+    if (q->recs)
+        return FTZ_OK;
+    if (!(q->recs = calloc(FTZ_SIM_RESEND_QUEUE, size)))
+        return FTZ_ERR_NOMEM;
+    q->size = size;
+    return FTZ_OK;
+}
+
+/* Moves the re-send due first into out when it is due (emitted records
+ * out so far), or when the queue is full, so that a push after a new
+ * record always has room. Returns whether it did. */
+static int resend_take(sim_resend_t *q, uint64_t emitted, void *out) {
+    if (!q->n)
+        return 0;
+    size_t best = 0;
+    for (size_t i = 1; i < q->n; i++)
+        if (q->due[i] < q->due[best] || (q->due[i] == q->due[best] && q->order[i] < q->order[best]))
+            best = i;
+    if (q->due[best] > emitted && q->n < FTZ_SIM_RESEND_QUEUE)
+        return 0;
+    memcpy(out, q->recs + best * q->size, q->size);
+    if (best != --q->n) {
+        memcpy(q->recs + best * q->size, q->recs + q->n * q->size, q->size);
+        q->due[best] = q->due[q->n];
+        q->order[best] = q->order[q->n];
+    }
+    return 1;
+}
+
+static void resend_push(sim_resend_t *q, const void *rec, uint64_t due) {
+    memcpy(q->recs + q->n * q->size, rec, q->size);
+    q->due[q->n] = due;
+    q->order[q->n] = q->next_order++;
+    q->n++;
+}
+
+/* ==== Rail: China-Europe container trains ==== */
+
+/* Trains leave about every 12 hours over the three areas (some 60 a month,
+ * 2,500 containers); 30 to 50 containers a train. */
+#define TRAIN_GAP_MIN_MS (1 * MS_PER_H)
+#define TRAIN_GAP_MAX_MS (23 * MS_PER_H)
+#define TRAIN_CONTAINERS_MIN 30
+#define TRAIN_CONTAINERS_MAX 50
+/* Containers are scanned one after another at each station: the k-th
+ * about k * 45 s after the train's time, within 30 s. */
+#define SCAN_STEP_MS (45 * MS_PER_S)
+#define SCAN_JITTER_MS (30 * MS_PER_S)
+#define CROSSING_JITTER_MS (4 * MS_PER_H) /* around the route's share of the journey */
+#define RAIL_RESEND_GAP 200               /* a re-send comes 1..200 events later */
+
+typedef struct sim_city_s {
+    const char *code;    /* in the corridor */
+    const char *station; /* the station's name in events */
+    const char *cc;      /* its country */
+} sim_city_t;
+
+enum { CITY_DALIAN, CITY_SHENYANG, CITY_YINGKOU, CITY_DUISBURG, CITY_HAMBURG, CITY_WARSAW,
+       CITY_LODZ, CITY_MOSCOW };
+static const sim_city_t cities[] = {
+    [CITY_DALIAN] = {"DALIAN", "Dalian", "CN"},
+    [CITY_SHENYANG] = {"SHENYANG", "Shenyang", "CN"},
+    [CITY_YINGKOU] = {"YINGKOU", "Yingkou", "CN"},
+    [CITY_DUISBURG] = {"DUISBURG", "Duisburg", "DE"},
+    [CITY_HAMBURG] = {"HAMBURG", "Hamburg", "DE"},
+    [CITY_WARSAW] = {"WARSAW", "Warsaw", "PL"},
+    [CITY_LODZ] = {"LODZ", "Lodz", "PL"},
+    [CITY_MOSCOW] = {"MOSCOW", "Moscow", "RU"},
+};
+
+/* A border crossing, reported at the station where the train enters the
+ * next country: OUTBOUND on the European side, INBOUND on the Asian. */
+typedef struct sim_crossing_s {
+    const char *out_station, *out_cc;
+    const char *in_station, *in_cc;
+} sim_crossing_t;
+
+static const sim_crossing_t crossing_cn_ru = {"Zabaikalsk", "RU", "Manzhouli", "CN"};
+static const sim_crossing_t crossing_by_pl = {"Malaszewicze", "PL", "Brest", "BY"};
+static const sim_crossing_t crossing_pl_de = {"Frankfurt (Oder)", "DE", "Kunowice", "PL"};
+
+/* Liaoning's trains leave China at Manzhouli. The crossings in OUTBOUND
+ * order, each at a share (permille) of the journey's time: two or three
+ * days to Manzhouli, a gauge change there and another at Brest. Russia and
+ * Belarus share a customs union: no crossing between them is reported. */
+typedef struct sim_route_s {
+    int ncross;
+    const sim_crossing_t *cross[MAX_CROSSINGS];
+    unsigned permille[MAX_CROSSINGS];
+} sim_route_t;
+
+static const sim_route_t route_russia = {1, {&crossing_cn_ru}, {220}};
+static const sim_route_t route_poland = {2, {&crossing_cn_ru, &crossing_by_pl}, {170, 820}};
+static const sim_route_t route_germany = {
+    3, {&crossing_cn_ru, &crossing_by_pl, &crossing_pl_de}, {150, 720, 860}};
+
+typedef struct sim_corridor_s {
+    int home, far;          /* cities: the Liaoning end, the far end */
+    unsigned weight[2];     /* trains by direction: OUTBOUND, INBOUND */
+    unsigned service;       /* train number OUTBOUND (made up); INBOUND + 1 */
+    unsigned transit_min_h; /* departure to arrival, hours; within 10-18 days */
+    unsigned transit_max_h;
+    const sim_route_t *route;
+} sim_corridor_t;
+
+/* Dalian about 63% of the trains, Shenyang 20%, Yingkou 17%; two out of
+ * three leave China (the China-Europe trains' well-known imbalance). */
+static const sim_corridor_t corridors[] = {
+    {CITY_DALIAN, CITY_DUISBURG, {20, 8}, 8001, 336, 420, &route_germany},
+    {CITY_DALIAN, CITY_HAMBURG, {14, 6}, 8003, 348, 426, &route_germany},
+    {CITY_DALIAN, CITY_WARSAW, {8, 3}, 8005, 290, 380, &route_poland},
+    {CITY_DALIAN, CITY_LODZ, {6, 3}, 8007, 290, 380, &route_poland},
+    {CITY_DALIAN, CITY_MOSCOW, {8, 5}, 8009, 245, 320, &route_russia},
+    {CITY_SHENYANG, CITY_DUISBURG, {9, 5}, 8021, 320, 410, &route_germany},
+    {CITY_SHENYANG, CITY_HAMBURG, {7, 4}, 8023, 330, 415, &route_germany},
+    {CITY_YINGKOU, CITY_MOSCOW, {10, 6}, 8041, 245, 320, &route_russia},
+    {CITY_YINGKOU, CITY_DUISBURG, {4, 2}, 8043, 336, 420, &route_germany},
+};
+#define NCORRIDORS COUNT(corridors)
+
+/* Cargo by direction and far end (Europe, Russia), indexed by
+ * ftz_cargo_category_t: ELECTRONICS, CAR_PARTS, TIMBER, MACHINERY,
+ * CHEMICALS, FOOD, OTHER. Out: electronics and car parts; in: timber. */
+static const unsigned cargo_weight[2][2][7] = {
+    [FTZ_RAIL_OUTBOUND] = {{40, 30, 0, 10, 4, 3, 13}, {30, 25, 0, 15, 5, 10, 15}},
+    [FTZ_RAIL_INBOUND] = {{0, 10, 45, 18, 5, 14, 8}, {0, 0, 70, 2, 8, 10, 10}},
+};
+/* Shenyang's car plants import German parts. */
+#define SHENYANG_INBOUND_CAR_PARTS_PCT 300
+
+/* Where outbound goods were made: China, or Japan and Korea by sea to
+ * Dalian or Yingkou, then rail (the seed report's transit trade). */
+static const char *const out_origins[3] = {"CN", "JP", "KR"};
+static const unsigned out_origin_weight[7][3] = {
+    {35, 35, 30}, {35, 40, 25}, {100, 0, 0}, {60, 25, 15}, {80, 10, 10}, {80, 10, 10},
+    {75, 15, 10},
+};
+#define SHENYANG_CN_ORIGIN_PCT 250 /* inland: less sea-rail transit */
+
+static const sim_partner_t origin_timber_eu[] = {
+    {"RU", 40}, {"FI", 20}, {"DE", 15}, {"SE", 10}, {"PL", 10}, {"BY", 5},
+};
+static const sim_partner_t origin_car_parts_eu[] = {{"DE", 75}, {"CZ", 10}, {"PL", 8}, {"HU", 7}};
+static const sim_partner_t origin_machinery_eu[] = {
+    {"DE", 60}, {"IT", 12}, {"CZ", 10}, {"FR", 8}, {"PL", 5}, {"AT", 5},
+};
+static const sim_partner_t origin_chemicals_eu[] = {{"DE", 65}, {"BE", 15}, {"NL", 15}, {"FR", 5}};
+static const sim_partner_t origin_food_eu[] = {
+    {"PL", 20}, {"DE", 20}, {"FR", 15}, {"NL", 15}, {"ES", 10}, {"IT", 10}, {"DK", 10},
+};
+static const sim_partner_t origin_other_eu[] = {
+    {"DE", 40}, {"PL", 25}, {"NL", 10}, {"FR", 10}, {"IT", 10}, {"CZ", 5},
+};
+static const sim_partner_t origin_timber_ru[] = {{"RU", 1}};
+static const sim_partner_t origin_other_ru[] = {{"RU", 90}, {"BY", 10}};
+
+/* Value per TEU: median CNY and sigma of its logarithm. A 40-foot box of
+ * laptops is worth some 1.8 million yuan, one of logs 56,000. */
+static const double value_per_teu_median[7] = {900000, 300000, 28000, 350000,
+                                               110000, 90000,  150000};
+static const double value_per_teu_sigma[7] = {0.5, 0.4, 0.25, 0.5, 0.3, 0.3, 0.6};
+
+/* TEU of a shipment: mostly one 40-foot container. */
+static const unsigned teu_weight[4] = {18, 74, 3, 5};
+
+/* Container owner codes (ISO 6346, category U): lines and lessors. */
+static const char *const container_owners[] = {
+    "CSQU", "TGHU", "MSKU", "CBHU", "TEMU", "TCNU", "TRHU", "GESU", "FCIU",
+    "SEGU", "BMOU", "CAIU", "OOLU", "HLXU", "DFSU", "TLLU", "XINU", "BSIU",
+};
+
+/* What a train's shipment carries; drawn from the train's seed and the
+ * shipment's index, the same every time. */
+typedef struct sim_shipment_s {
+    int cargo;
+    const char *origin;
+    int teu;
+    int64_t value_fen;
+    char container_id[12];
+    int64_t offset_ms[MAX_CROSSINGS + 2]; /* scan time after the train's time */
+} sim_shipment_t;
+
+/* A country from a table of at most 64. */
+static const char *pick_from(sim_rng_t *r, const sim_partner_t *t, int n) {
+    unsigned w[64];
+    for (int i = 0; i < n; i++)
+        w[i] = t[i].w;
+    return t[rng_pick(r, w, n)].cc;
+}
+
+static const char *pick_inbound_origin(sim_rng_t *r, int cargo, int russia) {
+#define FROM(t) pick_from(r, t, COUNT(t))
+    if (russia)
+        return cargo == FTZ_CARGO_TIMBER ? FROM(origin_timber_ru) : FROM(origin_other_ru);
+    switch (cargo) {
+    case FTZ_CARGO_TIMBER: return FROM(origin_timber_eu);
+    case FTZ_CARGO_CAR_PARTS: return FROM(origin_car_parts_eu);
+    case FTZ_CARGO_MACHINERY: return FROM(origin_machinery_eu);
+    case FTZ_CARGO_CHEMICALS: return FROM(origin_chemicals_eu);
+    case FTZ_CARGO_FOOD: return FROM(origin_food_eu);
+    default: return FROM(origin_other_eu);
+    }
+#undef FROM
+}
+
+/* ISO 6346: owner code, category U, six-digit serial, check digit. Serials
+ * whose check value would be 10 are not issued (the standard advises
+ * against them), so the digit is never ambiguous. */
+static void pick_container_id(sim_rng_t *r, char out[12]) {
+    static const int letter_value[26] = {10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24,
+                                         25, 26, 27, 28, 29, 30, 31, 32, 34, 35, 36, 37, 38};
+    const char *owner = container_owners[rng_below(r, COUNT(container_owners))];
+    long sum;
+    unsigned serial;
+    do {
+        serial = (unsigned)rng_below(r, 1000000);
+        snprintf(out, 12, "%.4s%06u", owner, serial);
+        sum = 0;
+        for (int i = 0; i < 10; i++)
+            sum += (long)(i < 4 ? letter_value[out[i] - 'A'] : out[i] - '0') << i;
+    } while (sum % 11 == 10);
+    out[10] = (char)('0' + sum % 11);
+    out[11] = '\0';
+}
+
+static const sim_route_t *train_route(const sim_train_t *t) {
+    return corridors[t->corridor].route;
+}
+
+static void sim_shipment(const sim_train_t *t, int idx, sim_shipment_t *s) {
+    const sim_corridor_t *c = &corridors[t->corridor];
+    int russia = cities[c->far].cc[0] == 'R';
+    int area = c->home == CITY_DALIAN ? FTZ_AREA_DALIAN
+               : c->home == CITY_SHENYANG ? FTZ_AREA_SHENYANG
+                                          : FTZ_AREA_YINGKOU;
+    sim_rng_t r;
+    rng_seed(&r, mix64(t->seed + (uint64_t)idx));
+
+    unsigned w[7];
+    memcpy(w, cargo_weight[t->dir][russia], sizeof(w));
+    if (t->dir == FTZ_RAIL_INBOUND && area == FTZ_AREA_SHENYANG)
+        w[FTZ_CARGO_CAR_PARTS] = w[FTZ_CARGO_CAR_PARTS] * SHENYANG_INBOUND_CAR_PARTS_PCT / 100;
+    s->cargo = rng_pick(&r, w, 7);
+    if (t->dir == FTZ_RAIL_OUTBOUND) {
+        unsigned ow[3];
+        memcpy(ow, out_origin_weight[s->cargo], sizeof(ow));
+        if (area == FTZ_AREA_SHENYANG)
+            ow[0] = ow[0] * SHENYANG_CN_ORIGIN_PCT / 100;
+        s->origin = out_origins[rng_pick(&r, ow, 3)];
+    } else {
+        s->origin = pick_inbound_origin(&r, s->cargo, russia);
+    }
+    s->teu = 1 + rng_pick(&r, teu_weight, 4);
+    double cny = rng_lognormal(&r, value_per_teu_median[s->cargo], value_per_teu_sigma[s->cargo]);
+    s->value_fen = value_fen(cny * s->teu);
+    pick_container_id(&r, s->container_id);
+    for (int p = 0; p < t->nphases; p++)
+        s->offset_ms[p] = idx * SCAN_STEP_MS + (int64_t)rng_below(&r, SCAN_JITTER_MS);
+}
+
+static int64_t train_next_ms(const sim_train_t *t) {
+    sim_shipment_t s;
+    sim_shipment(t, t->next, &s);
+    return t->phase_ms[t->phase] + s.offset_ms[t->phase];
+}
+
+static void sim_rail_init(ftz_sim_t *sim) {
+    rng_seed(&sim->rail_rng, mix64(sim->conf.seed ^ RAIL_SEED_TAG));
+    sim->dep_pass = 0;
+    sim->dep_ms = sim->conf.start_ms + (int64_t)rng_below(&sim->rail_rng, TRAIN_GAP_MAX_MS / 2);
+}
+
+/* Moves the departure clock on; past the window, a new pass begins. */
+static void sim_rail_clock(ftz_sim_t *sim, int64_t at) {
+    sim->dep_ms = at;
+    if (sim->dep_ms >= sim->conf.start_ms + sim->conf.days * MS_PER_DAY) {
+        sim->dep_pass++;
+        sim->dep_ms =
+            sim->conf.start_ms + (int64_t)rng_below(&sim->rail_rng, TRAIN_GAP_MAX_MS / 2);
+    }
+}
+
+/* A train leaves at the departure clock (room in sim->trains is there). */
+static void sim_rail_depart(ftz_sim_t *sim) {
+    sim_rng_t *r = &sim->rail_rng;
+    sim_train_t *t = &sim->trains[sim->ntrains++];
+    unsigned w[2 * NCORRIDORS];
+    memset(t, 0, sizeof(*t));
+
+    for (int i = 0; i < NCORRIDORS; i++) {
+        w[2 * i] = corridors[i].weight[FTZ_RAIL_OUTBOUND];
+        w[2 * i + 1] = corridors[i].weight[FTZ_RAIL_INBOUND];
+    }
+    int k = rng_pick(r, w, 2 * NCORRIDORS);
+    const sim_corridor_t *c = &corridors[k / 2];
+    const sim_route_t *route = c->route;
+    t->corridor = k / 2;
+    t->dir = k % 2;
+    t->seed = rng_next(r);
+    t->serial = ++sim->rail_serial;
+    t->pass = sim->dep_pass;
+    t->ncontainers =
+        TRAIN_CONTAINERS_MIN + (int)rng_below(r, TRAIN_CONTAINERS_MAX - TRAIN_CONTAINERS_MIN + 1);
+    t->nphases = route->ncross + 2;
+    t->departed_at_on_departure = (int)rng_below(r, 2);
+
+    int64_t dep = sim->dep_ms;
+    int64_t transit = (int64_t)c->transit_min_h * MS_PER_H +
+                      (int64_t)rng_below(r, (uint64_t)(c->transit_max_h - c->transit_min_h) *
+                                                (uint64_t)MS_PER_H);
+    t->phase_ms[0] = dep;
+    for (int i = 0; i < route->ncross; i++) {
+        unsigned pm = t->dir == FTZ_RAIL_OUTBOUND ? route->permille[i]
+                                                  : 1000 - route->permille[route->ncross - 1 - i];
+        t->phase_ms[1 + i] = dep + transit * pm / 1000 - CROSSING_JITTER_MS / 2 +
+                             (int64_t)rng_below(r, CROSSING_JITTER_MS);
+    }
+    t->phase_ms[t->nphases - 1] = dep + transit;
+
+    char date[40];
+    ftz_time_format(dep + SHANGHAI_OFFSET_MS, date, sizeof(date)); /* local "YYYY-MM-DD" */
+    snprintf(t->day, sizeof(t->day), "%.2s%.2s%.2s", date + 2, date + 5, date + 8);
+    t->next_ms = train_next_ms(t);
+
+    sim_rail_clock(sim, dep + TRAIN_GAP_MIN_MS +
+                            (int64_t)rng_below(r, TRAIN_GAP_MAX_MS - TRAIN_GAP_MIN_MS));
+}
+
+/* The train whose event comes next: earliest pass, then time, then
+ * departure; -1 when none travels. */
+static long sim_next_train(const ftz_sim_t *sim) {
+    long best = -1;
+    for (size_t i = 0; i < sim->ntrains; i++) {
+        const sim_train_t *t = &sim->trains[i], *b = best < 0 ? NULL : &sim->trains[best];
+        if (!b || t->pass < b->pass ||
+            (t->pass == b->pass &&
+             (t->next_ms < b->next_ms || (t->next_ms == b->next_ms && t->serial < b->serial))))
+            best = (long)i;
+    }
+    return best;
+}
+
+static void sim_rail_event(const sim_train_t *t, ftz_rail_t *out) {
+    const sim_corridor_t *c = &corridors[t->corridor];
+    const sim_route_t *route = train_route(t);
+    const sim_city_t *from = &cities[t->dir == FTZ_RAIL_OUTBOUND ? c->home : c->far];
+    const sim_city_t *to = &cities[t->dir == FTZ_RAIL_OUTBOUND ? c->far : c->home];
+    int phase = t->phase, last = t->nphases - 1;
+    sim_shipment_t s;
+    char suffix[4], shipment[64];
+
+    sim_shipment(t, t->next, &s);
+    memset(out, 0, sizeof(*out));
+    /* "S261101-0042-17": departure date, train serial, place on the train. */
+    snprintf(shipment, sizeof(shipment), "S%s-%04" PRIu64 "-%02d", t->day, t->serial,
+             t->next + 1);
+    snprintf(out->shipment_id, sizeof(out->shipment_id), "%s", shipment);
+    if (phase == 0)
+        snprintf(suffix, sizeof(suffix), "D");
+    else if (phase == last)
+        snprintf(suffix, sizeof(suffix), "A");
+    else
+        snprintf(suffix, sizeof(suffix), "B%d", phase);
+    snprintf(out->event_id, sizeof(out->event_id), "%s-%s", shipment, suffix);
+    snprintf(out->train_id, sizeof(out->train_id), "X%u-%s-%04" PRIu64,
+             c->service + (unsigned)t->dir, t->day, t->serial);
+    memcpy(out->container_id, s.container_id, sizeof(s.container_id));
+    snprintf(out->corridor, sizeof(out->corridor), "%s-%s", from->code, to->code);
+    out->direction = t->dir;
+
+    const char *station, *cc;
+    if (phase == 0) {
+        out->event_type = FTZ_RAIL_DEPARTED;
+        station = from->station;
+        cc = from->cc;
+    } else if (phase == last) {
+        out->event_type = FTZ_RAIL_ARRIVED;
+        station = to->station;
+        cc = to->cc;
+    } else if (t->dir == FTZ_RAIL_OUTBOUND) {
+        out->event_type = FTZ_RAIL_BORDER_CROSSED;
+        station = route->cross[phase - 1]->out_station;
+        cc = route->cross[phase - 1]->out_cc;
+    } else {
+        out->event_type = FTZ_RAIL_BORDER_CROSSED;
+        station = route->cross[route->ncross - phase]->in_station;
+        cc = route->cross[route->ncross - phase]->in_cc;
+    }
+    snprintf(out->station, sizeof(out->station), "%s", station);
+    snprintf(out->country, sizeof(out->country), "%s", cc);
+    out->cargo_category = s.cargo;
+    snprintf(out->goods_origin_country, sizeof(out->goods_origin_country), "%s", s.origin);
+    out->teu = s.teu;
+    out->cargo_value_fen = s.value_fen;
+    out->event_time_ms = t->phase_ms[phase] + s.offset_ms[phase];
+    if (phase > 0 || t->departed_at_on_departure) {
+        out->has_departed_at = true;
+        out->departed_at_ms = t->phase_ms[0] + s.offset_ms[0];
+    }
+}
+
+ftz_err_t ftz_sim_next_rail(ftz_sim_t *sim, ftz_rail_t *out) {
+    if (!sim || !out)
+        return FTZ_ERR_INVALID_ARG;
+
+    /* Every allocation first, so that running out of memory leaves the
+     * stream as it was. */
+    if (resend_ready(&sim->rail_resend, sizeof(*out)) != FTZ_OK)
+        return FTZ_ERR_NOMEM;
+    if (sim->ntrains == sim->trains_cap && sim->trains_cap < (size_t)sim->conf.rail_trains_max) {
+        size_t cap = sim->trains_cap ? sim->trains_cap * 2 : 16;
+        if (cap > (size_t)sim->conf.rail_trains_max)
+            cap = (size_t)sim->conf.rail_trains_max;
+        sim_train_t *grown = realloc(sim->trains, cap * sizeof(*grown));
+        if (!grown)
+            return FTZ_ERR_NOMEM;
+        sim->trains = grown;
+        sim->trains_cap = cap;
+    }
+
+    if (resend_take(&sim->rail_resend, sim->rail_emitted, out)) {
+        sim->rail_emitted++;
+        sim->rail_resent++;
+        return FTZ_OK;
+    }
+
+    long k = sim_next_train(sim);
+    const sim_train_t *first = k >= 0 ? &sim->trains[k] : NULL;
+    /* The departure clock runs ahead of no travelling train of its pass. */
+    if (!first || (sim->dep_pass == first->pass && sim->dep_ms < first->next_ms)) {
+        if (sim->ntrains < (size_t)sim->conf.rail_trains_max) {
+            sim_rail_depart(sim);
+            k = sim_next_train(sim);
+        } else {
+            sim_rail_clock(sim, first->next_ms); /* full: the departure waits */
+        }
+    }
+
+    sim_train_t *t = &sim->trains[k];
+    sim_rail_event(t, out);
+    if (++t->next == t->ncontainers) {
+        t->next = 0;
+        t->phase++;
+    }
+    if (t->phase == t->nphases) {
+        if ((size_t)k != --sim->ntrains)
+            memcpy(t, &sim->trains[sim->ntrains], sizeof(*t));
+    } else {
+        t->next_ms = train_next_ms(t);
+    }
+
+    if (rng_unif(&sim->rail_rng) < sim->conf.rail_resend_rate)
+        resend_push(&sim->rail_resend, out,
+                    sim->rail_emitted + 1 + rng_below(&sim->rail_rng, RAIL_RESEND_GAP));
+    sim->rail_emitted++;
+    return FTZ_OK;
+}
+
+size_t ftz_sim_trains(const ftz_sim_t *sim) { return sim ? sim->ntrains : 0; }
+
+/* ==== Company registrations ==== */
+
+/* Indexed by ftz_area_t: SHENYANG, YINGKOU, DALIAN. The provincial
+ * capital's area registers about as many companies as Dalian's. */
+static const unsigned reg_area_weight[3] = {40, 22, 38};
+static const char *const area_city_zh[3] = {"沈阳", "营口", "大连"};
+static const char *const area_city_en[3] = {"Shenyang", "Yingkou", "Dalian"};
+
+/* GB/T 2260 codes of the registering authority, positions 3-8 of the
+ * uscc: the city's, or the district of the zone's area (Hunnan,
+ * Bayuquan, Jinzhou). */
+static const char *const region_codes[3][2] = {
+    {"210100", "210112"}, {"210800", "210804"}, {"210200", "210213"}};
+static const unsigned region_weight[2] = {45, 55};
+
+/* ftz_enterprise_type_t by area: DOMESTIC, FOREIGN_INVESTED, JOINT_VENTURE.
+ * Japanese and Korean firms cluster in Dalian. */
+static const unsigned enterprise_weight[3][3] = {{90, 6, 4}, {92, 5, 3}, {84, 11, 5}};
+
+/* The foreign investor of FOREIGN_INVESTED and JOINT_VENTURE companies. */
+static const sim_partner_t investors[] = {
+    {"JP", 30}, {"KR", 26}, {"US", 10}, {"SG", 8}, {"HK", 8}, {"DE", 6}, {"RU", 3},
+    {"GB", 2},  {"VG", 2},  {"FR", 1},  {"AU", 1}, {"CA", 1}, {"NL", 1}, {"IT", 1},
+    {"MY", 1},
+};
+
+/* GB/T 4754 sections A-T, by DOMESTIC and foreign: trade (F), leasing and
+ * business services (L), IT (I), manufacturing (C) and transport (G)
+ * lead. Public administration (S) and international organizations (T)
+ * do not register companies. */
+static const unsigned industry_weight[2][20] = {
+    /* A  B   C  D  E   F   G  H   I  J  K   L  M  N  O  P  Q  R  S  T */
+    {2, 1, 8, 1, 4, 30, 8, 3, 12, 2, 2, 16, 6, 1, 2, 1, 1, 2, 0, 0},
+    {1, 0, 18, 1, 2, 30, 12, 2, 10, 2, 2, 12, 6, 0, 1, 1, 1, 1, 0, 0},
+};
+/* Capital relative to the median (percent): mines, utilities, finance and
+ * property need more; shops and services less. */
+static const unsigned industry_capital_pct[20] = {
+    80, 300, 200, 300, 150, 60, 120, 50, 70, 400, 400, 100, 80, 120, 40, 60, 100, 60, 100, 100,
+};
+
+/* Registered capital: log-normal around a median by enterprise type. The
+ * sigma makes the mean (about 14 million) four to five times the median,
+ * the long tail of a few large projects. */
+static const double capital_median_cny[3] = {3300000, 7000000, 10000000};
+#define CAPITAL_SIGMA 1.55
+#define CAPITAL_MIN_CNY 10000.0
+#define CAPITAL_MAX_CNY 20000000000.0 /* 20 billion */
+#define USD_100_FEN 71268            /* fen per 100 USD: 7.1268 CNY per USD */
+#define REG_RESEND_GAP 1000          /* a re-send comes 1..1000 records later */
+
+typedef struct sim_word_s {
+    const char *zh, *en;
+} sim_word_t;
+
+/* Business words of each section, for names. */
+static const sim_word_t words_a[] = {{"农业科技", "Agricultural Technology"},
+                                     {"水产养殖", "Aquaculture"}};
+static const sim_word_t words_b[] = {{"矿业", "Mining"}};
+static const sim_word_t words_c[] = {{"机械制造", "Machinery Manufacturing"},
+                                     {"精密部件", "Precision Parts"},
+                                     {"电子科技", "Electronics"},
+                                     {"汽车零部件", "Auto Parts"},
+                                     {"新材料", "New Materials"}};
+static const sim_word_t words_d[] = {{"新能源", "New Energy"}, {"热力", "Heating"}};
+static const sim_word_t words_e[] = {{"建设工程", "Construction Engineering"},
+                                     {"建筑安装", "Building Installation"}};
+static const sim_word_t words_f[] = {{"贸易", "Trading"},
+                                     {"国际贸易", "International Trading"},
+                                     {"商贸", "Commerce"},
+                                     {"进出口", "Import & Export"},
+                                     {"食品销售", "Food Sales"}};
+static const sim_word_t words_g[] = {{"物流", "Logistics"},
+                                     {"国际物流", "International Logistics"},
+                                     {"国际货运代理", "International Freight Forwarding"},
+                                     {"航运", "Shipping"},
+                                     {"仓储", "Warehousing"}};
+static const sim_word_t words_h[] = {{"餐饮管理", "Catering Management"},
+                                     {"酒店管理", "Hotel Management"}};
+static const sim_word_t words_i[] = {{"信息技术", "Information Technology"},
+                                     {"网络科技", "Network Technology"},
+                                     {"软件", "Software"},
+                                     {"数据科技", "Data Technology"}};
+static const sim_word_t words_j[] = {{"投资", "Investment"}, {"商业保理", "Commercial Factoring"}};
+static const sim_word_t words_k[] = {{"置业", "Property"},
+                                     {"房地产开发", "Real Estate Development"}};
+static const sim_word_t words_l[] = {{"商务咨询", "Business Consulting"},
+                                     {"供应链管理", "Supply Chain Management"},
+                                     {"企业管理", "Enterprise Management"},
+                                     {"融资租赁", "Financial Leasing"},
+                                     {"人力资源", "Human Resources"}};
+static const sim_word_t words_m[] = {{"检测技术", "Testing Technology"},
+                                     {"工程设计", "Engineering Design"},
+                                     {"生物科技", "Biotechnology"}};
+static const sim_word_t words_n[] = {{"环保科技", "Environmental Technology"}};
+static const sim_word_t words_o[] = {{"家政服务", "Household Services"},
+                                     {"汽车维修", "Auto Repair"}};
+static const sim_word_t words_p[] = {{"教育科技", "Education Technology"},
+                                     {"职业培训", "Vocational Training"}};
+static const sim_word_t words_q[] = {{"健康管理", "Health Management"}};
+static const sim_word_t words_r[] = {{"文化传媒", "Culture & Media"},
+                                     {"体育发展", "Sports Development"}};
+static const sim_word_t words_s[] = {{"社会服务", "Social Services"}};
+
+static const struct {
+    const sim_word_t *w;
+    int n;
+} industry_words[20] = {
+#define W(a) {a, COUNT(a)}
+    W(words_a), W(words_b), W(words_c), W(words_d), W(words_e), W(words_f), W(words_g),
+    W(words_h), W(words_i), W(words_j), W(words_k), W(words_l), W(words_m), W(words_n),
+    W(words_o), W(words_p), W(words_q), W(words_r), W(words_s), W(words_s),
+#undef W
+};
+
+/* Characters of trade names, with their pinyin (each begins with a
+ * consonant, so that two of them read unambiguously run together). */
+static const sim_word_t brand_chars[] = {
+    {"海", "hai"},   {"运", "yun"},  {"华", "hua"},   {"信", "xin"},   {"东", "dong"},
+    {"方", "fang"},  {"金", "jin"},  {"桥", "qiao"},  {"远", "yuan"},  {"洋", "yang"},
+    {"恒", "heng"},  {"通", "tong"}, {"港", "gang"},  {"德", "de"},    {"润", "run"},
+    {"瑞", "rui"},   {"丰", "feng"}, {"鑫", "xin"},   {"源", "yuan"},  {"泰", "tai"},
+    {"和", "he"},    {"中", "zhong"}, {"荣", "rong"}, {"嘉", "jia"},   {"禾", "he"},
+    {"辽", "liao"},  {"宁", "ning"}, {"星", "xing"},  {"辰", "chen"},  {"博", "bo"},
+    {"汇", "hui"},   {"隆", "long"}, {"盛", "sheng"}, {"鹏", "peng"},  {"宏", "hong"},
+    {"达", "da"},    {"祥", "xiang"}, {"福", "fu"},   {"天", "tian"},  {"成", "cheng"},
+    {"北", "bei"},   {"联", "lian"}, {"创", "chuang"}, {"智", "zhi"},  {"启", "qi"},
+    {"明", "ming"},  {"诚", "cheng"}, {"益", "yi"},   {"康", "kang"},  {"峰", "feng"},
+    {"林", "lin"},   {"帆", "fan"},  {"航", "hang"},  {"舟", "zhou"},  {"凯", "kai"},
+    {"锦", "jin"},   {"腾", "teng"}, {"新", "xin"},   {"晟", "sheng"}, {"沃", "wo"},
+};
+
+/* English trade names of foreign investors, by country. */
+static const struct {
+    const char *cc;
+    const char *names[5];
+} foreign_brands[] = {
+    {"JP", {"Sakura", "Hinode", "Kaiyo", "Midori", "Tsubasa"}},
+    {"KR", {"Hanbit", "Saerom", "Haneul", "Mirae", "Dasom"}},
+    {"US", {"Pacific", "Summit", "Liberty", "Frontier", "Evergreen"}},
+    {"SG", {"Merlion", "Straits", "Temasek", "Orchid", "Lion Gate"}},
+    {"HK", {"Harbour", "Victoria", "Kowloon", "Peak", "Jade"}},
+    {"DE", {"Nordstern", "Rhein", "Elbe", "Lindgruen", "Bergmann"}},
+};
+
+static const unsigned zh_suffix_weight[3] = {88, 8, 4};
+static const char *const zh_suffix[3] = {"有限公司", "有限责任公司", "股份有限公司"};
+
+static void pick_company_name(sim_rng_t *r, int area, int type, const char *investor,
+                              int industry, char *out, size_t out_size) {
+    const sim_word_t *word =
+        &industry_words[industry].w[rng_below(r, (uint64_t)industry_words[industry].n)];
+    int a = (int)rng_below(r, COUNT(brand_chars)), b;
+    do
+        b = (int)rng_below(r, COUNT(brand_chars));
+    while (b == a);
+    const sim_word_t *c1 = &brand_chars[a], *c2 = &brand_chars[b];
+    unsigned english_pct = type == FTZ_ENT_DOMESTIC ? 8 : 45;
+
+    if (rng_below(r, 100) < english_pct) {
+        /* "Dalian Haiyun Trading Co., Ltd.", or the investor's own name. */
+        char brand[40];
+        const char *foreign = NULL;
+        for (int i = 0; i < COUNT(foreign_brands) && type != FTZ_ENT_DOMESTIC; i++)
+            if (strcmp(foreign_brands[i].cc, investor) == 0)
+                foreign = foreign_brands[i].names[rng_below(r, 5)];
+        if (foreign)
+            snprintf(brand, sizeof(brand), "%s", foreign);
+        else
+            snprintf(brand, sizeof(brand), "%c%s%s", c1->en[0] - 'a' + 'A', c1->en + 1, c2->en);
+        snprintf(out, out_size, "%s %s %s Co., Ltd.", area_city_en[area], brand, word->en);
+        return;
+    }
+    const char *suffix = zh_suffix[rng_pick(r, zh_suffix_weight, 3)];
+    if (rng_below(r, 100) < 12) /* "海运（大连）物流有限公司": a brand from elsewhere */
+        snprintf(out, out_size, "%s%s（%s）%s%s", c1->zh, c2->zh, area_city_zh[area], word->zh,
+                 suffix);
+    else
+        snprintf(out, out_size, "%s%s%s%s%s", area_city_zh[area], c1->zh, c2->zh, word->zh,
+                 suffix);
+}
+
+/* Rounds a positive amount the way founders write it: to 1, 2, 3 or 5
+ * times a power of ten, or to two significant digits. */
+static double round_preferred(double x) {
+    double p = 1.0;
+    while (p * 10.0 <= x)
+        p *= 10.0;
+    double m = x / p;
+    /* Nearest on a log scale: the cut points are the geometric means. */
+    if (m < 1.4142135623730951)
+        return p;
+    if (m < 2.449489742783178)
+        return 2 * p;
+    if (m < 3.872983346207417)
+        return 3 * p;
+    if (m < 7.0710678118654755)
+        return 5 * p;
+    return 10 * p;
+}
+
+static double round_significant2(double x) {
+    double p = 1.0;
+    while (p * 10.0 <= x)
+        p *= 10.0;
+    p = p >= 10.0 ? p / 10.0 : 1.0;
+    return (double)llround(x / p) * p;
+}
+
+static int64_t pick_capital_fen(sim_rng_t *r, int type, int industry) {
+    double median = capital_median_cny[type] * industry_capital_pct[industry] / 100.0;
+    double cny = rng_lognormal(r, median, CAPITAL_SIGMA);
+    if (cny < CAPITAL_MIN_CNY)
+        cny = CAPITAL_MIN_CNY;
+    if (cny > CAPITAL_MAX_CNY)
+        cny = CAPITAL_MAX_CNY;
+    unsigned u = (unsigned)rng_below(r, 100);
+    if (type != FTZ_ENT_DOMESTIC && u < 30) {
+        /* Subscribed in US dollars (a round sum of at least 10,000),
+         * recorded in yuan at a fixed rate: odd sums like 7,126,800.00. */
+        double usd = round_preferred(cny * 10000.0 / USD_100_FEN);
+        if (usd < 10000.0)
+            usd = 10000.0;
+        return (int64_t)usd / 100 * USD_100_FEN;
+    }
+    if (u < 78)
+        cny = round_preferred(cny);
+    else if (u < 95)
+        cny = round_significant2(cny);
+    else
+        cny = (double)llround(cny / 10000.0) * 10000.0;
+    if (cny < CAPITAL_MIN_CNY)
+        cny = CAPITAL_MIN_CNY;
+    return (int64_t)cny * 100;
+}
+
+/* A bijection of [0, 31^6): four Feistel rounds over two halves of 31^3,
+ * keyed by the seed. Consecutive registrations get unrelated serials, and
+ * no serial comes twice. */
+#define USCC_HALF 29791ULL /* 31^3 */
+#define USCC_SERIALS (USCC_HALF * USCC_HALF)
+
+static uint64_t uscc_permute(const uint64_t keys[4], uint64_t n) {
+    uint64_t l = n / USCC_HALF, r = n % USCC_HALF;
+    for (int i = 0; i < 4; i++) {
+        uint64_t f = mix64(r ^ keys[i]) % USCC_HALF, nl = r;
+        r = (l + f) % USCC_HALF;
+        l = nl;
+    }
+    return l * USCC_HALF + r;
+}
+
+static const char uscc_charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/* "91" (a company registered with market regulation), the region code,
+ * then the organization code "MA" + six characters + its GB 11714 check
+ * character, then the GB 32100-2015 check character. */
+static void make_uscc(const char *region, uint64_t serial, char out[19]) {
+    static const int org_weights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
+    static const int weights[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                                    29, 25, 13, 8,  24, 10, 30, 28};
+    char *org = out + 8;
+    memcpy(out, "91", 2);
+    memcpy(out + 2, region, 6);
+    org[0] = 'M';
+    org[1] = 'A';
+    for (int i = 7; i >= 2; i--) {
+        org[i] = uscc_charset[serial % 31];
+        serial /= 31;
+    }
+    int sum = 0;
+    for (int i = 0; i < 8; i++) {
+        char ch = org[i];
+        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch - 'A' + 10;
+        sum += v * org_weights[i];
+    }
+    int c9 = 11 - sum % 11;
+    org[8] = c9 == 10 ? 'X' : c9 == 11 ? '0' : (char)('0' + c9);
+    sum = 0;
+    for (int i = 0; i < 17; i++)
+        sum += (int)(strchr(uscc_charset, out[i]) - uscc_charset) * weights[i];
+    int check = 31 - sum % 31;
+    out[17] = uscc_charset[check == 31 ? 0 : check];
+    out[18] = '\0';
+}
+
+static void sim_registration_init(ftz_sim_t *sim) {
+    rng_seed(&sim->reg_rng, mix64(sim->conf.seed ^ REG_SEED_TAG));
+    for (int i = 0; i < 4; i++)
+        sim->uscc_keys[i] = rng_next(&sim->reg_rng);
+}
+
+ftz_err_t ftz_sim_next_registration(ftz_sim_t *sim, ftz_registration_t *out) {
+    if (!sim || !out)
+        return FTZ_ERR_INVALID_ARG;
+    if (resend_ready(&sim->reg_resend, sizeof(*out)) != FTZ_OK)
+        return FTZ_ERR_NOMEM;
+    if (resend_take(&sim->reg_resend, sim->reg_emitted, out)) {
+        sim->reg_emitted++;
+        sim->reg_resent++;
+        return FTZ_OK;
+    }
+    if (sim->reg_count >= USCC_SERIALS)
+        return FTZ_ERR_FATAL;
+
+    sim_rng_t *r = &sim->reg_rng;
+    memset(out, 0, sizeof(*out));
+    int area = rng_pick(r, reg_area_weight, 3);
+    int type = rng_pick(r, enterprise_weight[area], 3);
+    const char *investor =
+        type == FTZ_ENT_DOMESTIC ? "CN" : pick_from(r, investors, COUNT(investors));
+    int industry = rng_pick(r, industry_weight[type != FTZ_ENT_DOMESTIC], 20);
+    const char *region = region_codes[area][rng_pick(r, region_weight, 2)];
+
+    out->area = area;
+    out->enterprise_type = type;
+    snprintf(out->investor_country, sizeof(out->investor_country), "%s", investor);
+    out->industry[0] = (char)('A' + industry);
+    out->registered_capital_fen = pick_capital_fen(r, type, industry);
+    pick_company_name(r, area, type, investor, industry, out->company_name,
+                      sizeof(out->company_name));
+    make_uscc(region, uscc_permute(sim->uscc_keys, sim->reg_count++), out->uscc);
+    out->registered_at_ms = sim_office_time(sim, r);
+    /* Published a minute to two days after approval, usually within the hour. */
+    int64_t lag = MS_PER_S * 60 + (int64_t)llround(rng_lognormal(r, 1800.0, 1.0) * MS_PER_S);
+    if (lag > 2 * MS_PER_DAY)
+        lag = 2 * MS_PER_DAY;
+    out->event_time_ms = out->registered_at_ms + lag;
+
+    if (rng_unif(r) < sim->conf.registration_resend_rate) {
+        /* The registry publishes it again, hours or days later. */
+        ftz_registration_t again;
+        memcpy(&again, out, sizeof(again));
+        again.event_time_ms += MS_PER_H + (int64_t)rng_below(r, 71 * MS_PER_H);
+        resend_push(&sim->reg_resend, &again,
+                    sim->reg_emitted + 1 + rng_below(r, REG_RESEND_GAP));
+    }
+    sim->reg_emitted++;
+    return FTZ_OK;
+}
+
+/* ==== Any type ==== */
+
+ftz_err_t ftz_sim_next(ftz_sim_t *sim, ftz_rtype_t type, void *out) {
+    switch (type) {
+    case FTZ_REC_CUSTOMS: return ftz_sim_next_customs(sim, out);
+    case FTZ_REC_RAIL: return ftz_sim_next_rail(sim, out);
+    case FTZ_REC_REGISTRATION: return ftz_sim_next_registration(sim, out);
+    case FTZ_REC__COUNT: break;
+    }
+    return FTZ_ERR_INVALID_ARG;
+}
+
+uint64_t ftz_sim_repeats(const ftz_sim_t *sim, ftz_rtype_t type) {
+    if (!sim)
+        return 0;
+    switch (type) {
+    case FTZ_REC_CUSTOMS: return sim->revisions;
+    case FTZ_REC_RAIL: return sim->rail_resent;
+    case FTZ_REC_REGISTRATION: return sim->reg_resent;
+    case FTZ_REC__COUNT: break;
+    }
+    return 0;
 }

@@ -23,6 +23,7 @@ typedef struct ftz_aggregator_conf_s {
     int batch_max;                /* messages per batch */
     int batch_ms;                 /* longest a batch stays open */
     double until_idle_s;          /* > 0: return once idle that long */
+    size_t max_record_size;       /* largest datum decoded, bytes (0: 1 MiB) */
     volatile sig_atomic_t *stop;  /* set to non-zero to stop (signal-safe) */
 } ftz_aggregator_conf_t;
 

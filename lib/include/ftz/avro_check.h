@@ -8,9 +8,10 @@
  * failure into a DECODE_ERROR verdict with the reason it returns; only a
  * datum that passes is given to avro_value_read().
  *
- * The schema is compiled once into a flat, read-only program (indices into
- * an op array, so recursive named types are fine); checking walks the bytes
- * with that program and allocates nothing. */
+ * The schema is compiled once into a flat, read-only program (blocks of
+ * instructions that refer to each other by index, so recursive named types
+ * are fine); checking walks the bytes with that program and allocates
+ * nothing. */
 #ifndef FTZ_AVRO_CHECK_H
 #define FTZ_AVRO_CHECK_H
 

@@ -1,7 +1,10 @@
 /* The Avro codec: framed single-object bytes <-> record structs.
  *
- * Decoding: framing, fingerprint lookup in the catalog, then Avro-C's
- * resolved reader into the current version of the record, then the struct.
+ * Decoding: framing, fingerprint lookup in the catalog, a hardened walk of
+ * the bytes against the writer's schema (avro_check.c: every length, count,
+ * index and string checked before Avro-C allocates anything, no byte left
+ * over), Avro-C's reader, then resolution by field name into the record's
+ * struct (see codec.c).
  * Encoding: struct -> Avro value of a chosen schema version -> framed bytes.
  * Schemas are parsed and Avro value objects built once, in the
  * constructors, and reused for every record.
@@ -12,6 +15,7 @@
 
 #include <stddef.h>
 
+#include "ftz/avro_check.h"
 #include "ftz/buf.h"
 #include "ftz/catalog.h"
 #include "ftz/record.h"
@@ -34,6 +38,10 @@ typedef struct ftz_encoder_s ftz_encoder_t;
 ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr,
                                size_t errstr_size);
 void ftz_decoder_destroy(ftz_decoder_t *dec);
+
+/* Bounds on what one datum may make the decoder do (lim copied): record
+ * size, array/map items, nesting. Default: ftz_avro_limits_default. */
+void ftz_decoder_set_limits(ftz_decoder_t *dec, const ftz_avro_limits_t *lim);
 
 /* Decodes one framed value (buf borrowed). On success sets *rt and fills
  * rec (a caller ftz_record_buf_t, or the record type's struct) and returns FTZ_OK.
