@@ -89,7 +89,8 @@ fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_decode make_corpus
 	rm -rf $(FUZZ_BUILD)/seed && mkdir -p $(FUZZ_BUILD)/seed $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/make_corpus $(FUZZ_BUILD)/seed 20
-	cd $(FUZZ_BUILD) && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	cd $(FUZZ_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	  ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus seed
 
 # Benchmarks (bench/): print figures, assert nothing; release build.
