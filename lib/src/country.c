@@ -1,4 +1,5 @@
 /* ISO 3166-1 alpha-2: the 249 officially assigned codes. */
+#include <stdint.h>
 #include <string.h>
 
 #include "ftz/rules.h"
@@ -30,14 +31,18 @@ static const char iso3166[] =
     "YE YT "
     "ZA ZM ZW ";
 
+/* One bit per two-letter code AA..ZZ, built once from the list above
+ * (benign race: every thread builds the same bits). */
+static uint32_t assigned[26];
+static int assigned_ready;
+
 bool ftz_rules_country_valid(const char *code) {
-    if (strlen(code) != 2 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' ||
-        code[1] > 'Z')
+    if (code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' || code[2])
         return false;
-    /* Codes are sorted, 3 characters apart: a bitmap would be faster, but
-     * this runs once per country field and costs well under a microsecond. */
-    for (const char *p = iso3166; *p; p += 3)
-        if (p[0] == code[0] && p[1] == code[1])
-            return true;
-    return false;
+    if (!assigned_ready) {
+        for (const char *p = iso3166; *p; p += 3)
+            assigned[p[0] - 'A'] |= 1u << (p[1] - 'A');
+        assigned_ready = 1;
+    }
+    return (assigned[code[0] - 'A'] >> (code[1] - 'A')) & 1;
 }

@@ -12,6 +12,7 @@
 #include "ftz/codec.h"
 #include "ftz/frame.h"
 #include "ftz/json.h"
+#include "ftz/simulate.h"
 
 static const char good_json[] =
     "{\"declaration_id\":\"D1\",\"revision\":1,\"area\":\"DALIAN\",\"direction\":\"EXPORT\","
@@ -128,6 +129,41 @@ static void test_versions(void **state) {
     assert_string_equal(out.customs_office, "0900");
 }
 
+/* The direct path and Avro-C's reader give the same struct for every
+ * record type and schema version, on thousands of simulated records. */
+static void test_paths_agree(void **state) {
+    fixture_t *f = *state;
+    char errstr[256];
+    ftz_sim_conf_t conf;
+    ftz_sim_conf_defaults(&conf);
+    conf.seed = 99;
+    ftz_sim_t *sim = ftz_sim_new(&conf, errstr, sizeof(errstr));
+    ftz_decoder_t *slow = ftz_decoder_new(f->cat, errstr, sizeof(errstr));
+    assert_non_null(sim);
+    assert_non_null(slow);
+    ftz_decoder_force_avro(slow, 1);
+    for (int i = 0; i < ftz_catalog_count(f->cat); i++) {
+        const ftz_schema_entry_t *e = ftz_catalog_entry(f->cat, i);
+        ftz_encoder_t *enc = ftz_encoder_new(f->cat, e->rt->id, e->version, errstr, sizeof(errstr));
+        assert_non_null(enc);
+        for (int k = 0; k < 2000; k++) {
+            ftz_record_buf_t in, a, b;
+            ftz_verdict_t va, vb;
+            const ftz_record_type_t *rta, *rtb;
+            assert_int_equal(ftz_sim_next(sim, e->rt->id, &in), FTZ_OK);
+            assert_int_equal(ftz_encoder_encode(enc, &in, &f->buf, NULL, 0), FTZ_OK);
+            assert_int_equal(ftz_decoder_decode(f->dec, f->buf.data, f->buf.len, &rta, &a, &va), FTZ_OK);
+            assert_int_equal(ftz_decoder_decode(slow, f->buf.data, f->buf.len, &rtb, &b, &vb), FTZ_OK);
+            assert_ptr_equal(rta, rtb);
+            if (memcmp(&a, &b, rta->size) != 0)
+                fail_msg("%s v%d record %d: the two paths disagree", e->rt->fullname, e->version, k);
+        }
+        ftz_encoder_destroy(enc);
+    }
+    ftz_decoder_destroy(slow);
+    ftz_sim_destroy(sim);
+}
+
 static void expect_verdict(fixture_t *f, const void *bytes, size_t len, const char *code) {
     ftz_customs_t out;
     ftz_verdict_t v;
@@ -232,6 +268,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_paths_agree),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_hostile_datum),
         cmocka_unit_test(test_json_errors),

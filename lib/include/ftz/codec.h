@@ -3,8 +3,9 @@
  * Decoding: framing, fingerprint lookup in the catalog, a hardened walk of
  * the bytes against the writer's schema (avro_check.c: every length, count,
  * index and string checked before Avro-C allocates anything, no byte left
- * over), Avro-C's reader, then resolution by field name into the record's
- * struct (see codec.c).
+ * over), then a direct read of the checked bytes (Avro-C's reader for shapes
+ * the direct path does not cover), resolving fields by name into the
+ * record's struct (see codec.c).
  * Encoding: struct -> Avro value of a chosen schema version -> framed bytes.
  * Schemas are parsed and Avro value objects built once, in the
  * constructors, and reused for every record.
@@ -42,6 +43,11 @@ void ftz_decoder_destroy(ftz_decoder_t *dec);
 /* Bounds on what one datum may make the decoder do (lim copied): record
  * size, array/map items, nesting. Default: ftz_avro_limits_default. */
 void ftz_decoder_set_limits(ftz_decoder_t *dec, const ftz_avro_limits_t *lim);
+
+/* Flat records (all of the project's) are decoded directly from the
+ * checked bytes; on != 0 makes every record go through Avro-C's reader
+ * instead. For tests that prove the two paths agree. */
+void ftz_decoder_force_avro(ftz_decoder_t *dec, int on);
 
 /* Decodes one framed value (buf borrowed). On success sets *rt and fills
  * rec (a caller ftz_record_buf_t, or the record type's struct) and returns FTZ_OK.
