@@ -9,6 +9,8 @@ DEBUG_BUILD ?= build-debug
 FTZ := $(BUILD)/ftz
 STACK := $(CURDIR)/deploy/local/stack
 DEMO_RECORDS ?= 3000
+DEMO_REGISTRATIONS ?= 1750
+DEMO_RAIL ?= 20000
 
 # The test stack lives apart from the demo stack: own state, own ports.
 TEST_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/test-state,$(HOME)/.local/state/ftz-pipeline-test)
@@ -61,8 +63,11 @@ migrate: build stack-up
 demo: build stack-up
 	@eval "$$($(STACK) env)" && set -o pipefail && \
 	  $(FTZ) db migrate && \
-	  echo "== simulating $(DEMO_RECORDS) customs declarations and producing them" && \
-	  $(FTZ) simulate -t customs -n $(DEMO_RECORDS) --seed $$RANDOM | $(FTZ) produce -q -t customs && \
+	  echo "== simulating FTZ traffic: $(DEMO_RECORDS) customs declarations, $(DEMO_RAIL) rail events, $(DEMO_REGISTRATIONS) registrations" && \
+	  seed=$$RANDOM && \
+	  $(FTZ) simulate -t customs -n $(DEMO_RECORDS) --seed $$seed | $(FTZ) produce -q -t customs && \
+	  $(FTZ) simulate -t rail -n $(DEMO_RAIL) --seed $$seed | $(FTZ) produce -q -t rail && \
+	  $(FTZ) simulate -t registration -n $(DEMO_REGISTRATIONS) --seed $$seed | $(FTZ) produce -q -t registration && \
 	  echo "== aggregating (exits once idle for 3 s)" && \
 	  $(FTZ) aggregate -q -g ftz-demo --until-idle 3 && \
 	  echo && $(FTZ) report

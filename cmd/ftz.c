@@ -16,7 +16,7 @@ static const struct {
     {"consume", ftz_cmd_consume, "print a topic's records as JSON lines (operators)"},
     {"db", ftz_cmd_db, "database tasks: migrate, status"},
     {"deadletters", ftz_cmd_deadletters, "rejected records: summary, list, export to fix and resend"},
-    {"report", ftz_cmd_report, "print the customs report from the aggregates"},
+    {"report", ftz_cmd_report, "print the FTZ report from the aggregates"},
     {"schema", ftz_cmd_schema, "schemas: list, canonical form, fingerprint"},
     {"topics", ftz_cmd_topics, "create the pipeline's Kafka topics"},
 };
