@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -164,6 +166,89 @@ static void test_paths_agree(void **state) {
     ftz_sim_destroy(sim);
 }
 
+/* A newer writer than this build knows (an extra optional field, and an
+ * enum symbol order of its own would be mapped by name): the consumer,
+ * given the new schema in its catalog, reads what it knows and skips the
+ * rest. */
+static void test_newer_writer(void **state) {
+    fixture_t *f = *state;
+    char errstr[512], dir[] = "/tmp/ftz-test-schemas-XXXXXX", path[600];
+    assert_non_null(mkdtemp(dir));
+    for (int i = 0; i < ftz_catalog_count(f->cat); i++) {
+        const ftz_schema_entry_t *e = ftz_catalog_entry(f->cat, i);
+        snprintf(path, sizeof(path), "%s/%s.v%d.avsc", dir, e->rt->short_name, e->version);
+        FILE *out = fopen(path, "w");
+        assert_non_null(out);
+        fputs(e->text, out);
+        fclose(out);
+    }
+    /* v3 = v2 + a trailing optional field the code does not know. */
+    const ftz_schema_entry_t *v2 = ftz_catalog_version(f->cat, FTZ_REC_CUSTOMS, 2);
+    assert_non_null(v2);
+    const char *last = strrchr(v2->text, ']');
+    assert_non_null(last);
+    snprintf(path, sizeof(path), "%s/customs.v3.avsc", dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fprintf(out, "%.*s, {\"name\": \"inspector\", \"type\": [\"null\", \"string\"], "
+                 "\"default\": null, \"doc\": \"added in v3\"}%s",
+            (int)(last - v2->text), v2->text, last);
+    fclose(out);
+
+    ftz_catalog_t *cat3 = ftz_catalog_new_dir(dir, errstr, sizeof(errstr));
+    if (!cat3)
+        fail_msg("catalog with v3: %s", errstr);
+    ftz_decoder_t *dec3 = ftz_decoder_new(cat3, errstr, sizeof(errstr));
+    if (!dec3)
+        fail_msg("decoder with v3: %s", errstr);
+    const ftz_schema_entry_t *v3 = ftz_catalog_version(cat3, FTZ_REC_CUSTOMS, 3);
+    assert_non_null(v3);
+
+    ftz_customs_t in, out2;
+    ftz_verdict_t v;
+    const ftz_record_type_t *rt;
+    encode_good(f, &in); /* v2 bytes */
+    ftz_buf_t b3 = FTZ_BUF_INIT;
+    unsigned char header[FTZ_FRAME_HEADER_SIZE];
+    ftz_frame_header(v3->fingerprint, header);
+    ftz_buf_append(&b3, header, sizeof(header));
+    ftz_buf_append(&b3, f->buf.data + FTZ_FRAME_HEADER_SIZE, f->buf.len - FTZ_FRAME_HEADER_SIZE);
+    ftz_buf_append(&b3, "\x02\x0aHELLO", 7); /* inspector: branch 1, "HELLO" */
+    for (int slow = 0; slow < 2; slow++) {
+        ftz_decoder_force_avro(dec3, slow);
+        if (ftz_decoder_decode(dec3, b3.data, b3.len, &rt, &out2, &v) != FTZ_OK)
+            fail_msg("v3 record (%s path): %s %s", slow ? "Avro-C" : "direct", v.code, v.reason);
+        assert_memory_equal(&in, &out2, sizeof(in));
+    }
+    ftz_buf_free(&b3);
+    ftz_decoder_destroy(dec3);
+    ftz_catalog_destroy(cat3);
+    for (int i = 0; i < 8; i++) {
+        static const char *const names[] = {"customs.v1.avsc", "customs.v2.avsc",
+                                            "customs.v3.avsc", "rail.v1.avsc",
+                                            "registration.v1.avsc", NULL};
+        if (!names[i])
+            break;
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+/* Each record's field table (record.c) is exactly the newest embedded
+ * schema's fields, by name, in order. */
+static void test_table_matches_schemas(void **state) {
+    fixture_t *f = *state;
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
+        const ftz_schema_entry_t *e = ftz_catalog_current(f->cat, rt->id);
+        assert_non_null(e);
+        assert_int_equal((int)avro_schema_record_size(e->schema), rt->nfields);
+        for (int i = 0; i < rt->nfields; i++)
+            assert_string_equal(avro_schema_record_field_name(e->schema, i), rt->fields[i].name);
+    }
+}
+
 static void expect_verdict(fixture_t *f, const void *bytes, size_t len, const char *code) {
     ftz_customs_t out;
     ftz_verdict_t v;
@@ -269,6 +354,8 @@ int main(void) {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_paths_agree),
+        cmocka_unit_test(test_newer_writer),
+        cmocka_unit_test(test_table_matches_schemas),
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_hostile_datum),
         cmocka_unit_test(test_json_errors),
