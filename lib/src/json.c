@@ -1,6 +1,7 @@
 #include "ftz/json.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,54 +166,85 @@ cleanup:
     return err;
 }
 
+/* A JSON string, UTF-8 kept as is. */
+static ftz_err_t put_json_string(ftz_buf_t *out, const char *s) {
+    ftz_err_t err = ftz_buf_putc(out, '"');
+    for (const unsigned char *p = (const unsigned char *)s; !err && *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char esc[2] = {'\\', (char)*p};
+            err = ftz_buf_append(out, esc, 2);
+        } else if (*p < 0x20) {
+            err = ftz_buf_printf(out, "\\u%04x", *p);
+        } else {
+            err = ftz_buf_putc(out, (char)*p);
+        }
+    }
+    return err ? err : ftz_buf_putc(out, '"');
+}
+
+/* The shortest text that reads back as the same double ("1520.5", not
+ * 1520.5000000000000); null for what JSON cannot carry (NaN, infinities). */
+static ftz_err_t put_json_double(ftz_buf_t *out, double x) {
+    char text[40];
+    if (!isfinite(x))
+        return ftz_buf_puts(out, "null");
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(text, sizeof(text), "%.*g", prec, x);
+        if (strtod(text, NULL) == x)
+            break;
+    }
+    return ftz_buf_puts(out, text);
+}
+
 ftz_err_t ftz_json_from_record(const ftz_record_type_t *rt, const void *rec,
                                ftz_buf_t *out) {
     const char *base = rec;
-    json_t *o = json_object();
-    ftz_err_t err = FTZ_ERR_NOMEM;
     char tmp[64];
+    ftz_err_t err = ftz_buf_putc(out, '{');
 
-    if (!o)
-        return FTZ_ERR_NOMEM;
-    for (int i = 0; i < rt->nfields; i++) {
+    for (int i = 0; !err && i < rt->nfields; i++) {
         const ftz_field_t *f = &rt->fields[i];
-        json_t *j = NULL;
-        switch (f->type) {
-        case FTZ_FT_STRING: j = json_string(base + f->off); break;
-        case FTZ_FT_OPT_STRING:
-            j = *(const bool *)(base + f->has_off) ? json_string(base + f->off) : json_null();
+        const void *at = base + f->off;
+        if ((i && (err = ftz_buf_putc(out, ','))) || (err = put_json_string(out, f->name)) ||
+            (err = ftz_buf_putc(out, ':')))
             break;
-        case FTZ_FT_INT: j = json_integer(*(const int32_t *)(const void *)(base + f->off)); break;
+        switch (f->type) {
+        case FTZ_FT_OPT_STRING:
+            if (!*(const bool *)(base + f->has_off)) {
+                err = ftz_buf_puts(out, "null");
+                break;
+            }
+            /* fall through */
+        case FTZ_FT_STRING:
+            err = put_json_string(out, at);
+            break;
+        case FTZ_FT_INT:
+            err = ftz_buf_printf(out, "%d", (int)*(const int32_t *)at);
+            break;
         case FTZ_FT_ENUM: {
-            int32_t k = *(const int32_t *)(const void *)(base + f->off);
-            j = k >= 0 && k < f->nsymbols ? json_string(f->symbols[k]) : json_null();
+            int32_t k = *(const int32_t *)at;
+            err = k >= 0 && k < f->nsymbols ? put_json_string(out, f->symbols[k])
+                                            : ftz_buf_puts(out, "null");
             break;
         }
-        case FTZ_FT_DOUBLE: j = json_real(*(const double *)(const void *)(base + f->off)); break;
+        case FTZ_FT_DOUBLE:
+            err = put_json_double(out, *(const double *)at);
+            break;
         case FTZ_FT_DECIMAL2:
-            ftz_decimal_format(*(const int64_t *)(const void *)(base + f->off), tmp, sizeof(tmp));
-            j = json_string(tmp);
+            ftz_decimal_format(*(const int64_t *)at, tmp, sizeof(tmp));
+            err = put_json_string(out, tmp);
             break;
         case FTZ_FT_OPT_TIMESTAMP:
             if (!*(const bool *)(base + f->has_off)) {
-                j = json_null();
+                err = ftz_buf_puts(out, "null");
                 break;
             }
             /* fall through */
         case FTZ_FT_TIMESTAMP:
-            ftz_time_format(*(const int64_t *)(const void *)(base + f->off), tmp, sizeof(tmp));
-            j = json_string(tmp);
+            ftz_time_format(*(const int64_t *)at, tmp, sizeof(tmp));
+            err = put_json_string(out, tmp);
             break;
         }
-        if (!j || json_object_set_new(o, f->name, j))
-            goto cleanup;
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-    if (!s)
-        goto cleanup;
-    err = ftz_buf_puts(out, s);
-    free(s);
-cleanup:
-    json_decref(o);
-    return err;
+    return err ? err : ftz_buf_putc(out, '}');
 }
