@@ -94,9 +94,12 @@ fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_decode make_corpus
 	rm -rf $(FUZZ_BUILD)/seed && mkdir -p $(FUZZ_BUILD)/seed $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/make_corpus $(FUZZ_BUILD)/seed 20
-	cd $(FUZZ_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
+	@echo "== fuzzing frame -> decode -> rules ($(if $(filter 0,$(FUZZ_SECONDS)),until stopped,$(FUZZ_SECONDS) s)); log in $(FUZZ_BUILD)/fuzz.log"
+	@cd $(FUZZ_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	  ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus seed
+	  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus seed >fuzz.log 2>&1 \
+	  && { grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' fuzz.log; echo "fuzzing: no crash, leak or timeout"; } \
+	  || { tail -n 60 fuzz.log; echo "fuzzing FAILED: reproducer in $(FUZZ_BUILD)/ (crash-*, leak-*, timeout-*)"; exit 1; }
 
 # Benchmarks (bench/): print figures, assert nothing; release build.
 bench: build
