@@ -35,12 +35,20 @@ ftz_err_t ftz_agg_copy_text(ftz_buf_t *b, const char *s) {
     return FTZ_OK;
 }
 
-ftz_err_t ftz_agg_copy_and_apply(PGconn *conn, const char *copy_sql, const ftz_buf_t *data,
-                                 const char *apply_sql, const char *what, char *errstr,
-                                 size_t errstr_size) {
+ftz_err_t ftz_agg_stage_and_apply(PGconn *conn, const ftz_batch_rows_t *rows, size_t rec_size,
+                                  ftz_agg_stage_fn stage, ftz_buf_t *data,
+                                  const char *copy_sql, const char *apply_sql, const char *what,
+                                  char *errstr, size_t errstr_size) {
     char label[64];
     PGresult *res;
     ftz_err_t err;
+
+    if (rows->n == 0)
+        return FTZ_OK;
+    ftz_buf_reset(data);
+    for (size_t i = 0; i < rows->n; i++)
+        if (stage(data, i, rows->data + i * rec_size, &rows->meta[i]))
+            return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
 
     snprintf(label, sizeof(label), "stage %s", what);
     res = PQexec(conn, copy_sql);

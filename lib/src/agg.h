@@ -39,9 +39,16 @@ ftz_err_t ftz_agg_registration_apply(PGconn *conn, const ftz_batch_rows_t *rows,
 /* Appends s to a COPY text-format line, escaped. */
 ftz_err_t ftz_agg_copy_text(ftz_buf_t *b, const char *s);
 
-/* Sends `data` (COPY text rows) with copy_sql, then runs apply_sql. */
-ftz_err_t ftz_agg_copy_and_apply(PGconn *conn, const char *copy_sql, const ftz_buf_t *data,
-                                 const char *apply_sql, const char *what, char *errstr,
-                                 size_t errstr_size);
+/* Appends one record (rec, borrowed) as a COPY text row. */
+typedef ftz_err_t (*ftz_agg_stage_fn)(ftz_buf_t *b, size_t seq, const void *rec,
+                                      const ftz_row_meta_t *meta);
+
+/* Stages rows (records of rec_size bytes) as COPY text rows with stage,
+ * sends them with copy_sql, then runs apply_sql. Nothing when rows is
+ * empty. */
+ftz_err_t ftz_agg_stage_and_apply(PGconn *conn, const ftz_batch_rows_t *rows, size_t rec_size,
+                                  ftz_agg_stage_fn stage, ftz_buf_t *scratch,
+                                  const char *copy_sql, const char *apply_sql, const char *what,
+                                  char *errstr, size_t errstr_size);
 
 #endif

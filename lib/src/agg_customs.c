@@ -100,8 +100,9 @@ static const char apply_sql[] =
     "  cleared = t.cleared + EXCLUDED.cleared, held = t.held + EXCLUDED.held,"
     "  clearance_seconds_sum = t.clearance_seconds_sum + EXCLUDED.clearance_seconds_sum";
 
-static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_customs_t *c,
+static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const void *rec,
                            const ftz_row_meta_t *m) {
+    const ftz_customs_t *c = rec;
     char value[32], cleared[24], clearance[24];
     int export = c->direction == FTZ_DIR_EXPORT;
     ftz_err_t err = FTZ_OK;
@@ -136,17 +137,9 @@ static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_customs_t *c,
     return FTZ_OK;
 }
 
-ftz_err_t ftz_agg_customs_apply(PGconn *conn, const ftz_batch_rows_t *rows,
-                                ftz_buf_t *b, char *errstr, size_t errstr_size) {
-    const ftz_customs_t *recs = (const ftz_customs_t *)(const void *)rows->data;
-
-    if (rows->n == 0)
-        return FTZ_OK;
-    ftz_buf_reset(b);
-    for (size_t i = 0; i < rows->n; i++)
-        if (stage_row(b, i, &recs[i], &rows->meta[i]))
-            return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
-
-    return ftz_agg_copy_and_apply(conn, "COPY pg_temp.ftz_stage_customs FROM STDIN", b,
-                                  apply_sql, "customs", errstr, errstr_size);
+ftz_err_t ftz_agg_customs_apply(PGconn *conn, const ftz_batch_rows_t *rows, ftz_buf_t *b,
+                                char *errstr, size_t errstr_size) {
+    return ftz_agg_stage_and_apply(conn, rows, sizeof(ftz_customs_t), stage_row, b,
+                                   "COPY pg_temp.ftz_stage_customs FROM STDIN", apply_sql,
+                                   "customs", errstr, errstr_size);
 }

@@ -64,8 +64,9 @@ static const char apply_sql[] =
     "                             + EXCLUDED.cargo_value_departed_cny,"
     "  transit_seconds_sum = t.transit_seconds_sum + EXCLUDED.transit_seconds_sum";
 
-static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_rail_t *e,
+static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const void *rec,
                            const ftz_row_meta_t *m) {
+    const ftz_rail_t *e = rec;
     char value[32], departed[24], transit[24];
     ftz_err_t err;
     const char *text[] = {e->event_id, e->shipment_id, e->train_id, e->container_id,
@@ -103,13 +104,7 @@ static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_rail_t *e,
 
 ftz_err_t ftz_agg_rail_apply(PGconn *conn, const ftz_batch_rows_t *rows, ftz_buf_t *b,
                              char *errstr, size_t errstr_size) {
-    const ftz_rail_t *recs = (const ftz_rail_t *)(const void *)rows->data;
-    if (rows->n == 0)
-        return FTZ_OK;
-    ftz_buf_reset(b);
-    for (size_t i = 0; i < rows->n; i++)
-        if (stage_row(b, i, &recs[i], &rows->meta[i]))
-            return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
-    return ftz_agg_copy_and_apply(conn, "COPY pg_temp.ftz_stage_rail FROM STDIN", b, apply_sql,
-                                  "rail", errstr, errstr_size);
+    return ftz_agg_stage_and_apply(conn, rows, sizeof(ftz_rail_t), stage_row, b,
+                                   "COPY pg_temp.ftz_stage_rail FROM STDIN", apply_sql,
+                                   "rail", errstr, errstr_size);
 }

@@ -44,8 +44,9 @@ static const char apply_sql[] =
     " DO UPDATE SET companies = t.companies + EXCLUDED.companies,"
     "  registered_capital_cny = t.registered_capital_cny + EXCLUDED.registered_capital_cny";
 
-static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_registration_t *c,
+static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const void *rec,
                            const ftz_row_meta_t *m) {
+    const ftz_registration_t *c = rec;
     char capital[32];
     ftz_err_t err;
     ftz_decimal_format(c->registered_capital_fen, capital, sizeof(capital));
@@ -64,13 +65,7 @@ static ftz_err_t stage_row(ftz_buf_t *b, size_t seq, const ftz_registration_t *c
 
 ftz_err_t ftz_agg_registration_apply(PGconn *conn, const ftz_batch_rows_t *rows, ftz_buf_t *b,
                                      char *errstr, size_t errstr_size) {
-    const ftz_registration_t *recs = (const ftz_registration_t *)(const void *)rows->data;
-    if (rows->n == 0)
-        return FTZ_OK;
-    ftz_buf_reset(b);
-    for (size_t i = 0; i < rows->n; i++)
-        if (stage_row(b, i, &recs[i], &rows->meta[i]))
-            return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
-    return ftz_agg_copy_and_apply(conn, "COPY pg_temp.ftz_stage_registration FROM STDIN", b,
-                                  apply_sql, "registrations", errstr, errstr_size);
+    return ftz_agg_stage_and_apply(conn, rows, sizeof(ftz_registration_t), stage_row, b,
+                                   "COPY pg_temp.ftz_stage_registration FROM STDIN", apply_sql,
+                                   "registrations", errstr, errstr_size);
 }

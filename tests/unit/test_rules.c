@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/codec.h"
 #include "ftz/rules.h"
 
 static ftz_customs_t good(void) {
@@ -32,8 +33,37 @@ static ftz_customs_t good(void) {
     return c;
 }
 
-typedef void (*edit_fn)(ftz_customs_t *c);
-#define EDIT(name, body) static void name(ftz_customs_t *c) { body; }
+/* One case of a rule table: an edit of a good record, and the code and a
+ * piece of the reason it must then be rejected with (code NULL: accepted). */
+typedef void (*edit_fn)(void *rec);
+typedef struct rule_case_s {
+    const char *name;
+    edit_fn edit;
+    const char *code;
+    const char *needle;
+} rule_case_t;
+
+static void run_cases(ftz_rtype_t t, const void *good_rec, const rule_case_t *cases, size_t n) {
+    const ftz_record_type_t *rt = ftz_record_type(t);
+    for (size_t i = 0; i < n; i++) {
+        ftz_record_buf_t rec;
+        ftz_verdict_t v;
+        memcpy(&rec, good_rec, rt->size);
+        cases[i].edit(&rec);
+        ftz_err_t err = ftz_rules_check(rt, &rec, &v);
+        if (!cases[i].code) {
+            if (err != FTZ_OK)
+                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
+            continue;
+        }
+        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
+            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK", cases[i].code);
+        if (!strstr(v.reason, cases[i].needle))
+            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
+    }
+}
+
+#define EDIT(name, body) static void name(void *rec) { ftz_customs_t *c = rec; body; }
 
 EDIT(nothing, (void)c)
 EDIT(empty_id, c->declaration_id[0] = '\0')
@@ -74,7 +104,7 @@ EDIT(held_cleared_before, c->status = FTZ_STATUS_HELD; c->cleared_at_ms = 0)
 
 static void test_customs_rules(void **state) {
     (void)state;
-    static const struct { const char *name; edit_fn edit; const char *code; const char *needle; } cases[] = {
+    static const rule_case_t cases[] = {
         {"good", nothing, NULL, NULL},
         {"empty id", empty_id, "RULE_EMPTY_FIELD", "declaration_id"},
         {"empty hs", empty_hs, "RULE_EMPTY_FIELD", "hs_code"},
@@ -110,23 +140,8 @@ static void test_customs_rules(void **state) {
         {"filed", filed_no_cleared, NULL, NULL},
         {"held, cleared_at before filed", held_cleared_before, "RULE_CLEARED_AT", "before"},
     };
-    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        ftz_customs_t c = good();
-        ftz_verdict_t v;
-        cases[i].edit(&c);
-        ftz_err_t err = ftz_rules_check(rt, &c, &v);
-        if (!cases[i].code) {
-            if (err != FTZ_OK)
-                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
-            continue;
-        }
-        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
-            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK",
-                     cases[i].code);
-        if (!strstr(v.reason, cases[i].needle))
-            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
-    }
+    ftz_customs_t good_rec = good();
+    run_cases(FTZ_REC_CUSTOMS, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 static void test_country_list(void **state) {
@@ -167,8 +182,7 @@ static ftz_rail_t good_rail(void) {
     return e;
 }
 
-typedef void (*rail_edit_fn)(ftz_rail_t *e);
-#define RAIL_EDIT(name, body) static void name(ftz_rail_t *e) { body; }
+#define RAIL_EDIT(name, body) static void name(void *rec) { ftz_rail_t *e = rec; body; }
 RAIL_EDIT(r_nothing, (void)e)
 RAIL_EDIT(r_empty_event, e->event_id[0] = '\0')
 RAIL_EDIT(r_empty_station, e->station[0] = '\0')
@@ -195,7 +209,7 @@ RAIL_EDIT(r_departed_nodep, e->event_type = FTZ_RAIL_DEPARTED; e->has_departed_a
 
 static void test_rail_rules(void **state) {
     (void)state;
-    static const struct { const char *name; rail_edit_fn edit; const char *code; const char *needle; } cases[] = {
+    static const rule_case_t cases[] = {
         {"good", r_nothing, NULL, NULL},
         {"empty event_id", r_empty_event, "RULE_EMPTY_FIELD", "event_id"},
         {"empty station", r_empty_station, "RULE_EMPTY_FIELD", "station"},
@@ -220,22 +234,8 @@ static void test_rail_rules(void **state) {
         {"departed equal", r_dep_equal, NULL, NULL},
         {"departed event without departed_at", r_departed_nodep, NULL, NULL},
     };
-    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_RAIL);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        ftz_rail_t e = good_rail();
-        ftz_verdict_t v;
-        cases[i].edit(&e);
-        ftz_err_t err = ftz_rules_check(rt, &e, &v);
-        if (!cases[i].code) {
-            if (err != FTZ_OK)
-                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
-            continue;
-        }
-        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
-            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK", cases[i].code);
-        if (!strstr(v.reason, cases[i].needle))
-            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
-    }
+    ftz_rail_t good_rec = good_rail();
+    run_cases(FTZ_REC_RAIL, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 /* ---- registrations ---- */
@@ -255,8 +255,8 @@ static ftz_registration_t good_registration(void) {
     return c;
 }
 
-typedef void (*reg_edit_fn)(ftz_registration_t *c);
-#define REG_EDIT(name, body) static void name(ftz_registration_t *c) { body; }
+#define REG_EDIT(name, body) \
+    static void name(void *rec) { ftz_registration_t *c = rec; body; }
 REG_EDIT(g_nothing, (void)c)
 REG_EDIT(g_other_valid, snprintf(c->uscc, sizeof(c->uscc), "91110000600037341L"))
 REG_EDIT(g_check, c->uscc[17] = '4')
@@ -276,7 +276,7 @@ REG_EDIT(g_capital_min, c->registered_capital_fen = 1)
 
 static void test_registration_rules(void **state) {
     (void)state;
-    static const struct { const char *name; reg_edit_fn edit; const char *code; const char *needle; } cases[] = {
+    static const rule_case_t cases[] = {
         {"good", g_nothing, NULL, NULL},
         {"another valid uscc", g_other_valid, NULL, NULL},
         {"check character", g_check, "RULE_USCC_CHECKSUM", "check character 4, expected 3"},
@@ -294,22 +294,8 @@ static void test_registration_rules(void **state) {
         {"capital < 0", g_capital_neg, "RULE_NEGATIVE_AMOUNT", "-1.00"},
         {"capital 0.01", g_capital_min, NULL, NULL},
     };
-    const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_REGISTRATION);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        ftz_registration_t c = good_registration();
-        ftz_verdict_t v;
-        cases[i].edit(&c);
-        ftz_err_t err = ftz_rules_check(rt, &c, &v);
-        if (!cases[i].code) {
-            if (err != FTZ_OK)
-                fail_msg("%s: rejected %s %s", cases[i].name, v.code, v.reason);
-            continue;
-        }
-        if (err != FTZ_ERR_POISON || !v.code || strcmp(v.code, cases[i].code) != 0)
-            fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK", cases[i].code);
-        if (!strstr(v.reason, cases[i].needle))
-            fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
-    }
+    ftz_registration_t good_rec = good_registration();
+    run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 int main(void) {
