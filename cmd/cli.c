@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "ftz/log.h"
 
@@ -34,6 +35,36 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
         return 1;
     }
     return 0;
+}
+
+int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
+                 const struct option *longopts, void (*help)(FILE *out), int *rc) {
+    int opt, code;
+    if (!cli->started) {
+        optind = 0; /* glibc: start over, for each command */
+        cli->started = 1;
+    }
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            help(stdout);
+            *rc = FTZ_EXIT_OK;
+            return FTZ_CLI_STOP;
+        }
+        if (opt == '?' || opt == ':') {
+            help(stderr);
+            *rc = FTZ_EXIT_USAGE;
+            return FTZ_CLI_STOP;
+        }
+        if (opt < 256 && cli->own && strchr(cli->own, opt))
+            return opt;
+        if (!ftz_cli_common(cli, opt, optarg, &code))
+            return opt;
+        if (code >= 0) {
+            *rc = code;
+            return FTZ_CLI_STOP;
+        }
+    }
+    return -1;
 }
 
 void ftz_cli_free(ftz_cli_t *cli) { ftz_props_free(&cli->props); }

@@ -16,6 +16,9 @@
 #define FTZ_EXIT_REJECTED 3 /* produce: some input rejected, the rest sent */
 
 typedef struct ftz_cli_s {
+    const char *own;       /* short options the command takes over from the
+                            * common set (consume: "c" is --count) */
+    int started;           /* ftz_cli_next has reset getopt */
     const char *brokers;   /* -b; NULL: $FTZ_BROKERS or 127.0.0.1:9092 */
     const char *pg;        /* --pg; NULL: libpq environment (PGHOST, ...) */
     ftz_props_t props;     /* -X and -c */
@@ -41,13 +44,24 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
     "  -b, --brokers LIST    Kafka bootstrap servers (default: $FTZ_BROKERS,\n" \
     "                        else 127.0.0.1:9092)\n"                           \
     "  -X PROP=VALUE         librdkafka property (repeatable; see\n"           \
-    "                        docs/configuration.md)\n"                         \
+    "                        docs/operations.md)\n"                            \
     "  -c FILE               librdkafka properties file (PROP=VALUE lines)\n"  \
     "      --pg CONNINFO     PostgreSQL connection string or URI (default:\n"  \
     "                        libpq's PGHOST, PGPORT, PGDATABASE, PGUSER, ...)\n" \
     "  -v, --verbose         more log lines (debug)\n"                         \
     "  -q, --quiet           errors only\n"                                    \
     "  -h, --help            this help\n"
+
+/* ftz_cli_next's "stop now, exit with *rc". */
+#define FTZ_CLI_STOP (-2)
+
+/* The next option of argv for the command to handle. Common options (-b,
+ * -X, -c, --pg, -v, -q) are handled here, -h/--help prints help to stdout
+ * and stops with 0, an unknown option or missing argument prints help to
+ * stderr and stops with 2. Returns the option, -1 after the last option
+ * (optind then indexes the first argument), or FTZ_CLI_STOP with *rc set. */
+int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
+                 const struct option *longopts, void (*help)(FILE *out), int *rc);
 
 /* Handles a common option. Returns 1 if opt was one (0 otherwise) and sets
  * *exit_code (>= 0) when the command must stop with that status; -1 else. */

@@ -18,28 +18,13 @@ static void help(FILE *out) {
 int ftz_cmd_db(int argc, char **argv) {
     static const struct option longopts[] = {FTZ_CLI_COMMON_LONG, {NULL, 0, NULL, 0}};
     ftz_cli_t cli = {0};
-    int opt, code, rc = FTZ_EXIT_FAILURE;
+    int rc = FTZ_EXIT_FAILURE;
     PGconn *conn = NULL;
     char errstr[512];
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT, longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
-        if (opt == 'h') {
-            help(stdout);
-            rc = FTZ_EXIT_OK;
-        } else {
-            help(stderr);
-            rc = FTZ_EXIT_USAGE;
-        }
+    /* Only common options: one call reads them all. */
+    if (ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT, longopts, help, &rc) == FTZ_CLI_STOP)
         goto cleanup;
-    }
     const char *action = optind < argc ? argv[optind] : NULL;
     if (!action || (strcmp(action, "migrate") != 0 && strcmp(action, "status") != 0) ||
         optind + 1 < argc) {

@@ -143,24 +143,15 @@ int ftz_cmd_deadletters(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
-    int opt, code, rc = FTZ_EXIT_FAILURE;
+    int opt, rc = FTZ_EXIT_FAILURE;
     const char *code_filter = NULL, *since = NULL, *topic = NULL, *type = NULL;
     char limit[24] = "100";
     PGconn *conn = NULL;
     PGresult *res = NULL;
     char errstr[512];
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT "t:", longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:", longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h': help(stdout); rc = FTZ_EXIT_OK; goto cleanup;
         case OPT_CODE: code_filter = optarg; break;
         case OPT_SINCE: since = optarg; break;
         case OPT_TOPIC: topic = optarg; break;
@@ -174,9 +165,10 @@ int ftz_cmd_deadletters(int argc, char **argv) {
             snprintf(limit, sizeof(limit), "%.0f", n ? n : 9e18);
             break;
         }
-        default: help(stderr); rc = FTZ_EXIT_USAGE; goto cleanup;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     const char *action = optind < argc ? argv[optind] : "";
     if (optind + 1 != argc || (strcmp(action, "summary") != 0 && strcmp(action, "list") != 0 &&
                                strcmp(action, "export") != 0)) {

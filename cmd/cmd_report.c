@@ -101,33 +101,19 @@ int ftz_cmd_report(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
-    int opt, code, rc = FTZ_EXIT_FAILURE;
+    int opt, rc = FTZ_EXIT_FAILURE;
     const char *params[2] = {NULL, NULL};
     PGconn *conn = NULL;
     char errstr[512];
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT, longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT, longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h':
-            help(stdout);
-            rc = FTZ_EXIT_OK;
-            goto cleanup;
         case OPT_FROM: params[0] = optarg; break;
         case OPT_TO: params[1] = optarg; break;
-        default:
-            help(stderr);
-            rc = FTZ_EXIT_USAGE;
-            goto cleanup;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
         fprintf(stderr, "ftz report: %s\n", errstr);
         goto cleanup;

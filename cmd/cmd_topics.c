@@ -30,25 +30,13 @@ int ftz_cmd_topics(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
-    int opt, code, rc = FTZ_EXIT_FAILURE, partitions = 6, rf = 1;
+    int opt, rc = FTZ_EXIT_FAILURE, partitions = 6, rf = 1;
     const char *prefix = NULL;
     char errstr[512];
     double v;
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT, longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT, longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h':
-            help(stdout);
-            rc = FTZ_EXIT_OK;
-            goto cleanup;
         case OPT_PARTITIONS:
         case OPT_RF:
             if ((v = ftz_cli_number("topics", opt == OPT_RF ? "--replication-factor"
@@ -63,12 +51,10 @@ int ftz_cmd_topics(int argc, char **argv) {
         case OPT_PREFIX:
             prefix = optarg;
             break;
-        default:
-            help(stderr);
-            rc = FTZ_EXIT_USAGE;
-            goto cleanup;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     if (optind + 1 != argc || strcmp(argv[optind], "create") != 0) {
         fprintf(stderr, "ftz topics: expected `create`\n");
         rc = FTZ_EXIT_USAGE;

@@ -32,7 +32,7 @@ static void help(FILE *out) {
             "\n"
             "Options:\n"
             "  -g, --group GROUP        consumer group (default: ftz-aggregate)\n"
-            "  -t, --type TYPE          record type to consume: customs (repeatable;\n"
+            "  -t, --type TYPE          customs, rail or registration (repeatable;\n"
             "                           default: all)\n"
             "      --topic-prefix P     consume P + the types' topics (default:\n"
             "                           $FTZ_TOPIC_PREFIX, else none)\n"
@@ -65,7 +65,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     char names[FTZ_REC__COUNT][FTZ_TOPIC_MAX + 1];
     int types[FTZ_REC__COUNT] = {0};
     const char *prefix = NULL;
-    int n_topics = 0, opt, code, rc = FTZ_EXIT_FAILURE;
+    int n_topics = 0, opt, rc = FTZ_EXIT_FAILURE;
     ftz_aggregator_conf_t conf = {0};
     ftz_aggregator_stats_t stats;
     char errstr[512];
@@ -74,27 +74,15 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     conf.group = "ftz-aggregate";
     conf.batch_max = 5000;
     conf.batch_ms = 500;
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT "g:t:", longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "g:t:", longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h':
-            help(stdout);
-            rc = FTZ_EXIT_OK;
-            goto cleanup;
         case 'g':
             conf.group = optarg;
             break;
         case 't': {
             const ftz_record_type_t *rt = ftz_record_type_by_name(optarg);
             if (!rt) {
-                fprintf(stderr, "ftz aggregate: unknown type \"%s\" (customs)\n", optarg);
+                fprintf(stderr, "ftz aggregate: unknown type \"%s\" (customs, rail, registration)\n", optarg);
                 rc = FTZ_EXIT_USAGE;
                 goto cleanup;
             }
@@ -134,12 +122,10 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             }
             conf.max_record_size = (size_t)v;
             break;
-        default:
-            help(stderr);
-            rc = FTZ_EXIT_USAGE;
-            goto cleanup;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     if (optind < argc) {
         fprintf(stderr, "ftz aggregate: unexpected argument \"%s\"\n", argv[optind]);
         rc = FTZ_EXIT_USAGE;

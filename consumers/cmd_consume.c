@@ -129,7 +129,7 @@ int ftz_cmd_consume(int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
-    int opt, code, rc = FTZ_EXIT_FAILURE, exit_at_end = 0, only_partition = -1;
+    int opt, rc = FTZ_EXIT_FAILURE, exit_at_end = 0, only_partition = -1;
     const char *type = NULL, *topic_arg = NULL, *prefix = NULL, *where = "beginning";
     long long count = -1, printed = 0;
     char topic[FTZ_TOPIC_MAX + 1], errstr[512], why[512];
@@ -142,18 +142,9 @@ int ftz_cmd_consume(int argc, char **argv) {
     rd_kafka_topic_t *rkt = NULL;
     int *at_end = NULL;
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT "t:p:o:C:e", longopts, NULL)) !=
-           -1) {
-        if (opt != 'c' && ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    cli.own = "c"; /* kcat's -c COUNT */
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:p:o:C:e", longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h': help(stdout); rc = FTZ_EXIT_OK; goto cleanup;
         case 't': type = optarg; break;
         case OPT_TOPIC: topic_arg = optarg; break;
         case OPT_PREFIX: prefix = optarg; break;
@@ -175,9 +166,10 @@ int ftz_cmd_consume(int argc, char **argv) {
                 count = n;
             break;
         }
-        default: help(stderr); rc = FTZ_EXIT_USAGE; goto cleanup;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     if (optind < argc || (!type == !topic_arg)) {
         fprintf(stderr, "ftz consume: give exactly one of -t TYPE or --topic NAME\n");
         rc = FTZ_EXIT_USAGE;

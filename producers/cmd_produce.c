@@ -25,7 +25,7 @@ static void help(FILE *out) {
             "FILE:LINE: CODE field: reason and not sent.\n"
             "\n"
             "Options:\n"
-            "  -t, --type TYPE          record type: customs\n"
+            "  -t, --type TYPE          record type: customs, rail or registration\n"
             "      --topic-prefix P     send to P + the type's topic, e.g.\n"
             "                           P + ftz.customs.declarations (default:\n"
             "                           $FTZ_TOPIC_PREFIX, else none)\n"
@@ -56,7 +56,7 @@ int ftz_cmd_produce(int argc, char **argv) {
     ftz_cli_t cli = {0};
     const char *type = NULL, *file = NULL, *rejects_path = NULL, *prefix = NULL;
     char topic[FTZ_TOPIC_MAX + 1];
-    int version = 0, skip_rules = 0, opt, rc = FTZ_EXIT_FAILURE, code;
+    int version = 0, skip_rules = 0, opt, rc = FTZ_EXIT_FAILURE;
     FILE *in = NULL, *rejects = NULL;
     ftz_catalog_t *cat = NULL;
     ftz_encoder_t *enc = NULL;
@@ -67,20 +67,8 @@ int ftz_cmd_produce(int argc, char **argv) {
     char errstr[512];
     unsigned long long sent = 0, rejected = 0;
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT "t:f:", longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:f:", longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h':
-            help(stdout);
-            rc = FTZ_EXIT_OK;
-            goto cleanup;
         case 't': type = optarg; break;
         case 'f': file = optarg; break;
         case OPT_PREFIX: prefix = optarg; break;
@@ -96,12 +84,10 @@ int ftz_cmd_produce(int argc, char **argv) {
             version = (int)v;
             break;
         }
-        default:
-            help(stderr);
-            rc = FTZ_EXIT_USAGE;
-            goto cleanup;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     if (optind < argc) {
         fprintf(stderr, "ftz produce: unexpected argument \"%s\"\n", argv[optind]);
         rc = FTZ_EXIT_USAGE;
@@ -109,7 +95,7 @@ int ftz_cmd_produce(int argc, char **argv) {
     }
     const ftz_record_type_t *rt = type ? ftz_record_type_by_name(type) : NULL;
     if (!rt) {
-        fprintf(stderr, "ftz produce: -t TYPE is required: customs\n");
+        fprintf(stderr, "ftz produce: -t TYPE is required: customs, rail or registration\n");
         rc = FTZ_EXIT_USAGE;
         goto cleanup;
     }

@@ -124,25 +124,13 @@ int ftz_cmd_simulate(int argc, char **argv) {
     const char *revision_opt = NULL, *resend_opt = NULL; /* given, to check against -t */
     double resend_rate = -1;
     uint64_t count = DEFAULT_COUNT, v;
-    int opt, rc = FTZ_EXIT_FAILURE, code;
+    int opt, rc = FTZ_EXIT_FAILURE;
     char errstr[512];
     ftz_err_t err;
 
     ftz_sim_conf_defaults(&conf);
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, FTZ_CLI_COMMON_SHORT "t:n:", longopts, NULL)) != -1) {
-        if (ftz_cli_common(&cli, opt, optarg, &code)) {
-            if (code >= 0) {
-                rc = code;
-                goto cleanup;
-            }
-            continue;
-        }
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:n:", longopts, help, &rc)) >= 0) {
         switch (opt) {
-        case 'h':
-            help(stdout);
-            rc = FTZ_EXIT_OK;
-            goto cleanup;
         case 't':
             type = optarg;
             break;
@@ -195,6 +183,8 @@ int ftz_cmd_simulate(int argc, char **argv) {
             goto usage;
         }
     }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
     if (optind < argc) {
         fprintf(stderr, "ftz simulate: unexpected argument \"%s\"\n", argv[optind]);
         goto usage;
