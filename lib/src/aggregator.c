@@ -350,6 +350,18 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
     memset(&a, 0, sizeof(a));
     a.conf = conf;
     ftz_batch_init(&a.batch);
+    /* Configuration first: a bad -X property is reported before anything
+     * connects anywhere. */
+    if (!(kconf = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, conf->brokers, conf->props, errstr,
+                                     errstr_size))) {
+        err = FTZ_ERR_INVALID_ARG;
+        goto cleanup;
+    }
+    if (rd_kafka_conf_set(kconf, "group.id", conf->group, why, sizeof(why)) !=
+        RD_KAFKA_CONF_OK) {
+        err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+        goto cleanup;
+    }
     if (!(a.cat = ftz_catalog_new_embedded(errstr, errstr_size)) ||
         !(a.dec = ftz_decoder_new(a.cat, errstr, errstr_size))) {
         err = FTZ_ERR_FATAL;
@@ -370,16 +382,6 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
     ftz_topic_name(conf->topic_prefix, FTZ_TOPIC_DEADLETTER, a.dlq_topic, sizeof(a.dlq_topic));
     if (!(a.dlq = ftz_producer_new(conf->brokers, conf->props, errstr, errstr_size))) {
         err = FTZ_ERR_FATAL;
-        goto cleanup;
-    }
-    if (!(kconf = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, conf->brokers, conf->props, errstr,
-                                     errstr_size))) {
-        err = FTZ_ERR_INVALID_ARG;
-        goto cleanup;
-    }
-    if (rd_kafka_conf_set(kconf, "group.id", conf->group, why, sizeof(why)) !=
-        RD_KAFKA_CONF_OK) {
-        err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
         goto cleanup;
     }
     rd_kafka_conf_set_rebalance_cb(kconf, rebalance_cb);

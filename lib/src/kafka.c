@@ -132,6 +132,8 @@ static const char *const consumer_defaults[][2] = {
     {"enable.partition.eof", "true"},
     {"session.timeout.ms", "10000"},
     {"heartbeat.interval.ms", "1000"},
+    /* Bounds the prefetch queue (librdkafka's default is 64 MB). */
+    {"queued.max.messages.kbytes", "16384"},
 };
 
 rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
