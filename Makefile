@@ -83,7 +83,7 @@ stack-test: build-debug
 	  trap '$(STACK) down' EXIT; \
 	  $(STACK) up; \
 	  eval "$$($(STACK) env)"; \
-	  cd $(DEBUG_BUILD) && ctest -L stack --output-on-failure
+	  cd $(DEBUG_BUILD) && ctest -L 'stack|fault' --output-on-failure
 
 # libFuzzer over frame -> decode -> rules, with ASan and UBSan, seeded with
 # valid records of every type and version. FUZZ_SECONDS=0 runs until stopped.
