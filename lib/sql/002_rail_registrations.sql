@@ -12,7 +12,7 @@ CREATE TABLE ftz.rail_daily (
     border_crossings          bigint NOT NULL DEFAULT 0,
     arrivals                  bigint NOT NULL DEFAULT 0,
     teu_departed              bigint NOT NULL DEFAULT 0,
-    cargo_value_departed_cny  numeric(20,2) NOT NULL DEFAULT 0,
+    cargo_value_departed_cny  numeric(38,2) NOT NULL DEFAULT 0,
     transit_seconds_sum       bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (day, corridor, direction, cargo_category, goods_origin_country)
 );
@@ -33,7 +33,7 @@ CREATE TABLE ftz.rail_events (
     cargo_category       text NOT NULL,
     goods_origin_country text NOT NULL,
     teu                  integer NOT NULL,
-    cargo_value_cny      numeric(20,2) NOT NULL,
+    cargo_value_cny      numeric(38,2) NOT NULL,
     event_time           timestamptz NOT NULL,
     departed_at          timestamptz,
     day                  date NOT NULL,
@@ -53,7 +53,7 @@ CREATE TABLE ftz.registrations_monthly (
     enterprise_type         text   NOT NULL,
     investor_country        text   NOT NULL,
     companies               bigint NOT NULL DEFAULT 0,
-    registered_capital_cny  numeric(20,2) NOT NULL DEFAULT 0,
+    registered_capital_cny  numeric(38,2) NOT NULL DEFAULT 0,
     PRIMARY KEY (month, area, industry, enterprise_type, investor_country)
 );
 
@@ -65,7 +65,7 @@ CREATE TABLE ftz.companies (
     enterprise_type         text NOT NULL,
     industry                text NOT NULL,
     investor_country        text NOT NULL,
-    registered_capital_cny  numeric(20,2) NOT NULL,
+    registered_capital_cny  numeric(38,2) NOT NULL,
     registered_at           timestamptz NOT NULL,
     event_time              timestamptz NOT NULL,
     month                   date NOT NULL,

@@ -31,6 +31,14 @@ bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size) {
     return true;
 }
 
+ftz_err_t ftz_rules_time_range(const char *field, int64_t ms, ftz_verdict_t *v) {
+    if (ms >= FTZ_TIME_MIN_MS && ms < FTZ_TIME_MAX_MS)
+        return FTZ_OK;
+    return ftz_verdict_set(v, "RULE_TIMESTAMP_RANGE",
+                           "%s: %lld ms since 1970 is outside 1900-01-01 to 3000-01-01", field,
+                           (long long)ms);
+}
+
 /* ISO 6346: letters count 10..38 skipping multiples of 11; each of the
  * first ten characters is weighted by 2^position; check = sum mod 11 mod 10. */
 bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size) {

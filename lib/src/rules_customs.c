@@ -72,6 +72,18 @@ static ftz_err_t amounts(const void *r, ftz_verdict_t *v) {
         return ftz_verdict_set(v, "RULE_NEGATIVE_AMOUNT",
                                "gross_weight_kg: %g, must be a finite number >= 0",
                                c->gross_weight_kg);
+    if (c->gross_weight_kg > FTZ_WEIGHT_MAX_KG)
+        return ftz_verdict_set(v, "RULE_AMOUNT_RANGE", "gross_weight_kg: %g exceeds %g kg",
+                               c->gross_weight_kg, FTZ_WEIGHT_MAX_KG);
+    return FTZ_OK;
+}
+
+static ftz_err_t times(const void *r, ftz_verdict_t *v) {
+    const ftz_customs_t *c = r;
+    if (ftz_rules_time_range("filed_at", c->filed_at_ms, v) ||
+        (c->has_cleared_at && ftz_rules_time_range("cleared_at", c->cleared_at_ms, v)) ||
+        ftz_rules_time_range("event_time", c->event_time_ms, v))
+        return FTZ_ERR_POISON;
     return FTZ_OK;
 }
 
@@ -98,7 +110,9 @@ const ftz_rule_t ftz_rules_customs[] = {
     {"RULE_HS_CODE", "hs_code has 6, 8 or 10 digits, chapter 01-97 except 77", hs_code},
     {"RULE_COUNTRY_CODE", "origin_country and destination_country are ISO 3166-1 alpha-2",
      countries},
-    {"RULE_NEGATIVE_AMOUNT", "declared_value_cny and gross_weight_kg are >= 0", amounts},
+    {"RULE_NEGATIVE_AMOUNT", "declared_value_cny and gross_weight_kg are >= 0 (weight at "
+                             "most 1e12 kg: RULE_AMOUNT_RANGE)", amounts},
+    {"RULE_TIMESTAMP_RANGE", "timestamps lie between 1900 and 3000", times},
     {"RULE_CLEARED_AT", "cleared_at is present when CLEARED, and not before filed_at",
      cleared_at},
 };

@@ -76,6 +76,14 @@ static ftz_err_t amount(const void *r, ftz_verdict_t *v) {
     return FTZ_OK;
 }
 
+static ftz_err_t times(const void *r, ftz_verdict_t *v) {
+    const ftz_rail_t *e = r;
+    if (ftz_rules_time_range("event_time", e->event_time_ms, v) ||
+        (e->has_departed_at && ftz_rules_time_range("departed_at", e->departed_at_ms, v)))
+        return FTZ_ERR_POISON;
+    return FTZ_OK;
+}
+
 static ftz_err_t departed_at(const void *r, ftz_verdict_t *v) {
     const ftz_rail_t *e = r;
     char a[40], b[40];
@@ -101,6 +109,7 @@ const ftz_rule_t ftz_rules_rail[] = {
     {"RULE_COUNTRY_CODE", "country and goods_origin_country are ISO 3166-1 alpha-2", countries},
     {"RULE_TEU", "teu is 1 to 4", teu},
     {"RULE_NEGATIVE_AMOUNT", "cargo_value_cny >= 0", amount},
+    {"RULE_TIMESTAMP_RANGE", "timestamps lie between 1900 and 3000", times},
     {"RULE_DEPARTED_AT", "departed_at is present when ARRIVED, and not after event_time",
      departed_at},
 };

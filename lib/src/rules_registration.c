@@ -54,6 +54,14 @@ static ftz_err_t capital(const void *r, ftz_verdict_t *v) {
     return FTZ_OK;
 }
 
+static ftz_err_t times(const void *r, ftz_verdict_t *v) {
+    const ftz_registration_t *c = r;
+    if (ftz_rules_time_range("registered_at", c->registered_at_ms, v) ||
+        ftz_rules_time_range("event_time", c->event_time_ms, v))
+        return FTZ_ERR_POISON;
+    return FTZ_OK;
+}
+
 const ftz_rule_t ftz_rules_registration[] = {
     {"RULE_EMPTY_FIELD", "uscc, company_name, industry and investor_country are not empty",
      empty_fields},
@@ -62,6 +70,7 @@ const ftz_rule_t ftz_rules_registration[] = {
     {"RULE_INDUSTRY", "industry is a GB/T 4754 section letter A-T", industry},
     {"RULE_COUNTRY_CODE", "investor_country is ISO 3166-1 alpha-2", country},
     {"RULE_NEGATIVE_AMOUNT", "registered_capital_cny > 0", capital},
+    {"RULE_TIMESTAMP_RANGE", "timestamps lie between 1900 and 3000", times},
 };
 const int ftz_rules_registration_count =
     sizeof(ftz_rules_registration) / sizeof(ftz_rules_registration[0]);

@@ -101,6 +101,12 @@ EDIT(cleared_before, c->cleared_at_ms = c->filed_at_ms - 1)
 EDIT(cleared_equal, c->cleared_at_ms = c->filed_at_ms)
 EDIT(filed_no_cleared, c->status = FTZ_STATUS_FILED; c->has_cleared_at = false)
 EDIT(held_cleared_before, c->status = FTZ_STATUS_HELD; c->cleared_at_ms = 0)
+EDIT(filed_huge, c->filed_at_ms = INT64_MAX; c->has_cleared_at = false; c->status = FTZ_STATUS_FILED)
+EDIT(event_1899, c->event_time_ms = FTZ_TIME_MIN_MS - 1)
+EDIT(event_1900, c->event_time_ms = FTZ_TIME_MIN_MS)
+EDIT(cleared_3000, c->cleared_at_ms = FTZ_TIME_MAX_MS)
+EDIT(weight_huge, c->gross_weight_kg = 1e300)
+EDIT(weight_max, c->gross_weight_kg = FTZ_WEIGHT_MAX_KG)
 
 static void test_customs_rules(void **state) {
     (void)state;
@@ -139,6 +145,12 @@ static void test_customs_rules(void **state) {
         {"cleared equal", cleared_equal, NULL, NULL},
         {"filed", filed_no_cleared, NULL, NULL},
         {"held, cleared_at before filed", held_cleared_before, "RULE_CLEARED_AT", "before"},
+        {"filed_at INT64_MAX", filed_huge, "RULE_TIMESTAMP_RANGE", "filed_at: 9223372036854775807"},
+        {"event_time 1899", event_1899, "RULE_TIMESTAMP_RANGE", "event_time"},
+        {"event_time 1900", event_1900, NULL, NULL},
+        {"cleared_at 3000", cleared_3000, "RULE_TIMESTAMP_RANGE", "cleared_at"},
+        {"weight 1e300", weight_huge, "RULE_AMOUNT_RANGE", "gross_weight_kg: 1e+300 exceeds"},
+        {"weight 1e12", weight_max, NULL, NULL},
     };
     ftz_customs_t good_rec = good();
     run_cases(FTZ_REC_CUSTOMS, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
@@ -206,6 +218,8 @@ RAIL_EDIT(r_arrived_nodep, e->has_departed_at = false)
 RAIL_EDIT(r_dep_after, e->departed_at_ms = e->event_time_ms + 1)
 RAIL_EDIT(r_dep_equal, e->departed_at_ms = e->event_time_ms)
 RAIL_EDIT(r_departed_nodep, e->event_type = FTZ_RAIL_DEPARTED; e->has_departed_at = false)
+RAIL_EDIT(r_event_huge, e->event_time_ms = INT64_MAX)
+RAIL_EDIT(r_dep_neg, e->departed_at_ms = INT64_MIN)
 
 static void test_rail_rules(void **state) {
     (void)state;
@@ -233,6 +247,8 @@ static void test_rail_rules(void **state) {
         {"departed after event", r_dep_after, "RULE_DEPARTED_AT", "after event_time"},
         {"departed equal", r_dep_equal, NULL, NULL},
         {"departed event without departed_at", r_departed_nodep, NULL, NULL},
+        {"event_time INT64_MAX", r_event_huge, "RULE_TIMESTAMP_RANGE", "event_time"},
+        {"departed_at INT64_MIN", r_dep_neg, "RULE_TIMESTAMP_RANGE", "departed_at"},
     };
     ftz_rail_t good_rec = good_rail();
     run_cases(FTZ_REC_RAIL, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
@@ -273,6 +289,7 @@ REG_EDIT(g_country, snprintf(c->investor_country, sizeof(c->investor_country), "
 REG_EDIT(g_capital_zero, c->registered_capital_fen = 0)
 REG_EDIT(g_capital_neg, c->registered_capital_fen = -100)
 REG_EDIT(g_capital_min, c->registered_capital_fen = 1)
+REG_EDIT(g_registered_huge, c->registered_at_ms = -FTZ_TIME_MAX_MS)
 
 static void test_registration_rules(void **state) {
     (void)state;
@@ -293,6 +310,7 @@ static void test_registration_rules(void **state) {
         {"capital 0", g_capital_zero, "RULE_NEGATIVE_AMOUNT", "registered_capital_cny: 0.00, must be > 0"},
         {"capital < 0", g_capital_neg, "RULE_NEGATIVE_AMOUNT", "-1.00"},
         {"capital 0.01", g_capital_min, NULL, NULL},
+        {"registered_at far past", g_registered_huge, "RULE_TIMESTAMP_RANGE", "registered_at"},
     };
     ftz_registration_t good_rec = good_registration();
     run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));

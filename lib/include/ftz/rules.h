@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ftz/record.h"
 #include "ftz/verdict.h"
@@ -36,5 +37,17 @@ bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size);
 /* GB 32100-2015 Unified Social Credit Code with a valid check character. */
 bool ftz_rules_uscc_valid(const char *uscc, char *why, size_t why_size);
 size_t ftz_utf8_length(const char *s); /* code points of valid UTF-8 */
+
+/* Timestamps must lie in [FTZ_TIME_MIN_MS, FTZ_TIME_MAX_MS): 1900-01-01 to
+ * 3000-01-01 UTC. Beyond, they are garbage, and PostgreSQL's date
+ * arithmetic would fail on the extremes of int64 (a poison batch). */
+#define FTZ_TIME_MIN_MS (-2208988800000LL)
+#define FTZ_TIME_MAX_MS (32503680000000LL)
+/* Largest weight a record may carry, in kg: a sum of a few of them must
+ * stay a finite double. */
+#define FTZ_WEIGHT_MAX_KG 1e12
+
+/* RULE_TIMESTAMP_RANGE for `field` when ms is outside the range above. */
+ftz_err_t ftz_rules_time_range(const char *field, int64_t ms, ftz_verdict_t *v);
 
 #endif
