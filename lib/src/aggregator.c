@@ -256,7 +256,8 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     if (!err)
         err = ftz_rules_check(rt, &a->rec, &v);
     if (!err) {
-        if (ftz_batch_add_record(&a->batch, rt, &a->rec, m->partition, m->offset))
+        if (ftz_batch_add_record(&a->batch, rt, &a->rec, m->partition, m->offset, m->key,
+                                 m->key_len, m->payload, m->len))
             set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         a->batch_stats.counted++;
         return;
@@ -298,11 +299,53 @@ static ftz_err_t send_dead_letters(agg_t *a, char *errstr, size_t errstr_size) {
                       "dead letters not acknowledged by %s", a->dlq_topic);
 }
 
+/* PostgreSQL refused the batch's data (a constraint, a value it cannot
+ * store) although every rule passed: find the records it refuses, one by
+ * one in rolled-back transactions, and make them dead letters, so that one
+ * record never stops the pipeline. Returns how many were found. */
+static size_t isolate_refused(agg_t *a, const char *batch_error) {
+    size_t found = 0;
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
+        char topic[FTZ_TOPIC_MAX + 1], why[512], reason[600];
+        ftz_topic_name(a->conf->topic_prefix, rt->topic, topic, sizeof(topic));
+        for (size_t i = 0; i < a->batch.rows[t].n;) {
+            ftz_err_t err = ftz_sink_probe(a->sink, &a->batch, (ftz_rtype_t)t, i, why,
+                                           sizeof(why));
+            if (err != FTZ_ERR_POISON) {
+                i++;
+                continue;
+            }
+            snprintf(reason, sizeof(reason), "PostgreSQL refused it: %s", why);
+            ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d] @%" PRId64 ": SINK_REJECTED %s", topic,
+                    (int)a->batch.rows[t].meta[i].partition, a->batch.rows[t].meta[i].offset,
+                    reason);
+            if (ftz_batch_reject_record(&a->batch, rt, i, topic, "SINK_REJECTED", reason)) {
+                set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
+                return found;
+            }
+            a->batch_stats.counted--;
+            a->batch_stats.rejected++;
+            count_code(&a->batch_stats, "SINK_REJECTED", 1);
+            found++;
+        }
+    }
+    if (!found)
+        ftz_log(FTZ_LOG_ERROR, "PG", "no single record explains the refused batch: %s",
+                batch_error);
+    return found;
+}
+
 static void commit_batch(agg_t *a) {
     char errstr[512];
-    ftz_err_t err = a->batch.n_dead ? send_dead_letters(a, errstr, sizeof(errstr)) : FTZ_OK;
-    if (err == FTZ_OK)
-        err = ftz_sink_commit(a->sink, &a->batch, errstr, sizeof(errstr));
+    ftz_err_t err = FTZ_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        err = a->batch.n_dead ? send_dead_letters(a, errstr, sizeof(errstr)) : FTZ_OK;
+        if (err == FTZ_OK)
+            err = ftz_sink_commit(a->sink, &a->batch, errstr, sizeof(errstr));
+        if (err != FTZ_ERR_POISON || attempt > 0 || !isolate_refused(a, errstr))
+            break;
+    }
     if (err == FTZ_OK) {
         for (size_t i = 0; i < a->batch.n_parts; i++) {
             owned_t *o = find_owned(a, a->batch.parts[i].topic, a->batch.parts[i].partition);
@@ -319,6 +362,8 @@ static void commit_batch(agg_t *a) {
         drop_batch(a);
         return;
     }
+    if (err == FTZ_ERR_POISON)
+        err = FTZ_ERR_FATAL; /* refused, and no record to blame: stop, say why */
     if (err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE) {
         ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing: %s",
                 a->batch.messages, errstr);

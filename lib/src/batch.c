@@ -45,6 +45,7 @@ void ftz_batch_clear(ftz_batch_t *b) {
         free(b->parts[i].topic);
     b->n_parts = 0;
     b->messages = 0;
+    ftz_buf_reset(&b->arena);
 }
 
 void ftz_batch_free(ftz_batch_t *b) {
@@ -55,6 +56,7 @@ void ftz_batch_free(ftz_batch_t *b) {
     }
     free(b->dead);
     free(b->parts);
+    ftz_buf_free(&b->arena);
     memset(b, 0, sizeof(*b));
 }
 
@@ -80,7 +82,9 @@ ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t parti
 }
 
 ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
-                               const void *rec, int32_t partition, int64_t offset) {
+                               const void *rec, int32_t partition, int64_t offset,
+                               const void *key, size_t key_len, const void *value,
+                               size_t value_len) {
     ftz_batch_rows_t *r = &b->rows[rt->id];
     size_t cap = r->cap;
     if (r->n + 1 > r->cap) {
@@ -91,10 +95,36 @@ ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
             return FTZ_ERR_NOMEM;
         r->cap = cap < cap2 ? cap : cap2;
     }
+    ftz_row_meta_t *m = &r->meta[r->n];
+    m->partition = partition;
+    m->offset = offset;
+    m->has_key = key != NULL;
+    m->key_off = b->arena.len;
+    m->key_len = key ? key_len : 0;
+    if (key && ftz_buf_append(&b->arena, key, key_len))
+        return FTZ_ERR_NOMEM;
+    m->value_off = b->arena.len;
+    m->value_len = value_len;
+    if (ftz_buf_append(&b->arena, value, value_len))
+        return FTZ_ERR_NOMEM;
     memcpy(r->data + r->n * rt->size, rec, rt->size);
-    r->meta[r->n].partition = partition;
-    r->meta[r->n].offset = offset;
     r->n++;
+    return FTZ_OK;
+}
+
+ftz_err_t ftz_batch_reject_record(ftz_batch_t *b, const ftz_record_type_t *rt, size_t i,
+                                  const char *topic, const char *code, const char *reason) {
+    ftz_batch_rows_t *r = &b->rows[rt->id];
+    const ftz_row_meta_t *m = &r->meta[i];
+    ftz_err_t err = ftz_batch_add_dead(b, topic, m->partition, m->offset,
+                                       m->has_key ? b->arena.data + m->key_off : NULL,
+                                       m->key_len, b->arena.data + m->value_off, m->value_len,
+                                       code, reason);
+    if (err)
+        return err;
+    memmove(r->data + i * rt->size, r->data + (i + 1) * rt->size, (r->n - i - 1) * rt->size);
+    memmove(&r->meta[i], &r->meta[i + 1], (r->n - i - 1) * sizeof(*r->meta));
+    r->n--;
     return FTZ_OK;
 }
 

@@ -57,7 +57,10 @@ ftz_err_t ftz_pg_check(PGconn *conn, const PGresult *res, ExecStatusType expect,
     for (size_t n = strlen(clean); n && (clean[n - 1] == '\n' || clean[n - 1] == ' ');)
         clean[--n] = '\0';
     ftz_err_t err = FTZ_ERR_FATAL;
-    if (PQstatus(conn) != CONNECTION_OK || !state ||
+    /* Data exceptions and integrity violations: the data is at fault. */
+    if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
+        err = FTZ_ERR_POISON;
+    else if (PQstatus(conn) != CONNECTION_OK || !state ||
         strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
         strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
         err = FTZ_ERR_RETRIABLE;

@@ -196,6 +196,19 @@ static ftz_err_t insert_dead_letters(ftz_sink_t *sink, const ftz_batch_t *batch,
     return FTZ_OK;
 }
 
+ftz_err_t ftz_sink_probe(ftz_sink_t *sink, const ftz_batch_t *batch, ftz_rtype_t t, size_t i,
+                         char *errstr, size_t errstr_size) {
+    const ftz_batch_rows_t *rows = &batch->rows[t];
+    ftz_batch_rows_t one = {rows->data + i * ftz_record_type(t)->size, &rows->meta[i], 1, 1};
+    ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
+    if (err || (err = ftz_pg_exec(sink->conn, "BEGIN", "begin", errstr, errstr_size)))
+        return err;
+    err = ftz_aggregators[t].apply(sink->conn, &one, &sink->scratch, errstr, errstr_size);
+    if (PQstatus(sink->conn) == CONNECTION_OK)
+        PQclear(PQexec(sink->conn, "ROLLBACK"));
+    return err;
+}
+
 static int part_cmp(const void *a, const void *b) {
     const ftz_batch_part_t *x = a, *y = b;
     int c = strcmp(x->topic, y->topic);

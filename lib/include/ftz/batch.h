@@ -14,7 +14,13 @@
 typedef struct ftz_row_meta_s {
     int32_t partition;
     int64_t offset;
+    /* The original message, kept in the batch's arena in case PostgreSQL
+     * refuses the record and it must become a dead letter after all. */
+    size_t key_off, key_len, value_off, value_len;
+    int has_key;
 } ftz_row_meta_t;
+
+#include "ftz/buf.h"
 
 typedef struct ftz_batch_rows_s {
     unsigned char *data;  /* n records of rt->size bytes */
@@ -48,6 +54,7 @@ typedef struct ftz_batch_s {
     ftz_batch_part_t *parts;
     size_t n_parts, cap_parts;
     size_t messages;      /* messages in the batch, good or bad */
+    ftz_buf_t arena;      /* keys and values of the good records */
 } ftz_batch_t;
 
 void ftz_batch_init(ftz_batch_t *b);
@@ -60,9 +67,15 @@ void ftz_batch_free(ftz_batch_t *b);
  * batch. Call once per message, good or bad. topic is copied. */
 ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t partition,
                                 int64_t expected, int64_t offset);
-/* Copies a good record (rt->size bytes from rec). */
+/* Copies a good record (rt->size bytes from rec) and its message's key
+ * (may be NULL) and value. */
 ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
-                               const void *rec, int32_t partition, int64_t offset);
+                               const void *rec, int32_t partition, int64_t offset,
+                               const void *key, size_t key_len, const void *value,
+                               size_t value_len);
+/* Turns good record i of type rt into a dead letter (topic copied). */
+ftz_err_t ftz_batch_reject_record(ftz_batch_t *b, const ftz_record_type_t *rt, size_t i,
+                                  const char *topic, const char *code, const char *reason);
 /* Copies a rejected message; code must be a static string. */
 ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partition,
                              int64_t offset, const void *key, size_t key_len,

@@ -40,9 +40,17 @@ ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t part
  * now last + 1. FTZ_ERR_FENCED: some partition's stored offset was not the
  * expected one; nothing was written. FTZ_ERR_RETRIABLE: it did not land
  * (or its outcome could not be learnt); redo from the stored offsets.
- * FTZ_ERR_FATAL: stop. Serialization failures and deadlocks are retried
+ * FTZ_ERR_POISON: PostgreSQL refused some record's data (SQLSTATE class
+ * 22 or 23); find it with ftz_sink_probe. FTZ_ERR_FATAL: stop.
+ * Serialization failures and deadlocks are retried
  * inside, a few times, before FTZ_ERR_RETRIABLE is returned. */
 ftz_err_t ftz_sink_commit(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                           size_t errstr_size);
+
+/* Whether PostgreSQL accepts good record i of type t in the batch on its
+ * own: applies it in a transaction that is rolled back. FTZ_OK, or
+ * FTZ_ERR_POISON with the server's reason, or another error. */
+ftz_err_t ftz_sink_probe(ftz_sink_t *sink, const ftz_batch_t *batch, ftz_rtype_t t, size_t i,
+                         char *errstr, size_t errstr_size);
 
 #endif
