@@ -193,8 +193,7 @@ static void plan_direct(writer_slot_t *ws) {
     ws->nsteps = n;
 }
 
-static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e,
-                                  const ftz_schema_entry_t *current, char *errstr,
+static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e, char *errstr,
                                   size_t errstr_size) {
     const ftz_record_type_t *rt = e->rt;
     ws->entry = e;
@@ -202,7 +201,6 @@ static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e
      * fields the table does not know (a newer writer): those are skipped.
      * That the table matches the newest embedded schema exactly is a unit
      * test (test_codec: test_table_matches_schemas). */
-    (void)current;
     if (match_fields(rt, e, 1, ws->index, errstr, errstr_size) != FTZ_OK)
         return FTZ_ERR_FATAL;
     for (int i = 0; i < rt->nfields; i++) {
@@ -237,8 +235,7 @@ ftz_decoder_t *ftz_decoder_new(const ftz_catalog_t *cat, char *errstr, size_t er
     ftz_avro_limits_default(&dec->limits);
     for (int i = 0; i < n; i++) {
         const ftz_schema_entry_t *e = ftz_catalog_entry(cat, i);
-        if (writer_slot_init(&dec->writers[i], e, ftz_catalog_current(cat, e->rt->id), errstr,
-                             errstr_size) != FTZ_OK)
+        if (writer_slot_init(&dec->writers[i], e, errstr, errstr_size) != FTZ_OK)
             goto fail;
     }
     return dec;
@@ -501,7 +498,6 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
          * earlier failures, so it is not quoted. */
         return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s v%d: Avro-C could not read it",
                                e->rt->fullname, e->version);
-    *rtp = e->rt;
     return extract(ws, rec, v);
 }
 
