@@ -27,16 +27,6 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static ftz_err_t next(ftz_sim_t *sim, ftz_rtype_t t, void *rec) {
-    switch (t) {
-    case FTZ_REC_CUSTOMS: return ftz_sim_next_customs(sim, rec);
-    case FTZ_REC_RAIL: return ftz_sim_next_rail(sim, rec);
-    case FTZ_REC_REGISTRATION: return ftz_sim_next_registration(sim, rec);
-    case FTZ_REC__COUNT: break;
-    }
-    return FTZ_ERR_INVALID_ARG;
-}
-
 static int build(ftz_catalog_t *cat, ftz_sim_t *sim, ftz_rtype_t t, int version, size_t n,
                  corpus_t *c) {
     char errstr[512];
@@ -53,7 +43,7 @@ static int build(ftz_catalog_t *cat, ftz_sim_t *sim, ftz_rtype_t t, int version,
     c->n = n;
     for (size_t i = 0; i < n; i++) {
         ftz_record_buf_t rec;
-        if (next(sim, t, &rec) != FTZ_OK ||
+        if (ftz_sim_next(sim, t, &rec) != FTZ_OK ||
             ftz_encoder_encode(enc, &rec, &out, errstr, sizeof(errstr)) != FTZ_OK)
             return -1;
         if (used + out.len > cap) {

@@ -37,6 +37,21 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
     return 0;
 }
 
+volatile sig_atomic_t ftz_cli_stop;
+
+static void on_signal(int sig) {
+    (void)sig;
+    ftz_cli_stop = 1;
+}
+
+void ftz_cli_catch_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
                  const struct option *longopts, void (*help)(FILE *out), int *rc) {
     int opt, code;

@@ -5,6 +5,7 @@
 #define FTZ_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "ftz/kafka.h"
@@ -51,6 +52,11 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
     "  -v, --verbose         more log lines (debug)\n"                         \
     "  -q, --quiet           errors only\n"                                    \
     "  -h, --help            this help\n"
+
+/* Set by SIGINT and SIGTERM once ftz_cli_catch_signals has run: long
+ * running commands stop cleanly when it is non-zero. */
+extern volatile sig_atomic_t ftz_cli_stop;
+void ftz_cli_catch_signals(void);
 
 /* ftz_cli_next's "stop now, exit with *rc". */
 #define FTZ_CLI_STOP (-2)

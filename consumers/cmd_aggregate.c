@@ -1,6 +1,5 @@
 /* ftz aggregate: the consumer-group member that validates and aggregates
  * into PostgreSQL, exactly once (lib/src/aggregator.c does the work). */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -11,13 +10,6 @@
 #include "ftz/topics.h"
 
 enum { OPT_UNTIL_IDLE = FTZ_OPT__COMMON_END, OPT_BATCH, OPT_BATCH_MS, OPT_PREFIX, OPT_MAX_RECORD };
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig) {
-    (void)sig;
-    stop_flag = 1;
-}
 
 static void help(FILE *out) {
     fprintf(out,
@@ -142,11 +134,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             n_topics++;
         }
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ftz_cli_catch_signals();
 
     conf.brokers = cli.brokers;
     conf.props = &cli.props;
@@ -154,7 +142,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     conf.topic_prefix = ftz_topic_prefix(prefix);
     conf.topics = topics;
     conf.n_topics = n_topics;
-    conf.stop = &stop_flag;
+    conf.stop = &ftz_cli_stop;
     ftz_err_t err = ftz_aggregator_run(&conf, &stats, errstr, sizeof(errstr));
     if (err == FTZ_OK || stats.messages > 0) {
         struct rusage ru;

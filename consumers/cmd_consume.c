@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +17,6 @@
 enum { OPT_PREFIX = FTZ_OPT__COMMON_END, OPT_TOPIC };
 
 #define HEX_MAX 256 /* bytes of an undecodable value shown in hex */
-
-static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) {
-    (void)sig;
-    stop_flag = 1;
-}
 
 static void help(FILE *out) {
     fprintf(out,
@@ -245,10 +238,9 @@ int ftz_cmd_consume(int argc, char **argv) {
         fprintf(stderr, "ftz consume: assign: %s\n", rd_kafka_err2str(err));
         goto cleanup;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    ftz_cli_catch_signals();
     int ends = 0;
-    while (!stop_flag && (count < 0 || printed < count)) {
+    while (!ftz_cli_stop && (count < 0 || printed < count)) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m)
             continue;

@@ -9,16 +9,6 @@
 #include "ftz/codec.h"
 #include "ftz/simulate.h"
 
-static ftz_err_t next(ftz_sim_t *sim, ftz_rtype_t t, void *rec) {
-    switch (t) {
-    case FTZ_REC_CUSTOMS: return ftz_sim_next_customs(sim, rec);
-    case FTZ_REC_RAIL: return ftz_sim_next_rail(sim, rec);
-    case FTZ_REC_REGISTRATION: return ftz_sim_next_registration(sim, rec);
-    case FTZ_REC__COUNT: break;
-    }
-    return FTZ_ERR_INVALID_ARG;
-}
-
 int main(int argc, char **argv) {
     char errstr[512];
     int per = argc > 2 ? atoi(argv[2]) : 20, files = 0;
@@ -45,7 +35,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < per; k++) {
             ftz_record_buf_t rec;
             char path[4096];
-            if (next(sim, e->rt->id, &rec) != FTZ_OK ||
+            if (ftz_sim_next(sim, e->rt->id, &rec) != FTZ_OK ||
                 ftz_encoder_encode(enc, &rec, &out, errstr, sizeof(errstr)) != FTZ_OK) {
                 fprintf(stderr, "make_corpus: %s\n", errstr);
                 return 1;
