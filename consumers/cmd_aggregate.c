@@ -153,6 +153,12 @@ int ftz_cmd_aggregate(int argc, char **argv) {
                 (unsigned long long)stats.messages, (unsigned long long)stats.batches,
                 (unsigned long long)stats.counted, (unsigned long long)stats.rejected,
                 (unsigned long long)stats.redone, ru.ru_maxrss / 1024);
+        if (stats.drain_s > 0)
+            ftz_log(FTZ_LOG_INFO, "PG",
+                    "drain: %llu messages from first assignment to last commit in %.3f s "
+                    "(%.0f messages/s)",
+                    (unsigned long long)stats.messages, stats.drain_s,
+                    stats.messages / stats.drain_s);
         for (int i = 0; i < stats.n_codes; i++)
             ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu", stats.by_code[i].code,
                     (unsigned long long)stats.by_code[i].n);

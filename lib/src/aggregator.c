@@ -35,6 +35,7 @@ typedef struct agg_s {
     int need_resync;    /* offsets must be re-read and partitions re-sought */
     double batch_started;
     double idle_since;  /* when every owned partition was last seen at its end */
+    double first_assigned; /* when the first assignment arrived (0: none yet) */
     ftz_aggregator_stats_t stats;
     ftz_aggregator_stats_t batch_stats; /* counts of the open batch */
     ftz_err_t fatal;
@@ -119,6 +120,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     a->assigned_once = 1;
     a->idle_since = 0;
+    if (!a->first_assigned)
+        a->first_assigned = now_s();
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < parts->cnt; i++) {
             rd_kafka_topic_partition_t *p = &parts->elems[i];
@@ -358,6 +361,7 @@ static void commit_batch(agg_t *a) {
         for (int i = 0; i < a->batch_stats.n_codes; i++)
             count_code(&a->stats, a->batch_stats.by_code[i].code, a->batch_stats.by_code[i].n);
         a->stats.batches++;
+        a->stats.drain_s = now_s() - a->first_assigned;
         ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages", a->batch.messages);
         drop_batch(a);
         return;

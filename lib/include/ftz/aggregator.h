@@ -33,6 +33,7 @@ typedef struct ftz_aggregator_stats_s {
     uint64_t rejected;   /* dead letters written */
     uint64_t batches;    /* committed batches */
     uint64_t redone;     /* batches dropped and redone (fenced, retriable) */
+    double drain_s;      /* first assignment to last commit, seconds */
     struct {
         const char *code; /* static verdict code */
         uint64_t n;
