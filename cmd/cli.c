@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,4 +93,14 @@ double ftz_cli_number(const char *cmd, const char *opt, const char *arg) {
         return -1;
     }
     return v;
+}
+
+int ftz_cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "ftz %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry \"ftz %s --help\"\n", cmd);
+    return FTZ_EXIT_USAGE;
 }

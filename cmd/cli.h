@@ -15,6 +15,7 @@
 #define FTZ_EXIT_FAILURE 1
 #define FTZ_EXIT_USAGE 2
 #define FTZ_EXIT_REJECTED 3 /* produce: some input rejected, the rest sent */
+#define FTZ_EXIT_OUT_OF_RANGE 3 /* offsets: a stored offset is outside its log */
 
 typedef struct ftz_cli_s {
     const char *own;       /* short options the command takes over from the
@@ -74,6 +75,12 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
 int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code);
 void ftz_cli_free(ftz_cli_t *cli);
 
+/* A usage error: prints "ftz CMD: MESSAGE" and the hint line
+ * `Try "ftz CMD --help"` to stderr, as the PostgreSQL tools do, and returns
+ * FTZ_EXIT_USAGE. */
+int ftz_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Parses a non-negative number option; prints an error and returns -1 when
  * it is not one. */
 double ftz_cli_number(const char *cmd, const char *opt, const char *arg);
@@ -84,6 +91,7 @@ int ftz_cmd_aggregate(int argc, char **argv);
 int ftz_cmd_consume(int argc, char **argv);
 int ftz_cmd_db(int argc, char **argv);
 int ftz_cmd_deadletters(int argc, char **argv);
+int ftz_cmd_offsets(int argc, char **argv);
 int ftz_cmd_report(int argc, char **argv);
 int ftz_cmd_schema(int argc, char **argv);
 int ftz_cmd_topics(int argc, char **argv);

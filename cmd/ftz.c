@@ -16,6 +16,7 @@ static const struct {
     {"consume", ftz_cmd_consume, "print a topic's records as JSON lines (operators)"},
     {"db", ftz_cmd_db, "database tasks: migrate, status"},
     {"deadletters", ftz_cmd_deadletters, "rejected records: summary, list, export to fix and resend"},
+    {"offsets", ftz_cmd_offsets, "consumer groups' stored offsets: show, reset, history"},
     {"report", ftz_cmd_report, "print the FTZ report from the aggregates"},
     {"schema", ftz_cmd_schema, "schemas: list, canonical form, fingerprint"},
     {"topics", ftz_cmd_topics, "create the pipeline's Kafka topics"},
@@ -34,7 +35,8 @@ static void usage(FILE *out) {
     fprintf(out,
             "\n"
             "`ftz <command> --help` describes a command. Exit statuses: 0 success,\n"
-            "1 failure, 2 usage error, 3 (produce) some input rejected.\n");
+            "1 failure, 2 usage error, 3 (produce) some input rejected, (offsets)\n"
+            "some stored offset outside its partition's log.\n");
 }
 
 int main(int argc, char **argv) {

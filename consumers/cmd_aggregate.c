@@ -9,7 +9,19 @@
 #include "ftz/log.h"
 #include "ftz/topics.h"
 
-enum { OPT_UNTIL_IDLE = FTZ_OPT__COMMON_END, OPT_BATCH, OPT_BATCH_MS, OPT_PREFIX, OPT_MAX_RECORD };
+enum {
+    OPT_UNTIL_IDLE = FTZ_OPT__COMMON_END,
+    OPT_BATCH,
+    OPT_BATCH_MS,
+    OPT_BATCH_BYTES,
+    OPT_PREFIX,
+    OPT_MAX_RECORD,
+    OPT_CONNECT_TIMEOUT,
+    OPT_ON_GAP,
+    OPT_LOCK_TIMEOUT,
+    OPT_STATEMENT_TIMEOUT,
+    OPT_IDLE_TX_TIMEOUT,
+};
 
 static void help(FILE *out) {
     fprintf(out,
@@ -30,14 +42,34 @@ static void help(FILE *out) {
             "                           $FTZ_TOPIC_PREFIX, else none)\n"
             "      --until-idle SEC     exit 0 once every assigned partition has been at\n"
             "                           its end for SEC seconds (batch runs, tests)\n"
+            "      --connect-timeout SEC  with --until-idle: fail when no partition is\n"
+            "                           assigned, or nothing arrives, for SEC seconds\n"
+            "                           (unreachable brokers, a missing topic; default\n"
+            "                           30). Without --until-idle the member keeps\n"
+            "                           retrying and says so once.\n"
             "      --batch N            most messages per transaction (default 5000)\n"
             "      --batch-ms MS        longest a batch stays open (default 500)\n"
+            "      --batch-bytes B      most bytes of messages and records in one batch\n"
+            "                           (default 33554432, 32 MiB)\n"
             "      --max-record-size B  largest record (Avro datum) decoded, in bytes;\n"
             "                           larger ones are dead letters (default 1048576)\n"
+            "      --on-gap fail|skip   a stored offset outside the partition's log\n"
+            "                           (records deleted before they were counted, or\n"
+            "                           the topic re-created): fail (default) stops\n"
+            "                           with an error naming the partition and the\n"
+            "                           log's bounds, after committing the other\n"
+            "                           partitions' open batch; skip moves to the log\n"
+            "                           start and records the move in ftz.offset_moves\n"
+            "      --pg-lock-timeout MS       PostgreSQL lock_timeout (default 10000)\n"
+            "      --pg-statement-timeout MS  statement_timeout (default 120000)\n"
+            "      --pg-idle-timeout MS       idle_in_transaction_session_timeout\n"
+            "                           (default 15000): a member stopped inside a\n"
+            "                           transaction frees its locks after this\n"
             "\n" FTZ_CLI_COMMON_HELP
             "\n"
             "Exit status: 0 clean stop; 1 fatal error (configuration, missing tables,\n"
-            "authentication); 2 usage error.\n");
+            "authentication, an offset outside the log, a batch run that cannot reach\n"
+            "Kafka); 2 usage error.\n");
 }
 
 int ftz_cmd_aggregate(int argc, char **argv) {
@@ -50,6 +82,12 @@ int ftz_cmd_aggregate(int argc, char **argv) {
         {"batch", required_argument, NULL, OPT_BATCH},
         {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
         {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
+        {"batch-bytes", required_argument, NULL, OPT_BATCH_BYTES},
+        {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+        {"on-gap", required_argument, NULL, OPT_ON_GAP},
+        {"pg-lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+        {"pg-statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT},
+        {"pg-idle-timeout", required_argument, NULL, OPT_IDLE_TX_TIMEOUT},
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
@@ -114,6 +152,51 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             }
             conf.max_record_size = (size_t)v;
             break;
+        case OPT_BATCH_BYTES:
+            if ((v = ftz_cli_number("aggregate", "--batch-bytes", optarg)) < 65536) {
+                fprintf(stderr, "ftz aggregate: --batch-bytes must be at least 65536\n");
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            conf.batch_bytes = (size_t)v;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            if ((v = ftz_cli_number("aggregate", "--connect-timeout", optarg)) < 1) {
+                fprintf(stderr, "ftz aggregate: --connect-timeout must be at least 1 second\n");
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            conf.connect_timeout_s = v;
+            break;
+        case OPT_ON_GAP:
+            if (strcmp(optarg, "fail") == 0)
+                conf.on_gap = FTZ_ON_GAP_FAIL;
+            else if (strcmp(optarg, "skip") == 0)
+                conf.on_gap = FTZ_ON_GAP_SKIP;
+            else {
+                fprintf(stderr, "ftz aggregate: --on-gap takes fail or skip, not \"%s\"\n",
+                        optarg);
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            break;
+        case OPT_LOCK_TIMEOUT:
+        case OPT_STATEMENT_TIMEOUT:
+        case OPT_IDLE_TX_TIMEOUT: {
+            const char *name = opt == OPT_LOCK_TIMEOUT        ? "--pg-lock-timeout"
+                               : opt == OPT_STATEMENT_TIMEOUT ? "--pg-statement-timeout"
+                                                              : "--pg-idle-timeout";
+            if ((v = ftz_cli_number("aggregate", name, optarg)) < 1 || v > 2147483647) {
+                fprintf(stderr, "ftz aggregate: %s must be 1 to 2147483647 milliseconds\n",
+                        name);
+                rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            *(opt == OPT_LOCK_TIMEOUT        ? &conf.pg_lock_timeout_ms
+              : opt == OPT_STATEMENT_TIMEOUT ? &conf.pg_statement_timeout_ms
+                                             : &conf.pg_idle_tx_timeout_ms) = (int)v;
+            break;
+        }
         }
     }
     if (opt == FTZ_CLI_STOP)

@@ -12,6 +12,7 @@
 #include "ftz/codec.h"
 #include "ftz/json.h"
 #include "ftz/log.h"
+#include "ftz/utf8.h"
 #include "ftz/topics.h"
 
 enum { OPT_PREFIX = FTZ_OPT__COMMON_END, OPT_TOPIC };

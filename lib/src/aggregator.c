@@ -1,46 +1,57 @@
+/* The consumer loop: moves messages between Kafka, validation, the batch
+ * and the sink. What a record is, is decided in validate.c; what a batch
+ * writes, in sink.c; what a rebalance does to the owned partitions, in
+ * assignment.c; the dead-letter topic copy, in dlq.c. */
 #include "ftz/aggregator.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "assignment.h"
 #include "ftz/batch.h"
-#include "ftz/codec.h"
+#include "ftz/dlq.h"
 #include "ftz/log.h"
-#include "ftz/producer.h"
 #include "ftz/sink.h"
 #include "ftz/topics.h"
+#include "ftz/validate.h"
 
-/* A partition this member owns, and what PostgreSQL says about it. */
-typedef struct owned_s {
-    char *topic;
-    int32_t partition;
-    int64_t committed; /* next offset stored in consumer_offsets; -1: none */
-    int eof;           /* at the end since the last message */
-} owned_t;
+/* Longest pause between two attempts at a batch that could not commit. */
+#define AGG_BACKOFF_MAX_S 30.0
+/* Wait for the dead-letter topic to acknowledge one batch's copies. */
+#define AGG_DLQ_TIMEOUT_MS 10000
+/* Passes of "commit, find the records PostgreSQL refuses, dead-letter
+ * them" for one batch. */
+#define AGG_POISON_PASSES 4
 
 typedef struct agg_s {
     const ftz_aggregator_conf_t *conf;
     rd_kafka_t *rk;
     ftz_sink_t *sink;
-    ftz_producer_t *dlq;      /* copies dead letters to the dead-letter topic */
-    char dlq_topic[FTZ_TOPIC_MAX + 1];
+    ftz_dlq_t *dlq;
     ftz_catalog_t *cat;
-    ftz_decoder_t *dec;
+    ftz_validator_t *val;
     ftz_batch_t batch;
-    owned_t *owned;
-    size_t n_owned, cap_owned;
-    int assigned_once;
-    int need_resync;    /* offsets must be re-read and partitions re-sought */
-    double batch_started;
-    double idle_since;  /* when every owned partition was last seen at its end */
+    ftz_assignment_t asg;
+    ftz_record_buf_t rec;
+    size_t batch_bytes;
+    double started;        /* when the loop began */
     double first_assigned; /* when the first assignment arrived (0: none yet) */
+    double batch_started;
+    double idle_since;     /* when every owned partition was last seen at its end */
+    double progress_at;    /* last message, end of partition or commit */
+    double retry_at;       /* no batch is attempted before this */
+    double backoff;        /* next pause after a batch fails, seconds */
     ftz_aggregator_stats_t stats;
     ftz_aggregator_stats_t batch_stats; /* counts of the open batch */
-    ftz_err_t fatal;
-    char fatal_str[512];
-    ftz_record_buf_t rec;
+    ftz_err_t fatal;       /* stop now */
+    char fatal_str[1024];
+    ftz_err_t stop_err;    /* stop after committing what is open (a gap) */
+    char stop_str[1024];
+    char trouble[1024];    /* what keeps Kafka from working, said once */
+    int trouble_said;
 } agg_t;
 
 static double now_s(void) {
@@ -49,49 +60,28 @@ static double now_s(void) {
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static owned_t *find_owned(agg_t *a, const char *topic, int32_t partition) {
-    for (size_t i = 0; i < a->n_owned; i++)
-        if (a->owned[i].partition == partition && strcmp(a->owned[i].topic, topic) == 0)
-            return &a->owned[i];
-    return NULL;
-}
-
-static void remove_owned(agg_t *a, const char *topic, int32_t partition) {
-    for (size_t i = 0; i < a->n_owned; i++)
-        if (a->owned[i].partition == partition && strcmp(a->owned[i].topic, topic) == 0) {
-            free(a->owned[i].topic);
-            a->owned[i] = a->owned[--a->n_owned];
-            return;
-        }
-}
-
-static ftz_err_t add_owned(agg_t *a, const char *topic, int32_t partition, int64_t committed) {
-    owned_t *o = find_owned(a, topic, partition);
-    if (!o) {
-        if (a->n_owned == a->cap_owned) {
-            size_t cap = a->cap_owned ? a->cap_owned * 2 : 16;
-            owned_t *p = realloc(a->owned, cap * sizeof(*p));
-            if (!p)
-                return FTZ_ERR_NOMEM;
-            a->owned = p;
-            a->cap_owned = cap;
-        }
-        o = &a->owned[a->n_owned];
-        if (!(o->topic = strdup(topic)))
-            return FTZ_ERR_NOMEM;
-        a->n_owned++;
-    }
-    o->partition = partition;
-    o->committed = committed;
-    o->eof = 0;
-    return FTZ_OK;
-}
-
 static void set_fatal(agg_t *a, ftz_err_t err, const char *msg) {
     if (a->fatal)
         return;
     a->fatal = err;
     snprintf(a->fatal_str, sizeof(a->fatal_str), "%s", msg);
+}
+
+/* Kafka trouble (unreachable brokers, a missing topic): said once, until
+ * things work again. */
+static void trouble(agg_t *a, const char *what) {
+    snprintf(a->trouble, sizeof(a->trouble), "%s", what);
+    if (!a->trouble_said) {
+        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s; retrying", what);
+        a->trouble_said = 1;
+    }
+}
+
+static void trouble_over(agg_t *a) {
+    if (a->trouble_said)
+        ftz_log(FTZ_LOG_INFO, "KAFKA", "Kafka answers again");
+    a->trouble_said = 0;
+    a->trouble[0] = '\0';
 }
 
 static void drop_batch(agg_t *a) {
@@ -111,99 +101,80 @@ static void count_code(ftz_aggregator_stats_t *s, const char *code, uint64_t n) 
     }
 }
 
+/* ---------------------------------------------------------------- rebalance */
+
+static ftz_err_t load_offset(void *opaque, const char *topic, int32_t partition, int64_t *next,
+                             char *errstr, size_t errstr_size) {
+    agg_t *a = opaque;
+    return ftz_sink_load_offset(a->sink, topic, partition, next, errstr, errstr_size);
+}
+
+static void revoking(void *opaque, int lost) {
+    agg_t *a = opaque;
+    /* The open batch's work is dropped, never committed; the database
+     * fence would refuse it anyway if it were stale. */
+    if (a->batch.messages)
+        ftz_log(FTZ_LOG_INFO, "KAFKA", "partitions %s: dropping an open batch of %zu messages",
+                lost ? "lost" : "revoked", a->batch.messages);
+    drop_batch(a);
+}
+
 /* Runs inside rd_kafka_consumer_poll, on the aggregator's thread. */
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
     agg_t *a = opaque;
-    int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    const ftz_rebalance_ops_t ops = {load_offset, revoking, a};
     char errstr[512];
-
-    a->assigned_once = 1;
-    a->idle_since = 0;
-    if (!a->first_assigned)
-        a->first_assigned = now_s();
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        for (int i = 0; i < parts->cnt; i++) {
-            rd_kafka_topic_partition_t *p = &parts->elems[i];
-            int64_t next = -1;
-            if (ftz_sink_load_offset(a->sink, p->topic, p->partition, &next, errstr,
-                                     sizeof(errstr)) != FTZ_OK) {
-                /* Assign anyway to stay in the group; nothing is consumed
-                 * until the offsets have been read (need_resync). */
-                ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d]: cannot read offset: %s", p->topic,
-                        (int)p->partition, errstr);
-                a->need_resync = 1;
-            }
-            p->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
-            if (add_owned(a, p->topic, p->partition, next) != FTZ_OK)
-                set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
-            if (next >= 0)
-                ftz_log(FTZ_LOG_INFO, "KAFKA", "assigned %s [%d] at stored offset %" PRId64,
-                        p->topic, (int)p->partition, next);
-            else
-                ftz_log(FTZ_LOG_INFO, "KAFKA", "assigned %s [%d] at the beginning (no stored offset)",
-                        p->topic, (int)p->partition);
-        }
-        rd_kafka_error_t *e = NULL;
-        rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
-        if (cooperative)
-            e = rd_kafka_incremental_assign(rk, parts);
-        else
-            rerr = rd_kafka_assign(rk, parts);
-        if (e || rerr) {
-            snprintf(errstr, sizeof(errstr), "assign failed: %s",
-                     e ? rd_kafka_error_string(e) : rd_kafka_err2str(rerr));
-            set_fatal(a, FTZ_ERR_FATAL, errstr);
-        }
-        if (e)
-            rd_kafka_error_destroy(e);
+        if (!a->first_assigned)
+            a->first_assigned = now_s();
+        trouble_over(a);
+    }
+    a->idle_since = 0;
+    a->progress_at = now_s();
+    ftz_err_t e = ftz_assignment_rebalance(&a->asg, rk, err, parts, &ops, errstr, sizeof(errstr));
+    if (e)
+        set_fatal(a, e, errstr);
+}
+
+/* Runs inside rd_kafka_consumer_poll: librdkafka's client-wide errors. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    agg_t *a = opaque;
+    char what[512];
+    (void)rk;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[256];
+        rd_kafka_fatal_error(a->rk, fatal, sizeof(fatal));
+        snprintf(what, sizeof(what), "fatal Kafka error: %s", fatal);
+        set_fatal(a, FTZ_ERR_FATAL, what);
         return;
     }
-    /* Revoked or lost: the open batch's work is dropped, never committed.
-     * The database fence would refuse it anyway if it were stale. */
-    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        int lost = rd_kafka_assignment_lost(rk);
-        if (a->batch.messages)
-            ftz_log(FTZ_LOG_INFO, "KAFKA", "partitions %s: dropping an open batch of %zu messages",
-                    lost ? "lost" : "revoked", a->batch.messages);
-        drop_batch(a);
-        for (int i = 0; i < parts->cnt; i++)
-            remove_owned(a, parts->elems[i].topic, parts->elems[i].partition);
-        if (cooperative) {
-            rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
-            if (e)
-                rd_kafka_error_destroy(e);
-            /* Partitions kept may have had messages in the dropped batch. */
-            if (a->n_owned)
-                a->need_resync = 1;
-        } else {
-            rd_kafka_assign(rk, NULL);
-        }
-        return;
-    }
-    ftz_log(FTZ_LOG_ERROR, "KAFKA", "rebalance error: %s", rd_kafka_err2str(err));
-    drop_batch(a);
-    rd_kafka_assign(rk, NULL);
+    snprintf(what, sizeof(what), "Kafka at %s: %s", ftz_kafka_brokers(a->conf->brokers), reason);
+    trouble(a, what);
 }
 
 /* Re-reads every owned partition's offset and seeks there; the open batch
- * is dropped. Called after a fenced or failed commit, and when offsets
- * could not be read on assignment. */
+ * is dropped. After a batch that did not commit, and when offsets could
+ * not be read on assignment. */
 static ftz_err_t resync(agg_t *a, char *errstr, size_t errstr_size) {
     ftz_err_t err = FTZ_OK;
     rd_kafka_topic_partition_list_t *list =
-        rd_kafka_topic_partition_list_new(a->n_owned ? (int)a->n_owned : 1);
+        rd_kafka_topic_partition_list_new(a->asg.n ? (int)a->asg.n : 1);
     drop_batch(a);
-    for (size_t i = 0; i < a->n_owned && !err; i++) {
-        owned_t *o = &a->owned[i];
+    for (size_t i = 0; i < a->asg.n && !err; i++) {
+        ftz_owned_t *o = &a->asg.v[i];
         int64_t next = -1;
         if ((err = ftz_sink_load_offset(a->sink, o->topic, o->partition, &next, errstr,
                                         errstr_size)))
             break;
         o->committed = next;
         o->eof = 0;
-        rd_kafka_topic_partition_list_add(list, o->topic, o->partition)->offset =
-            next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
+        /* Offset 0, not the logical "beginning": librdkafka resolves that
+         * with a ListOffsets request half a second later; an offset 0 that
+         * retention deleted comes back as out of range (handle_gap). */
+        if (!o->stopped)
+            rd_kafka_topic_partition_list_add(list, o->topic, o->partition)->offset =
+                next >= 0 ? next : 0;
     }
     if (!err && list->cnt) {
         rd_kafka_error_t *e = rd_kafka_seek_partitions(a->rk, list, 10000);
@@ -220,21 +191,25 @@ static ftz_err_t resync(agg_t *a, char *errstr, size_t errstr_size) {
     }
     rd_kafka_topic_partition_list_destroy(list);
     if (!err) {
-        a->need_resync = 0;
+        a->asg.need_resync = 0;
         a->idle_since = 0;
-        ftz_log(FTZ_LOG_INFO, "PG", "resumed %zu partitions from stored offsets", a->n_owned);
+        ftz_log(FTZ_LOG_INFO, "PG", "resumed %zu partitions from stored offsets", a->asg.n);
     }
     return err;
 }
 
+/* ---------------------------------------------------------------- messages */
+
 static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     const char *topic = rd_kafka_topic_name(m->rkt);
-    owned_t *o = find_owned(a, topic, m->partition);
+    ftz_owned_t *o = ftz_assignment_find(&a->asg, topic, m->partition);
     ftz_verdict_t v;
     const ftz_record_type_t *rt = NULL;
 
-    if (!o || (o->committed >= 0 && m->offset < o->committed))
-        return; /* not ours any more, or from before a seek: already counted */
+    /* Not ours any more, or fetched before a seek back to the stored
+     * offset: a later fetch delivers it again. */
+    if (!o || o->stopped || (o->committed >= 0 && m->offset < o->committed))
+        return;
     o->eof = 0;
     a->idle_since = 0;
     if (a->batch.messages == 0)
@@ -243,21 +218,8 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
         set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         return;
     }
-    ftz_err_t err = ftz_decoder_decode(a->dec, m->payload, m->payload ? m->len : 0, &rt,
-                                       &a->rec, &v);
-    if (!err && ftz_topic_record_type(a->conf->topic_prefix, topic) != rt)
-        err = ftz_verdict_set(&v, FTZ_CODE_UNKNOWN_SCHEMA,
-                              "a %s record does not belong on topic %s", rt->fullname, topic);
-    if (!err) {
-        const char *key = ftz_record_key(rt, &a->rec);
-        if (!m->key || m->key_len != strlen(key) || memcmp(m->key, key, m->key_len) != 0)
-            err = ftz_verdict_set(&v, "RULE_KEY_MISMATCH",
-                                  "%s: the message key must equal the record's %s \"%s\"",
-                                  rt->fields[rt->key_field].name,
-                                  rt->fields[rt->key_field].name, key);
-    }
-    if (!err)
-        err = ftz_rules_check(rt, &a->rec, &v);
+    ftz_err_t err = ftz_validate(a->val, topic, m->key, m->key_len, m->payload,
+                                 m->payload ? m->len : 0, &rt, &a->rec, &v);
     if (!err) {
         if (ftz_batch_add_record(&a->batch, rt, &a->rec, m->partition, m->offset, m->key,
                                  m->key_len, m->payload, m->len))
@@ -268,122 +230,381 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     ftz_log(FTZ_LOG_WARNING, "RULES", "%s [%d] @%" PRId64 ": %s %s", topic, (int)m->partition,
             m->offset, v.code, v.reason);
     if (ftz_batch_add_dead(&a->batch, topic, m->partition, m->offset, m->key, m->key_len,
-                           m->payload, m->len, v.code, v.reason))
+                           m->payload, m->payload ? m->len : 0, v.code, v.reason))
         set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
     a->batch_stats.rejected++;
     count_code(&a->batch_stats, v.code, 1);
 }
 
-/* Copies the batch's dead letters to the dead-letter topic and waits for
- * them to be acknowledged, BEFORE the batch commits: a crash between the
- * two redoes the batch and sends them again, so the topic copy is at least
- * once (the table is exactly once). */
-static ftz_err_t send_dead_letters(agg_t *a, char *errstr, size_t errstr_size) {
-    uint64_t failed = ftz_producer_failed(a->dlq);
-    for (size_t i = 0; i < a->batch.n_dead; i++) {
-        const ftz_dead_letter_t *d = &a->batch.dead[i];
-        char partition[16], offset[24];
-        snprintf(partition, sizeof(partition), "%d", (int)d->partition);
-        snprintf(offset, sizeof(offset), "%" PRId64, d->offset);
-        const char *names[] = {"ftz.error.code", "ftz.error.reason", "ftz.source.topic",
-                               "ftz.source.partition", "ftz.source.offset"};
-        const char *values[] = {d->code, d->reason, d->topic, partition, offset};
-        ftz_err_t err = ftz_producer_send_headers(a->dlq, a->dlq_topic, d->key, d->key_len,
-                                                  d->payload, d->payload_len, names, values, 5,
-                                                  NULL, errstr, errstr_size);
-        if (err)
-            return err;
-    }
-    /* Only this batch's outcome counts: earlier failures were redone. */
-    ftz_err_t err = ftz_producer_flush(a->dlq, 30000, errstr, errstr_size);
-    if (err != FTZ_ERR_RETRIABLE && ftz_producer_failed(a->dlq) == failed)
-        return FTZ_OK;
-    return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
-                      "dead letters not acknowledged by %s", a->dlq_topic);
-}
+/* ---------------------------------------------------------------- commit */
 
-/* PostgreSQL refused the batch's data (a constraint, a value it cannot
- * store) although every rule passed: find the records it refuses, one by
- * one in rolled-back transactions, and make them dead letters, so that one
- * record never stops the pipeline. Returns how many were found. */
-static size_t isolate_refused(agg_t *a, const char *batch_error) {
-    size_t found = 0;
-    for (int t = 0; t < FTZ_REC__COUNT; t++) {
-        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
-        char topic[FTZ_TOPIC_MAX + 1], why[512], reason[600];
+/* PostgreSQL refused the batch's data although every rule passed (an
+ * operator's constraint, a value it cannot store): the refused records
+ * become SINK_REJECTED dead letters. Returns how many. */
+static size_t reject_refused(agg_t *a, char *errstr, size_t errstr_size) {
+    const ftz_sink_refusal_t *r;
+    size_t n = 0;
+    ftz_err_t err = ftz_sink_isolate(a->sink, &a->batch, &r, &n, errstr, errstr_size);
+    if (err) {
+        if (err != FTZ_ERR_RETRIABLE)
+            set_fatal(a, err, errstr);
+        return 0;
+    }
+    /* Backwards: removing a record shifts the ones after it. */
+    for (size_t k = n; k-- > 0;) {
+        const ftz_record_type_t *rt = ftz_record_type(r[k].rtype);
+        const ftz_row_meta_t *m = &a->batch.rows[r[k].rtype].meta[r[k].index];
+        char topic[FTZ_TOPIC_MAX + 1], reason[FTZ_DEAD_REASON_MAX];
         ftz_topic_name(a->conf->topic_prefix, rt->topic, topic, sizeof(topic));
-        for (size_t i = 0; i < a->batch.rows[t].n;) {
-            ftz_err_t err = ftz_sink_probe(a->sink, &a->batch, (ftz_rtype_t)t, i, why,
-                                           sizeof(why));
-            if (err != FTZ_ERR_POISON) {
-                i++;
-                continue;
-            }
-            snprintf(reason, sizeof(reason), "PostgreSQL refused it: %s", why);
-            ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d] @%" PRId64 ": SINK_REJECTED %s", topic,
-                    (int)a->batch.rows[t].meta[i].partition, a->batch.rows[t].meta[i].offset,
-                    reason);
-            if (ftz_batch_reject_record(&a->batch, rt, i, topic, "SINK_REJECTED", reason)) {
-                set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
-                return found;
-            }
-            a->batch_stats.counted--;
-            a->batch_stats.rejected++;
-            count_code(&a->batch_stats, "SINK_REJECTED", 1);
-            found++;
+        snprintf(reason, sizeof(reason), "PostgreSQL refused it: %s", r[k].reason);
+        ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d] @%" PRId64 ": SINK_REJECTED %s", topic,
+                (int)m->partition, m->offset, reason);
+        if (ftz_batch_reject_record(&a->batch, rt, r[k].index, topic, "SINK_REJECTED", reason)) {
+            set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
+            return 0;
         }
+        a->batch_stats.counted--;
+        a->batch_stats.rejected++;
+        count_code(&a->batch_stats, "SINK_REJECTED", 1);
     }
-    if (!found)
-        ftz_log(FTZ_LOG_ERROR, "PG", "no single record explains the refused batch: %s",
-                batch_error);
-    return found;
+    if (n == 0)
+        snprintf(errstr, errstr_size, "%s", "no single record explains the refusal");
+    return n;
 }
 
-static void commit_batch(agg_t *a) {
-    char errstr[512];
+static void committed(agg_t *a) {
+    for (size_t i = 0; i < a->batch.n_parts; i++) {
+        ftz_owned_t *o =
+            ftz_assignment_find(&a->asg, a->batch.parts[i].topic, a->batch.parts[i].partition);
+        if (o)
+            o->committed = a->batch.parts[i].last + 1;
+    }
+    a->stats.messages += a->batch.messages;
+    a->stats.counted += a->batch_stats.counted;
+    a->stats.rejected += a->batch_stats.rejected;
+    for (int i = 0; i < a->batch_stats.n_codes; i++)
+        count_code(&a->stats, a->batch_stats.by_code[i].code, a->batch_stats.by_code[i].n);
+    a->stats.batches++;
+    a->progress_at = now_s();
+    if (a->first_assigned)
+        a->stats.drain_s = a->progress_at - a->first_assigned;
+    ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages", a->batch.messages);
+    a->backoff = 0;
+    drop_batch(a);
+}
+
+/* Commits the open batch. FTZ_OK: it landed. Otherwise the batch is
+ * dropped and redone from the stored offsets after a pause (fenced,
+ * retriable), or a->fatal is set. */
+static ftz_err_t commit_batch(agg_t *a) {
+    char errstr[1024], first[1024] = "";
     ftz_err_t err = FTZ_OK;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        err = a->batch.n_dead ? send_dead_letters(a, errstr, sizeof(errstr)) : FTZ_OK;
+
+    if (!a->batch.messages)
+        return FTZ_OK;
+    for (int pass = 0; pass < AGG_POISON_PASSES; pass++) {
+        err = a->batch.n_dead ? ftz_dlq_send(a->dlq, &a->batch, AGG_DLQ_TIMEOUT_MS, errstr,
+                                             sizeof(errstr))
+                              : FTZ_OK;
         if (err == FTZ_OK)
             err = ftz_sink_commit(a->sink, &a->batch, errstr, sizeof(errstr));
-        if (err != FTZ_ERR_POISON || attempt > 0 || !isolate_refused(a, errstr))
+        if (err != FTZ_ERR_POISON)
             break;
+        if (!first[0])
+            snprintf(first, sizeof(first), "%s", errstr);
+        if (reject_refused(a, errstr, sizeof(errstr)) == 0) {
+            if (!a->fatal)
+                err = FTZ_ERR_RETRIABLE;
+            break;
+        }
     }
     if (err == FTZ_OK) {
-        for (size_t i = 0; i < a->batch.n_parts; i++) {
-            owned_t *o = find_owned(a, a->batch.parts[i].topic, a->batch.parts[i].partition);
-            if (o)
-                o->committed = a->batch.parts[i].last + 1;
-        }
-        a->stats.messages += a->batch.messages;
-        a->stats.counted += a->batch_stats.counted;
-        a->stats.rejected += a->batch_stats.rejected;
-        for (int i = 0; i < a->batch_stats.n_codes; i++)
-            count_code(&a->stats, a->batch_stats.by_code[i].code, a->batch_stats.by_code[i].n);
-        a->stats.batches++;
-        a->stats.drain_s = now_s() - a->first_assigned;
-        ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages", a->batch.messages);
-        drop_batch(a);
-        return;
+        committed(a);
+        return FTZ_OK;
     }
-    if (err == FTZ_ERR_POISON)
-        err = FTZ_ERR_FATAL; /* refused, and no record to blame: stop, say why */
+    if (a->fatal)
+        return a->fatal;
+    if (err == FTZ_ERR_POISON) {
+        /* Still refused after every pass: stop and say why. */
+        snprintf(errstr + strlen(errstr), sizeof(errstr) - strlen(errstr),
+                 " (first refusal: %s)", first);
+        set_fatal(a, FTZ_ERR_FATAL, errstr);
+        return FTZ_ERR_FATAL;
+    }
     if (err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE) {
-        ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing: %s",
-                a->batch.messages, errstr);
+        /* A fenced batch is someone else's now: no pause. Anything else
+         * waits a little longer each time, polling all the while. */
+        a->backoff = err == FTZ_ERR_FENCED ? 0
+                     : a->backoff ? (a->backoff * 2 > AGG_BACKOFF_MAX_S ? AGG_BACKOFF_MAX_S
+                                                                        : a->backoff * 2)
+                                  : 0.2;
+        ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing it%s%.1fs: %s",
+                a->batch.messages, a->backoff ? " in " : "", a->backoff, errstr);
+        if (!a->backoff)
+            ftz_log(FTZ_LOG_DEBUG, "PG", "redoing at once");
         a->stats.redone++;
-        a->need_resync = 1;
+        a->asg.need_resync = 1;
+        a->retry_at = now_s() + a->backoff;
         drop_batch(a);
-        return;
+        return err;
     }
     set_fatal(a, err, errstr);
+    return err;
 }
 
-static int all_at_end(const agg_t *a) {
-    for (size_t i = 0; i < a->n_owned; i++)
-        if (!a->owned[i].eof)
-            return 0;
-    return 1;
+/* ---------------------------------------------------------------- gaps */
+
+static int batch_has_partition(const ftz_batch_t *b, const char *topic, int32_t partition) {
+    for (size_t i = 0; i < b->n_parts; i++)
+        if (b->parts[i].partition == partition && strcmp(b->parts[i].topic, topic) == 0)
+            return 1;
+    return 0;
+}
+
+/* Moves one partition's fetch position; on failure, every partition is
+ * sought again from its stored offset later. */
+static void seek_one(agg_t *a, const char *topic, int32_t partition, int64_t offset) {
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
+    rd_kafka_error_t *e = rd_kafka_seek_partitions(a->rk, l, 10000);
+    if (e || l->elems[0].err) {
+        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: seek to %" PRId64 ": %s", topic,
+                (int)partition, offset,
+                e ? rd_kafka_error_string(e) : rd_kafka_err2str(l->elems[0].err));
+        a->asg.need_resync = 1;
+    }
+    if (e)
+        rd_kafka_error_destroy(e);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* A partition's next offset is outside its log: the records between were
+ * deleted before being counted, or the topic was deleted and re-created.
+ * Never skipped silently. */
+static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    ftz_owned_t *o = ftz_assignment_find(&a->asg, topic, m->partition);
+    int64_t low = -1, high = -1, from;
+    char errstr[512], what[600];
+
+    if (!o || o->stopped)
+        return;
+    rd_kafka_resp_err_t rerr =
+        rd_kafka_query_watermark_offsets(a->rk, topic, m->partition, &low, &high, 10000);
+    if (rerr) {
+        snprintf(what, sizeof(what), "%s [%d]: offset %" PRId64 " is out of range and the "
+                 "log's bounds cannot be read (%s)", topic, (int)m->partition, m->offset,
+                 rd_kafka_err2str(rerr));
+        trouble(a, what);
+        a->asg.need_resync = 1; /* seek again later: the error comes back if it holds */
+        a->retry_at = now_s() + 1;
+        return;
+    }
+    /* Nothing stored, nothing read: the partition starts at its log start
+     * (assignment asks for offset 0, which retention may have deleted). */
+    if (o->committed < 0 && !batch_has_partition(&a->batch, topic, m->partition)) {
+        ftz_log(FTZ_LOG_INFO, "KAFKA", "%s [%d]: no stored offset; starting at the log start %"
+                PRId64, topic, (int)m->partition, low);
+        seek_one(a, topic, m->partition, low);
+        return;
+    }
+    /* What is stored is the position: commit the open batch first (it may
+     * hold this partition's records up to the gap). */
+    if (a->conf->on_gap == FTZ_ON_GAP_SKIP && commit_batch(a) != FTZ_OK)
+        return; /* redone from the stored offsets: the error comes back */
+    o = ftz_assignment_find(&a->asg, topic, m->partition);
+    if (!o)
+        return;
+    from = o->committed >= 0 ? o->committed : m->offset;
+    const char *cause = from < low ? "records were deleted (retention) before they were counted"
+                                   : "the log ends before it: the topic was deleted and "
+                                     "re-created, or truncated";
+    if (a->conf->on_gap != FTZ_ON_GAP_SKIP) {
+        o->stopped = 1;
+        if (!a->stop_err) {
+            a->stop_err = FTZ_ERR_FATAL;
+            snprintf(a->stop_str, sizeof(a->stop_str),
+                     "%s [%d]: the stored offset %" PRId64 " is outside the log (first offset %"
+                     PRId64 ", next offset %" PRId64 "): %s. Nothing was skipped. Move it on "
+                     "purpose with `ftz offsets reset -g %s --topic %s --partition %d --to "
+                     "earliest|latest --reason ...`, or run with --on-gap skip",
+                     topic, (int)m->partition, from, low, high, cause, a->conf->group, topic,
+                     (int)m->partition);
+        }
+        return;
+    }
+    snprintf(what, sizeof(what), "%s (stored offset %" PRId64 ", log %" PRId64 "..%" PRId64 ")",
+             cause, from, low, high);
+    ftz_err_t err = ftz_sink_skip_gap(a->sink, topic, m->partition, from, low, low, high, what,
+                                      errstr, sizeof(errstr));
+    if (err) {
+        if (err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE) {
+            ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d]: cannot record the skipped range yet: %s",
+                    topic, (int)m->partition, errstr);
+            a->asg.need_resync = 1;
+            a->retry_at = now_s() + 1;
+        } else {
+            set_fatal(a, err, errstr);
+        }
+        return;
+    }
+    if (from < low)
+        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: skipped offsets %" PRId64 "..%" PRId64
+                " (%s); recorded in ftz.offset_moves", topic, (int)m->partition, from, low - 1,
+                cause);
+    else
+        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: stored offset %" PRId64 " is past the log "
+                "end %" PRId64 " (%s); reading the log from its start %" PRId64 ", recorded in "
+                "ftz.offset_moves", topic, (int)m->partition, from, high, cause, low);
+    a->stats.gaps_skipped++;
+    o->committed = low;
+    a->asg.need_resync = 1; /* seek every owned partition to its stored offset */
+}
+
+/* A consumer error event of one partition or of the client. */
+static void handle_error(agg_t *a, const rd_kafka_message_t *m) {
+    const char *topic = m->rkt ? rd_kafka_topic_name(m->rkt) : NULL;
+    char what[600], fatal[256];
+    switch (m->err) {
+    case RD_KAFKA_RESP_ERR__PARTITION_EOF: {
+        ftz_owned_t *o = topic ? ftz_assignment_find(&a->asg, topic, m->partition) : NULL;
+        if (o)
+            o->eof = 1;
+        a->progress_at = now_s();
+        trouble_over(a);
+        return;
+    }
+    case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+        if (topic)
+            handle_gap(a, m);
+        return;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+        snprintf(what, sizeof(what), "topic %s does not exist (is the topic prefix right? "
+                 "`ftz topics create` creates the pipeline's topics)",
+                 topic ? topic : rd_kafka_message_errstr(m));
+        /* A batch run must not wait for a topic that is not there; a
+         * long-running member waits for it to be created. */
+        if (a->conf->until_idle_s > 0)
+            set_fatal(a, FTZ_ERR_FATAL, what);
+        else
+            trouble(a, what);
+        return;
+    default:
+        if (rd_kafka_fatal_error(a->rk, fatal, sizeof(fatal))) {
+            snprintf(what, sizeof(what), "fatal Kafka error: %s", fatal);
+            set_fatal(a, FTZ_ERR_FATAL, what);
+            return;
+        }
+        snprintf(what, sizeof(what), "%s%s%s", topic ? topic : "", topic ? ": " : "",
+                 rd_kafka_message_errstr(m));
+        trouble(a, what);
+    }
+}
+
+/* ---------------------------------------------------------------- loop */
+
+/* Polls without consuming until `until`: the group keeps us while we
+ * wait; what arrives is read again after the seek. */
+static void poll_idle(agg_t *a, double until) {
+    while (now_s() < until && !*a->conf->stop && !a->fatal) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(a->rk, 100);
+        if (m) {
+            if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
+                m->err != RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET &&
+                m->err != RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+                handle_error(a, m);
+            rd_kafka_message_destroy(m);
+        }
+    }
+}
+
+static int batch_due(const agg_t *a, double now, int at_end) {
+    const ftz_aggregator_conf_t *c = a->conf;
+    return a->batch.messages &&
+           ((int)a->batch.messages >= c->batch_max || a->batch.bytes >= a->batch_bytes ||
+            (now - a->batch_started) * 1000 >= c->batch_ms || at_end);
+}
+
+/* A batch run (--until-idle) must end: with no partition assigned, or no
+ * message and no end of partition seen, for the connect timeout, it fails
+ * with what is wrong. */
+static void check_stuck(agg_t *a, double now, int at_end) {
+    double limit = a->conf->connect_timeout_s > 0 ? a->conf->connect_timeout_s
+                                                  : FTZ_AGG_CONNECT_TIMEOUT_S;
+    char what[1200];
+    if (a->conf->until_idle_s <= 0)
+        return;
+    if (!a->asg.assigned_once && now - a->started >= limit) {
+        snprintf(what, sizeof(what), "no partition assigned within %.0f s: %s", limit,
+                 a->trouble[0] ? a->trouble
+                               : "the group coordinator gave this member nothing (do the "
+                                 "topics exist? is another member holding them?)");
+        set_fatal(a, FTZ_ERR_FATAL, what);
+    } else if (a->asg.assigned_once && !at_end && a->progress_at &&
+               now - a->progress_at >= limit && !a->batch.messages) {
+        snprintf(what, sizeof(what), "no progress for %.0f s: %s", limit,
+                 a->trouble[0] ? a->trouble : "no message and no end of partition arrived");
+        set_fatal(a, FTZ_ERR_FATAL, what);
+    }
+}
+
+static ftz_err_t setup(agg_t *a, rd_kafka_conf_t **kconfp, char *errstr, size_t errstr_size) {
+    const ftz_aggregator_conf_t *conf = a->conf;
+    rd_kafka_conf_t *kconf;
+    char why[512], dlq_topic[FTZ_TOPIC_MAX + 1];
+    ftz_err_t err;
+
+    /* Configuration first: a bad -X property is reported before anything
+     * connects anywhere. Offsets out of range are ours to handle (see
+     * --on-gap), never librdkafka's to reset silently. */
+    if (ftz_props_get(conf->props, "auto.offset.reset"))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "-X auto.offset.reset is not allowed: ftz aggregate starts where "
+                          "PostgreSQL says, at the log start when nothing is stored, and "
+                          "stops on an offset outside the log (see --on-gap)");
+    if (!(kconf = *kconfp = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, conf->brokers, conf->props,
+                                               errstr, errstr_size)))
+        return FTZ_ERR_INVALID_ARG;
+    if (rd_kafka_conf_set(kconf, "group.id", conf->group, why, sizeof(why)) ||
+        rd_kafka_conf_set(kconf, "auto.offset.reset", "error", why, sizeof(why)))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+    ftz_avro_limits_t lim;
+    ftz_avro_limits_default(&lim);
+    if (conf->max_record_size)
+        lim.max_record_size = conf->max_record_size;
+    if (!(a->cat = ftz_catalog_new_embedded(errstr, errstr_size)) ||
+        !(a->val = ftz_validator_new(a->cat, conf->topic_prefix, &lim, errstr, errstr_size)))
+        return FTZ_ERR_FATAL;
+    ftz_sink_conf_t sconf = {conf->pg_conninfo, conf->group, conf->pg_lock_timeout_ms,
+                             conf->pg_statement_timeout_ms, conf->pg_idle_tx_timeout_ms};
+    if (!(a->sink = ftz_sink_new(&sconf, errstr, errstr_size)))
+        return FTZ_ERR_FATAL;
+    for (int i = 0; i < conf->n_topics; i++)
+        if ((err = ftz_sink_check_group(a->sink, conf->topics[i], errstr, errstr_size)))
+            return err;
+    ftz_topic_name(conf->topic_prefix, FTZ_TOPIC_DEADLETTER, dlq_topic, sizeof(dlq_topic));
+    if (!(a->dlq = ftz_dlq_new(conf->brokers, conf->props, dlq_topic, errstr, errstr_size)))
+        return FTZ_ERR_FATAL;
+    rd_kafka_conf_set_rebalance_cb(kconf, rebalance_cb);
+    rd_kafka_conf_set_error_cb(kconf, error_cb);
+    rd_kafka_conf_set_opaque(kconf, a);
+    if (!(a->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, why, sizeof(why))))
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "consumer: %s", why);
+    *kconfp = NULL; /* owned by rk now */
+    rd_kafka_poll_set_consumer(a->rk);
+    rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(conf->n_topics);
+    for (int i = 0; i < conf->n_topics; i++)
+        rd_kafka_topic_partition_list_add(subs, conf->topics[i], RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(a->rk, subs);
+    rd_kafka_topic_partition_list_destroy(subs);
+    if (rerr)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "subscribe: %s",
+                          rd_kafka_err2str(rerr));
+    ftz_log(FTZ_LOG_INFO, "KAFKA", "group %s: consuming %d topic(s) from %s", conf->group,
+            conf->n_topics, ftz_kafka_brokers(conf->brokers));
+    return FTZ_OK;
 }
 
 ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
@@ -391,112 +612,52 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
                              size_t errstr_size) {
     agg_t a;
     char why[512];
-    ftz_err_t err = FTZ_OK;
+    ftz_err_t err;
     rd_kafka_conf_t *kconf = NULL;
-    rd_kafka_topic_partition_list_t *subs = NULL;
-    double backoff = 0.1;
 
     memset(&a, 0, sizeof(a));
     a.conf = conf;
+    a.batch_bytes = conf->batch_bytes ? conf->batch_bytes : FTZ_AGG_BATCH_BYTES;
     ftz_batch_init(&a.batch);
-    /* Configuration first: a bad -X property is reported before anything
-     * connects anywhere. */
-    if (!(kconf = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, conf->brokers, conf->props, errstr,
-                                     errstr_size))) {
-        err = FTZ_ERR_INVALID_ARG;
+    if ((err = setup(&a, &kconf, errstr, errstr_size)))
         goto cleanup;
-    }
-    if (rd_kafka_conf_set(kconf, "group.id", conf->group, why, sizeof(why)) !=
-        RD_KAFKA_CONF_OK) {
-        err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
-        goto cleanup;
-    }
-    if (!(a.cat = ftz_catalog_new_embedded(errstr, errstr_size)) ||
-        !(a.dec = ftz_decoder_new(a.cat, errstr, errstr_size))) {
-        err = FTZ_ERR_FATAL;
-        goto cleanup;
-    }
-    ftz_avro_limits_t lim;
-    ftz_avro_limits_default(&lim);
-    if (conf->max_record_size)
-        lim.max_record_size = conf->max_record_size;
-    ftz_decoder_set_limits(a.dec, &lim);
-    if (!(a.sink = ftz_sink_new(conf->pg_conninfo, conf->group, errstr, errstr_size))) {
-        err = FTZ_ERR_FATAL;
-        goto cleanup;
-    }
-    for (int i = 0; i < conf->n_topics; i++)
-        if ((err = ftz_sink_check_group(a.sink, conf->topics[i], errstr, errstr_size)))
-            goto cleanup;
-    ftz_topic_name(conf->topic_prefix, FTZ_TOPIC_DEADLETTER, a.dlq_topic, sizeof(a.dlq_topic));
-    if (!(a.dlq = ftz_producer_new(conf->brokers, conf->props, errstr, errstr_size))) {
-        err = FTZ_ERR_FATAL;
-        goto cleanup;
-    }
-    rd_kafka_conf_set_rebalance_cb(kconf, rebalance_cb);
-    rd_kafka_conf_set_opaque(kconf, &a);
-    if (!(a.rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, why, sizeof(why)))) {
-        err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "consumer: %s", why);
-        goto cleanup;
-    }
-    kconf = NULL; /* owned by rk now */
-    rd_kafka_poll_set_consumer(a.rk);
-    subs = rd_kafka_topic_partition_list_new(conf->n_topics);
-    for (int i = 0; i < conf->n_topics; i++)
-        rd_kafka_topic_partition_list_add(subs, conf->topics[i], RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(a.rk, subs);
-    if (rerr) {
-        err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "subscribe: %s",
-                         rd_kafka_err2str(rerr));
-        goto cleanup;
-    }
-    ftz_log(FTZ_LOG_INFO, "KAFKA", "group %s: consuming %d topic(s) from %s", conf->group,
-            conf->n_topics, ftz_kafka_brokers(conf->brokers));
+    a.started = now_s();
 
-    while (!*conf->stop && !a.fatal) {
-        if (a.need_resync) {
+    while (!*conf->stop && !a.fatal && !a.stop_err) {
+        double now = now_s();
+        if (now < a.retry_at) {
+            poll_idle(&a, a.retry_at);
+            continue;
+        }
+        if (a.asg.need_resync) {
             if (resync(&a, why, sizeof(why)) != FTZ_OK) {
+                a.backoff = a.backoff ? (a.backoff * 2 > 5 ? 5 : a.backoff * 2) : 0.1;
                 ftz_log(FTZ_LOG_WARNING, "PG", "cannot resume yet (retrying in %.1fs): %s",
-                        backoff, why);
-                /* Keep polling so the group keeps us; what arrives meanwhile
-                 * is read again after the seek. */
-                double until = now_s() + backoff;
-                while (now_s() < until && !*conf->stop) {
-                    rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, 100);
-                    if (m)
-                        rd_kafka_message_destroy(m);
-                }
-                backoff = backoff * 2 > 5 ? 5 : backoff * 2;
+                        a.backoff, why);
+                a.retry_at = now_s() + a.backoff;
                 continue;
             }
-            backoff = 0.1;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, 100);
-        double now = now_s();
+        now = now_s();
         if (m) {
-            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                owned_t *o = find_owned(&a, rd_kafka_topic_name(m->rkt), m->partition);
-                if (o)
-                    o->eof = 1;
-            } else if (m->err) {
-                char fatal_why[256];
-                if (rd_kafka_fatal_error(a.rk, fatal_why, sizeof(fatal_why)))
-                    set_fatal(&a, FTZ_ERR_FATAL, fatal_why);
-                else
-                    ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s", rd_kafka_message_errstr(m));
-            } else if (!a.need_resync) {
+            if (m->err) {
+                handle_error(&a, m);
+            } else if (!a.asg.need_resync) {
+                a.progress_at = now;
+                if (a.trouble_said)
+                    trouble_over(&a);
                 handle_message(&a, m);
             }
             rd_kafka_message_destroy(m);
         }
-        if (a.fatal)
+        if (a.fatal || a.stop_err)
             break;
-        int at_end = a.assigned_once && all_at_end(&a);
-        if (a.batch.messages &&
-            ((int)a.batch.messages >= conf->batch_max ||
-             (now - a.batch_started) * 1000 >= conf->batch_ms || at_end))
+        int at_end = a.asg.assigned_once && ftz_assignment_all_at_end(&a.asg);
+        if (batch_due(&a, now, at_end))
             commit_batch(&a);
-        if (conf->until_idle_s > 0 && at_end && !a.batch.messages && !a.need_resync) {
+        check_stuck(&a, now, at_end);
+        if (conf->until_idle_s > 0 && at_end && !a.batch.messages && !a.asg.need_resync) {
             if (!a.idle_since)
                 a.idle_since = now;
             else if (now - a.idle_since >= conf->until_idle_s) {
@@ -506,12 +667,14 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
             }
         }
     }
+    /* A clean stop, or a gap in one partition, keeps what was read of the
+     * others. */
+    if (!a.fatal && a.batch.messages && !a.asg.need_resync)
+        commit_batch(&a);
     if (a.fatal)
         err = ftz_seterr(a.fatal, errstr, errstr_size, "%s", a.fatal_str);
-    else if (a.batch.messages && !a.need_resync)
-        commit_batch(&a); /* a clean stop keeps what was read */
-    if (a.fatal && !err)
-        err = ftz_seterr(a.fatal, errstr, errstr_size, "%s", a.fatal_str);
+    else if (a.stop_err)
+        err = ftz_seterr(a.stop_err, errstr, errstr_size, "%s", a.stop_str);
 
 cleanup:
     if (a.rk) {
@@ -520,17 +683,13 @@ cleanup:
     }
     if (kconf)
         rd_kafka_conf_destroy(kconf);
-    if (subs)
-        rd_kafka_topic_partition_list_destroy(subs);
     if (stats)
         *stats = a.stats;
-    for (size_t i = 0; i < a.n_owned; i++)
-        free(a.owned[i].topic);
-    free(a.owned);
+    ftz_assignment_free(&a.asg);
     ftz_batch_free(&a.batch);
-    ftz_producer_destroy(a.dlq);
+    ftz_dlq_destroy(a.dlq);
     ftz_sink_destroy(a.sink);
-    ftz_decoder_destroy(a.dec);
+    ftz_validator_destroy(a.val);
     ftz_catalog_destroy(a.cat);
     return err;
 }

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/utf8.h"
 #include "ftz/verdict.h"
 
 #define COLD __attribute__((cold, noinline))

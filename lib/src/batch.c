@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/utf8.h"
+
 static ftz_err_t grow(void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap)
         return FTZ_OK;
@@ -45,6 +47,7 @@ void ftz_batch_clear(ftz_batch_t *b) {
         free(b->parts[i].topic);
     b->n_parts = 0;
     b->messages = 0;
+    b->bytes = 0;
     ftz_buf_reset(&b->arena);
 }
 
@@ -109,6 +112,7 @@ ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
         return FTZ_ERR_NOMEM;
     memcpy(r->data + r->n * rt->size, rec, rt->size);
     r->n++;
+    b->bytes += rt->size + sizeof(*m) + key_len + value_len;
     return FTZ_OK;
 }
 
@@ -135,9 +139,11 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
     if (grow((void **)&b->dead, &b->cap_dead, b->n_dead + 1, sizeof(*b->dead)))
         return FTZ_ERR_NOMEM;
     ftz_dead_letter_t *d = &b->dead[b->n_dead];
+    char clean[FTZ_DEAD_REASON_MAX];
     memset(d, 0, sizeof(*d));
+    ftz_utf8_sanitize(clean, sizeof(clean), reason, strlen(reason));
     d->topic = strdup(topic);
-    d->reason = strdup(reason);
+    d->reason = strdup(clean);
     d->key = dup_bytes(key, key_len);
     d->payload = dup_bytes(payload, payload_len);
     d->key_len = key ? key_len : 0;
@@ -150,6 +156,7 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
         return FTZ_ERR_NOMEM;
     }
     b->n_dead++;
+    b->bytes += sizeof(*d) + d->key_len + d->payload_len + strlen(d->reason);
     return FTZ_OK;
 }
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "ftz/frame.h"
+#include "ftz/utf8.h"
 #include "ftz/value.h"
 
 #define MAX_FIELDS 32

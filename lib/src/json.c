@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/utf8.h"
 #include "ftz/value.h"
 
 static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,

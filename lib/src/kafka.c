@@ -132,6 +132,11 @@ static const char *const consumer_defaults[][2] = {
     {"enable.partition.eof", "true"},
     {"session.timeout.ms", "10000"},
     {"heartbeat.interval.ms", "1000"},
+    /* The broker holds a fetch at a partition's end this long: an end of
+     * partition, which closes a batch at once, is seen within 100 ms
+     * (librdkafka's 500 ms would leave the last batch of a backlog open
+     * for half a second). */
+    {"fetch.wait.max.ms", "100"},
     /* Bounds the prefetch queue (librdkafka's default is 64 MB). */
     {"queued.max.messages.kbytes", "16384"},
 };

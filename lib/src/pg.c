@@ -1,9 +1,11 @@
 #include "ftz/pg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftz/log.h"
+#include "ftz/utf8.h"
 
 /* Server notices ("relation already exists, skipping") are debug lines. */
 static void notice_processor(void *arg, const char *message) {
@@ -12,8 +14,17 @@ static void notice_processor(void *arg, const char *message) {
 }
 
 PGconn *ftz_pg_connect(const char *conninfo, char *errstr, size_t errstr_size) {
-    const char *keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *vals[] = {conninfo && *conninfo ? conninfo : NULL, "ftz", NULL};
+    /* A dead server or a cut network must end in an error, not a hang:
+     * TCP keepalives and a bound on unacknowledged data (tcp_user_timeout)
+     * on the client side, a bound on connecting. They come before
+     * "dbname", so that a conninfo string that sets them wins. */
+    const char *env_timeout = getenv("PGCONNECT_TIMEOUT");
+    const char *keys[] = {"keepalives", "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout", "connect_timeout",
+                          "dbname", "fallback_application_name", NULL};
+    const char *vals[] = {"1", "10", "5", "3", "30000",
+                          env_timeout && *env_timeout ? env_timeout : "10",
+                          conninfo && *conninfo ? conninfo : NULL, "ftz", NULL};
     /* expand_dbname=1: "dbname" may carry a whole conninfo string or URI. */
     PGconn *conn = PQconnectdbParams(keys, vals, 1);
     if (!conn) {
@@ -52,17 +63,25 @@ ftz_err_t ftz_pg_check(PGconn *conn, const PGresult *res, ExecStatusType expect,
     const char *msg = res ? PQresultErrorMessage(res) : "";
     if (!msg || !*msg)
         msg = PQerrorMessage(conn);
+    /* The server's message may quote data, and is cut to fit: keep it
+     * valid UTF-8, cut on a character boundary (it may end up in a dead
+     * letter's reason, a text column). */
     char clean[512];
-    snprintf(clean, sizeof(clean), "%s", msg);
-    for (size_t n = strlen(clean); n && (clean[n - 1] == '\n' || clean[n - 1] == ' ');)
-        clean[--n] = '\0';
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        n--;
+    ftz_utf8_sanitize(clean, sizeof(clean), msg, n);
     ftz_err_t err = FTZ_ERR_FATAL;
     /* Data exceptions and integrity violations: the data is at fault. */
     if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
         err = FTZ_ERR_POISON;
+    else if (state && strcmp(state, FTZ_PG_FENCED) == 0)
+        err = FTZ_ERR_FENCED;
     else if (PQstatus(conn) != CONNECTION_OK || !state ||
         strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0)
+        strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0 ||
+        strncmp(state, "08", 2) == 0 || strncmp(state, "57P0", 4) == 0 ||
+        strcmp(state, "25P03") == 0)
         err = FTZ_ERR_RETRIABLE;
     if (res && PQresultStatus(res) != PGRES_FATAL_ERROR && state == NULL &&
         PQstatus(conn) == CONNECTION_OK)

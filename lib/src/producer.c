@@ -7,7 +7,7 @@
 
 struct ftz_producer_s {
     rd_kafka_t *rk;
-    uint64_t sent, acked, failed;
+    uint64_t sent, acked, failed, too_large;
 };
 
 /* Runs inside rd_kafka_poll/flush, on the caller's thread. */
@@ -17,6 +17,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     if (m->err) {
         p->failed++;
+        if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+            p->too_large++;
         ftz_log(FTZ_LOG_ERROR, "KAFKA", "%s: not delivered to %s: %s",
                 label ? label : "message", rd_kafka_topic_name(m->rkt),
                 rd_kafka_err2str(m->err));
@@ -107,7 +109,17 @@ ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const 
         char fatal[256];
         if (rd_kafka_fatal_error(p->rk, fatal, sizeof(fatal)))
             return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "producer: %s", fatal);
-        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "produce to %s: %s", topic,
+        /* Too large for the producer's message.max.bytes: this message
+         * can never be sent as it is. */
+        if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+            return ftz_seterr(FTZ_ERR_POISON, errstr, errstr_size,
+                              "produce to %s: %s (key %zu + value %zu bytes)", topic,
+                              rd_kafka_err2str(err), key_len, value_len);
+        return ftz_seterr(err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                                  err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION
+                              ? FTZ_ERR_FATAL
+                              : FTZ_ERR_RETRIABLE,
+                          errstr, errstr_size, "produce to %s: %s", topic,
                           rd_kafka_err2str(err));
     }
 }
@@ -128,3 +140,4 @@ ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
 
 uint64_t ftz_producer_acked(const ftz_producer_t *p) { return p->acked; }
 uint64_t ftz_producer_failed(const ftz_producer_t *p) { return p->failed; }
+uint64_t ftz_producer_too_large(const ftz_producer_t *p) { return p->too_large; }

@@ -4,13 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-size_t ftz_utf8_length(const char *s) {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size) {
     size_t n = strlen(code);
     for (size_t i = 0; i < n; i++)
@@ -81,20 +74,24 @@ bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size) {
 bool ftz_rules_uscc_valid(const char *uscc, char *why, size_t why_size) {
     static const char charset[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     static const int weights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
-    size_t n = strlen(uscc);
+    size_t n = ftz_utf8_length(uscc), len = strlen(uscc);
     int sum = 0, value[18];
     if (n != 18) {
         snprintf(why, why_size, "\"%s\" has %zu characters, expected 18", uscc, n);
         return false;
     }
-    for (size_t i = 0; i < 18; i++) {
-        const char *p = uscc[i] ? strchr(charset, uscc[i]) : NULL;
+    /* By character, not byte: a full-width digit is one character of
+     * three bytes, and the reason must quote it whole. */
+    for (size_t i = 0, pos = 0; i < len; pos++) {
+        size_t clen = ftz_utf8_char_len(uscc + i, len - i);
+        const char *p = clen == 1 ? strchr(charset, uscc[i]) : NULL;
         if (!p) {
-            snprintf(why, why_size, "\"%s\": character %zu '%c' is not allowed", uscc, i + 1,
-                     uscc[i]);
+            snprintf(why, why_size, "\"%s\": character %zu '%.*s' is not allowed", uscc,
+                     pos + 1, (int)(clen ? clen : 1), uscc + i);
             return false;
         }
-        value[i] = (int)(p - charset);
+        value[pos] = (int)(p - charset);
+        i += clen;
     }
     for (int i = 0; i < 17; i++)
         sum += value[i] * weights[i];

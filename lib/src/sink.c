@@ -6,20 +6,68 @@
 #include <string.h>
 #include <time.h>
 
-#include "agg.h"
 #include "ftz/log.h"
+#include "ftz/offsets.h"
 #include "ftz/pg.h"
+#include "ftz/utf8.h"
+#include "sink_int.h"
 
+/* Attempts of one batch against deadlocks, serialization failures and
+ * lock timeouts before the caller is told to redo it. */
 #define SINK_TX_ATTEMPTS 5
+
+/* Queries of one batch's pipeline: BEGIN, offsets, up to two statements
+ * per record type, dead letters, COMMIT. */
+#define SINK_MAX_QUERIES (4 + 2 * FTZ_REC__COUNT)
+
+static const ftz_sink_type_t *const sink_types[FTZ_REC__COUNT] = {
+    &ftz_sink_customs, &ftz_sink_rail, &ftz_sink_registration};
+
+static const char *const sink_tables[] = {"ftz.consumer_offsets", "ftz.dead_letters",
+                                          "ftz.offset_moves", NULL};
+
+static const char offsets_sql[] =
+    "SELECT ftz.advance_offsets($1, $2::text[], $3::int4[], $4::int8[], $5::int8[])";
+
+static const char dead_letters_sql[] =
+    "INSERT INTO ftz.dead_letters (source_topic, source_partition, source_offset,"
+    " record_key, payload, code, reason)"
+    " SELECT * FROM unnest($1::text[], $2::int4[], $3::int8[], $4::bytea[], $5::bytea[],"
+    "  $6::text[], $7::text[])"
+    " ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING";
 
 struct ftz_sink_s {
     char *conninfo;
     char *group;
+    int lock_timeout_ms, statement_timeout_ms, idle_tx_timeout_ms;
     PGconn *conn;
-    ftz_buf_t scratch;
+    ftz_sink_stage_t stage;   /* one record type's arrays at a time */
+    ftz_pgarr_t off[4];       /* offsets: topics, partitions, expected, next */
+    ftz_batch_part_t *sorted; /* the batch's partitions in (topic, partition) order */
+    size_t cap_sorted;
+    ftz_sink_refusal_t *refusals;
+    size_t n_refusals, cap_refusals;
 };
 
-static const char *const sink_tables[] = {"ftz.consumer_offsets", "ftz.dead_letters", NULL};
+ftz_err_t ftz_sink_stage_reset(ftz_sink_stage_t *st, size_t n) {
+    if (n > st->cap_pick) {
+        size_t *p = realloc(st->pick, n * sizeof(*p));
+        if (!p)
+            return FTZ_ERR_NOMEM;
+        st->pick = p;
+        st->cap_pick = n;
+    }
+    st->n_pick = 0;
+    return ftz_keyidx_reset(&st->idx, n);
+}
+
+static void stage_free(ftz_sink_stage_t *st) {
+    for (int p = 0; p < FTZ_SINK_MAX_PARAMS; p++)
+        ftz_pgarr_free(&st->arr[p]);
+    ftz_keyidx_free(&st->idx);
+    free(st->pick);
+    memset(st, 0, sizeof(*st));
+}
 
 static ftz_err_t check_tables(ftz_sink_t *sink, const char *const *tables, char *errstr,
                               size_t errstr_size) {
@@ -40,12 +88,60 @@ static ftz_err_t check_tables(ftz_sink_t *sink, const char *const *tables, char 
     return FTZ_OK;
 }
 
+static ftz_err_t prepare(ftz_sink_t *sink, const char *name, const char *sql, char *errstr,
+                         size_t errstr_size) {
+    char what[96];
+    PGresult *res = PQprepare(sink->conn, name, sql, 0, NULL);
+    snprintf(what, sizeof(what), "prepare %s", name);
+    ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_COMMAND_OK, what, errstr, errstr_size);
+    PQclear(res);
+    /* A missing function or column means the schema is older than this
+     * binary: say what to do. */
+    if (err == FTZ_ERR_FATAL)
+        snprintf(errstr + strlen(errstr), errstr_size - strlen(errstr),
+                 "; is the database migrated (`ftz db migrate`)?");
+    return err;
+}
+
+/* Session settings, tables, prepared statements: once per connection. */
 static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) {
-    ftz_err_t err = check_tables(sink, sink_tables, errstr, errstr_size);
+    char lock[24], stmt[24], idle[24];
+    const char *params[3] = {lock, stmt, idle};
+    snprintf(lock, sizeof(lock), "%d", sink->lock_timeout_ms);
+    snprintf(stmt, sizeof(stmt), "%d", sink->statement_timeout_ms);
+    snprintf(idle, sizeof(idle), "%d", sink->idle_tx_timeout_ms);
+    /* jit off: the batch statements are planned for thousands of rows and
+     * would cross the JIT threshold, paying compilation on every batch
+     * for no gain. force_custom_plan: array sizes change from batch to
+     * batch, and a generic plan would assume ten rows. enable_seqscan and
+     * enable_mergejoin off: every lookup of this session is by key, a few
+     * thousand at a time; a scan of a whole state table (which only grows)
+     * or a sort-merge of a batch would cost more with every batch. */
+    PGresult *res = PQexecParams(
+        sink->conn,
+        "SELECT pg_catalog.set_config('lock_timeout', $1, false),"
+        " pg_catalog.set_config('statement_timeout', $2, false),"
+        " pg_catalog.set_config('idle_in_transaction_session_timeout', $3, false),"
+        " pg_catalog.set_config('jit', 'off', false),"
+        " pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', false),"
+        " pg_catalog.set_config('enable_seqscan', 'off', false),"
+        " pg_catalog.set_config('enable_mergejoin', 'off', false)",
+        3, NULL, params, NULL, NULL, 0);
+    ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "session settings", errstr,
+                                 errstr_size);
+    PQclear(res);
+    if (!err)
+        err = check_tables(sink, sink_tables, errstr, errstr_size);
     for (int t = 0; !err && t < FTZ_REC__COUNT; t++)
-        if (!(err = check_tables(sink, ftz_aggregators[t].tables, errstr, errstr_size)))
-            err = ftz_pg_exec(sink->conn, *ftz_aggregators[t].setup_sql,
-                              "create staging tables", errstr, errstr_size);
+        err = check_tables(sink, sink_types[t]->tables, errstr, errstr_size);
+    if (!err)
+        err = prepare(sink, "ftz_offsets", offsets_sql, errstr, errstr_size);
+    if (!err)
+        err = prepare(sink, "ftz_dead_letters", dead_letters_sql, errstr, errstr_size);
+    for (int t = 0; !err && t < FTZ_REC__COUNT; t++)
+        for (int s = 0; !err && s < sink_types[t]->n_stmts; s++)
+            err = prepare(sink, sink_types[t]->stmts[s].name, sink_types[t]->stmts[s].sql,
+                          errstr, errstr_size);
     return err;
 }
 
@@ -67,14 +163,19 @@ ftz_err_t ftz_sink_ensure_connected(ftz_sink_t *sink, char *errstr, size_t errst
     return err;
 }
 
-ftz_sink_t *ftz_sink_new(const char *conninfo, const char *group, char *errstr,
-                         size_t errstr_size) {
+ftz_sink_t *ftz_sink_new(const ftz_sink_conf_t *conf, char *errstr, size_t errstr_size) {
     ftz_sink_t *sink = calloc(1, sizeof(*sink));
-    if (!sink || !(sink->group = strdup(group)) ||
-        (conninfo && !(sink->conninfo = strdup(conninfo)))) {
+    if (!sink || !(sink->group = strdup(conf->group)) ||
+        (conf->conninfo && !(sink->conninfo = strdup(conf->conninfo)))) {
         ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
         goto fail;
     }
+    sink->lock_timeout_ms = conf->lock_timeout_ms ? conf->lock_timeout_ms
+                                                  : FTZ_SINK_LOCK_TIMEOUT_MS;
+    sink->statement_timeout_ms = conf->statement_timeout_ms ? conf->statement_timeout_ms
+                                                            : FTZ_SINK_STATEMENT_TIMEOUT_MS;
+    sink->idle_tx_timeout_ms = conf->idle_tx_timeout_ms ? conf->idle_tx_timeout_ms
+                                                        : FTZ_SINK_IDLE_TX_TIMEOUT_MS;
     if (ftz_sink_ensure_connected(sink, errstr, errstr_size) != FTZ_OK)
         goto fail;
     return sink;
@@ -88,7 +189,11 @@ void ftz_sink_destroy(ftz_sink_t *sink) {
         return;
     if (sink->conn)
         PQfinish(sink->conn);
-    ftz_buf_free(&sink->scratch);
+    stage_free(&sink->stage);
+    for (int p = 0; p < 4; p++)
+        ftz_pgarr_free(&sink->off[p]);
+    free(sink->sorted);
+    free(sink->refusals);
     free(sink->conninfo);
     free(sink->group);
     free(sink);
@@ -135,79 +240,16 @@ ftz_err_t ftz_sink_check_group(ftz_sink_t *sink, const char *topic, char *errstr
     return err;
 }
 
-/* Compare-and-set of one partition's next offset. Done first in the
- * transaction: the row lock it takes makes a second consumer of the same
- * partition wait, then fail its own compare, before it touches any state. */
-static ftz_err_t cas_offset(ftz_sink_t *sink, const ftz_batch_part_t *part, char *errstr,
-                            size_t errstr_size) {
-    char p[16], expected[24], next[24];
-    const char *params[5] = {sink->group, part->topic, p, next, expected};
-    PGresult *res;
-
-    snprintf(p, sizeof(p), "%d", (int)part->partition);
-    snprintf(next, sizeof(next), "%" PRId64, part->last + 1);
-    snprintf(expected, sizeof(expected), "%" PRId64, part->expected);
-    if (part->expected < 0)
-        res = PQexecParams(sink->conn,
-                           "INSERT INTO ftz.consumer_offsets (consumer_group, topic,"
-                           " partition, next_offset) VALUES ($1, $2, $3, $4)"
-                           " ON CONFLICT DO NOTHING",
-                           4, NULL, params, NULL, NULL, 0);
-    else
-        res = PQexecParams(sink->conn,
-                           "UPDATE ftz.consumer_offsets SET next_offset = $4,"
-                           " updated_at = now() WHERE consumer_group = $1 AND topic = $2"
-                           " AND partition = $3 AND next_offset = $5",
-                           5, NULL, params, NULL, NULL, 0);
-    ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_COMMAND_OK, "store offset", errstr,
-                                 errstr_size);
-    if (!err && strcmp(PQcmdTuples(res), "1") != 0)
-        err = ftz_seterr(FTZ_ERR_FENCED, errstr, errstr_size,
-                         "%s [%d]: stored offset is no longer %" PRId64
-                         "; another consumer has taken the partition",
-                         part->topic, (int)part->partition, part->expected);
-    PQclear(res);
-    return err;
-}
-
-static ftz_err_t insert_dead_letters(ftz_sink_t *sink, const ftz_batch_t *batch,
-                                     char *errstr, size_t errstr_size) {
-    for (size_t i = 0; i < batch->n_dead; i++) {
-        const ftz_dead_letter_t *d = &batch->dead[i];
-        char p[16], o[24];
-        const char *params[7] = {d->topic, p, o, (const char *)d->key,
-                                 (const char *)d->payload, d->code, d->reason};
-        int lengths[7] = {0, 0, 0, (int)d->key_len, (int)d->payload_len, 0, 0};
-        int formats[7] = {0, 0, 0, 1, 1, 0, 0};
-        snprintf(p, sizeof(p), "%d", (int)d->partition);
-        snprintf(o, sizeof(o), "%" PRId64, d->offset);
-        PGresult *res = PQexecParams(
-            sink->conn,
-            "INSERT INTO ftz.dead_letters (source_topic, source_partition, source_offset,"
-            " record_key, payload, code, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING",
-            7, NULL, params, lengths, formats, 0);
-        ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_COMMAND_OK, "insert dead letter",
-                                     errstr, errstr_size);
-        PQclear(res);
-        if (err)
-            return err;
-    }
-    return FTZ_OK;
-}
-
-ftz_err_t ftz_sink_probe(ftz_sink_t *sink, const ftz_batch_t *batch, ftz_rtype_t t, size_t i,
-                         char *errstr, size_t errstr_size) {
-    const ftz_batch_rows_t *rows = &batch->rows[t];
-    ftz_batch_rows_t one = {rows->data + i * ftz_record_type(t)->size, &rows->meta[i], 1, 1};
+ftz_err_t ftz_sink_skip_gap(ftz_sink_t *sink, const char *topic, int32_t partition,
+                            int64_t from, int64_t to, int64_t log_start, int64_t log_end,
+                            const char *reason, char *errstr, size_t errstr_size) {
+    ftz_offset_move_t mv = {sink->group, topic,  partition, from,   0, to,
+                            FTZ_OFFSET_MOVE_GAP_SKIP, reason, log_start, log_end};
     ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
-    if (err || (err = ftz_pg_exec(sink->conn, "BEGIN", "begin", errstr, errstr_size)))
-        return err;
-    err = ftz_aggregators[t].apply(sink->conn, &one, &sink->scratch, errstr, errstr_size);
-    if (PQstatus(sink->conn) == CONNECTION_OK)
-        PQclear(PQexec(sink->conn, "ROLLBACK"));
-    return err;
+    return err ? err : ftz_offsets_move(sink->conn, &mv, errstr, errstr_size);
 }
+
+/* ---------------------------------------------------------------- commit */
 
 static int part_cmp(const void *a, const void *b) {
     const ftz_batch_part_t *x = a, *y = b;
@@ -215,10 +257,11 @@ static int part_cmp(const void *a, const void *b) {
     return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-/* After a failed COMMIT whose outcome is unknown: did the batch land? */
+/* After a lost connection whose COMMIT's outcome is unknown: did the
+ * batch land? Its offsets say: all at last + 1, or all where they were. */
 static ftz_err_t learn_outcome(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                                size_t errstr_size) {
-    int landed = 0, not_landed = 0;
+    size_t landed = 0, not_landed = 0;
     for (size_t i = 0; i < batch->n_parts; i++) {
         int64_t next;
         ftz_err_t err = ftz_sink_load_offset(sink, batch->parts[i].topic,
@@ -231,70 +274,353 @@ static ftz_err_t learn_outcome(ftz_sink_t *sink, const ftz_batch_t *batch, char 
         else if (next == batch->parts[i].expected)
             not_landed++;
     }
-    if (landed == (int)batch->n_parts)
+    if (landed == batch->n_parts) {
+        ftz_log(FTZ_LOG_WARNING, "PG",
+                "the connection was lost during COMMIT; the stored offsets show the batch "
+                "landed");
         return FTZ_OK;
-    if (not_landed == (int)batch->n_parts)
+    }
+    if (not_landed == batch->n_parts)
         return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
-                          "commit did not land; redoing from stored offsets");
+                          "the connection was lost during COMMIT and the batch did not land; "
+                          "redoing it from the stored offsets");
     return ftz_seterr(FTZ_ERR_FENCED, errstr, errstr_size,
                       "stored offsets moved while the commit's outcome was unknown");
 }
 
-static ftz_err_t commit_once(ftz_sink_t *sink, const ftz_batch_t *batch,
-                             ftz_batch_part_t *sorted, char *errstr, size_t errstr_size) {
-    ftz_err_t err;
-    if ((err = ftz_pg_exec(sink->conn, "BEGIN", "begin", errstr, errstr_size)))
-        return err;
-    for (size_t i = 0; i < batch->n_parts; i++)
-        if ((err = cas_offset(sink, &sorted[i], errstr, errstr_size)))
-            goto rollback;
-    for (int t = 0; t < FTZ_REC__COUNT; t++)
-        if ((err = ftz_aggregators[t].apply(sink->conn, &batch->rows[t], &sink->scratch, errstr,
-                                            errstr_size)))
-            goto rollback;
-    if ((err = insert_dead_letters(sink, batch, errstr, errstr_size)))
-        goto rollback;
-    PGresult *res = PQexec(sink->conn, "COMMIT");
-    err = ftz_pg_check(sink->conn, res, PGRES_COMMAND_OK, "commit", errstr, errstr_size);
-    PQclear(res);
-    if (err == FTZ_ERR_RETRIABLE && PQstatus(sink->conn) != CONNECTION_OK) {
-        /* The server may or may not have committed: ask the offsets. */
-        ftz_log(FTZ_LOG_WARNING, "PG", "connection lost during COMMIT: %s", errstr);
-        if (ftz_sink_ensure_connected(sink, errstr, errstr_size) != FTZ_OK)
-            return FTZ_ERR_RETRIABLE;
-        return learn_outcome(sink, batch, errstr, errstr_size);
+/* Sends one prepared statement with the first n staged arrays (binary). */
+static int send_prepared(PGconn *conn, const char *name, ftz_pgarr_t *arr, int n,
+                         const char *first_text) {
+    const char *values[FTZ_SINK_MAX_PARAMS + 1];
+    int lengths[FTZ_SINK_MAX_PARAMS + 1], formats[FTZ_SINK_MAX_PARAMS + 1];
+    int k = 0;
+    if (first_text) {
+        values[k] = first_text;
+        lengths[k] = (int)strlen(first_text);
+        formats[k++] = 1; /* binary text is its bytes */
+    }
+    for (int p = 0; p < n; p++, k++) {
+        values[k] = ftz_pgarr_finish(&arr[p], &lengths[k]);
+        formats[k] = 1;
+    }
+    return PQsendQueryPrepared(conn, name, k, values, lengths, formats, 0);
+}
+
+static ftz_err_t stage_offsets(ftz_sink_t *sink, const ftz_batch_t *batch) {
+    static const uint32_t oids[4] = {FTZ_PG_TEXT, FTZ_PG_INT4, FTZ_PG_INT8, FTZ_PG_INT8};
+    ftz_err_t err = FTZ_OK;
+    if (batch->n_parts > sink->cap_sorted) {
+        ftz_batch_part_t *p = realloc(sink->sorted, batch->n_parts * sizeof(*p));
+        if (!p)
+            return FTZ_ERR_NOMEM;
+        sink->sorted = p;
+        sink->cap_sorted = batch->n_parts;
+    }
+    memcpy(sink->sorted, batch->parts, batch->n_parts * sizeof(*sink->sorted));
+    qsort(sink->sorted, batch->n_parts, sizeof(*sink->sorted), part_cmp);
+    for (int p = 0; !err && p < 4; p++)
+        err = ftz_pgarr_begin(&sink->off[p], oids[p]);
+    for (size_t i = 0; !err && i < batch->n_parts; i++) {
+        const ftz_batch_part_t *part = &sink->sorted[i];
+        if ((err = ftz_pgarr_str(&sink->off[0], part->topic)) ||
+            (err = ftz_pgarr_int4(&sink->off[1], part->partition)) ||
+            (err = ftz_pgarr_int8(&sink->off[2], part->expected)))
+            break;
+        err = ftz_pgarr_int8(&sink->off[3], part->last + 1);
     }
     return err;
-rollback:
-    if (PQstatus(sink->conn) == CONNECTION_OK)
-        PQclear(PQexec(sink->conn, "ROLLBACK"));
+}
+
+static ftz_err_t stage_dead_letters(ftz_sink_stage_t *st, const ftz_batch_t *batch) {
+    static const uint32_t oids[7] = {FTZ_PG_TEXT,  FTZ_PG_INT4, FTZ_PG_INT8, FTZ_PG_BYTEA,
+                                     FTZ_PG_BYTEA, FTZ_PG_TEXT, FTZ_PG_TEXT};
+    ftz_err_t err = FTZ_OK;
+    for (int p = 0; !err && p < 7; p++)
+        err = ftz_pgarr_begin(&st->arr[p], oids[p]);
+    for (size_t i = 0; !err && i < batch->n_dead; i++) {
+        const ftz_dead_letter_t *d = &batch->dead[i];
+        if ((err = ftz_pgarr_str(&st->arr[0], d->topic)) ||
+            (err = ftz_pgarr_int4(&st->arr[1], d->partition)) ||
+            (err = ftz_pgarr_int8(&st->arr[2], d->offset)) ||
+            (err = d->key ? ftz_pgarr_bytes(&st->arr[3], d->key, d->key_len)
+                          : ftz_pgarr_null(&st->arr[3])) ||
+            (err = d->payload ? ftz_pgarr_bytes(&st->arr[4], d->payload, d->payload_len)
+                              : ftz_pgarr_null(&st->arr[4])) ||
+            (err = ftz_pgarr_str(&st->arr[5], d->code)))
+            break;
+        err = ftz_pgarr_str(&st->arr[6], d->reason);
+    }
     return err;
+}
+
+/* What was sent in one pipeline, to read the results against. */
+typedef struct sent_s {
+    const char *what[SINK_MAX_QUERIES];
+    int n;
+    int commit; /* index of COMMIT */
+} sent_t;
+
+static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, sent_t *sent,
+                            char *errstr, size_t errstr_size) {
+    PGconn *conn = sink->conn;
+    ftz_err_t err;
+    int ok;
+
+    sent->n = 0;
+    sent->commit = SINK_MAX_QUERIES;
+#define SENT(label) (sent->what[sent->n++] = (label))
+    if ((err = stage_offsets(sink, batch)))
+        return ftz_seterr(err, errstr, errstr_size, "out of memory");
+    if (!PQenterPipelineMode(conn))
+        goto lost;
+    ok = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    SENT("begin");
+    ok = ok && send_prepared(conn, "ftz_offsets", sink->off, 4, sink->group);
+    SENT("store offsets");
+    for (int t = 0; ok && t < FTZ_REC__COUNT; t++) {
+        const ftz_sink_type_t *ty = sink_types[t];
+        size_t n = 0;
+        if (batch->rows[t].n == 0)
+            continue;
+        if ((err = ty->stage(&sink->stage, &batch->rows[t], 0, batch->rows[t].n, &n)))
+            return ftz_seterr(err, errstr, errstr_size, "out of memory");
+        for (int s = 0; ok && s < ty->n_stmts; s++) {
+            ok = send_prepared(conn, ty->stmts[s].name, sink->stage.arr, ty->stmts[s].n_params,
+                               NULL);
+            SENT(ty->what);
+        }
+    }
+    if (ok && batch->n_dead) {
+        if ((err = stage_dead_letters(&sink->stage, batch)))
+            return ftz_seterr(err, errstr, errstr_size, "out of memory");
+        ok = send_prepared(conn, "ftz_dead_letters", sink->stage.arr, 7, NULL);
+        SENT("insert dead letters");
+    }
+    sent->commit = sent->n;
+    ok = ok && PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+    SENT("commit");
+    ok = ok && PQpipelineSync(conn);
+#undef SENT
+    if (ok)
+        return FTZ_OK;
+lost:
+    return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "send batch: %s",
+                      PQerrorMessage(conn));
+}
+
+/* Whether a failed result means the connection went away (its error
+ * came from libpq, or the server is closing the session), rather than the
+ * server refusing a statement in a session that goes on. */
+static int connection_failure(PGconn *conn, const PGresult *res) {
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    return PQstatus(conn) != CONNECTION_OK || !state || strncmp(state, "08", 2) == 0 ||
+           strncmp(state, "57P0", 4) == 0;
+}
+
+/* Reads the pipeline's results. The first failure decides: its class,
+ * and whether the COMMIT's outcome is known. A statement before COMMIT
+ * that fails aborts the transaction (nothing landed); *unknown is set
+ * when the connection went away at or after COMMIT before COMMIT said how
+ * it ended. */
+static ftz_err_t read_results(ftz_sink_t *sink, const sent_t *sent, int *unknown,
+                              char *errstr, size_t errstr_size) {
+    PGconn *conn = sink->conn;
+    ftz_err_t first = FTZ_OK;
+    int q = 0, synced = 0, lost = 0;
+
+    *unknown = 0;
+    /* Bounded: each query yields its results then NULL, the sync one
+     * result; a broken connection ends it early. */
+    for (int guard = 0; !synced && !lost && guard < 8 * SINK_MAX_QUERIES; guard++) {
+        PGresult *res = PQgetResult(conn);
+        if (!res) {
+            if (PQstatus(conn) != CONNECTION_OK)
+                lost = 1;
+            else
+                q++; /* end of one query's results */
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            synced = 1;
+        } else if (st == PGRES_FATAL_ERROR && first == FTZ_OK) {
+            const char *what = q < sent->n ? sent->what[q] : "batch";
+            first = ftz_pg_check(conn, res, PGRES_COMMAND_OK, what, errstr, errstr_size);
+            if (connection_failure(conn, res)) {
+                lost = 1;
+                *unknown = q >= sent->commit;
+            }
+        }
+        PQclear(res);
+    }
+    if (lost || !synced) {
+        if (first == FTZ_OK) {
+            *unknown = q >= sent->commit;
+            first = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "connection lost: %s",
+                               PQerrorMessage(conn));
+        }
+        /* The session is unusable mid-pipeline: start a new one. */
+        PQfinish(conn);
+        sink->conn = NULL;
+        return first == FTZ_OK ? FTZ_ERR_RETRIABLE : first;
+    }
+    PQexitPipelineMode(conn);
+    /* A failure inside BEGIN ... COMMIT leaves the block open and aborted:
+     * the COMMIT was skipped. */
+    if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+        PQclear(PQexec(conn, "ROLLBACK"));
+    return first;
+}
+
+static ftz_err_t commit_once(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                             size_t errstr_size) {
+    sent_t sent;
+    int unknown = 0;
+    ftz_err_t err = send_batch(sink, batch, &sent, errstr, errstr_size);
+    if (err == FTZ_ERR_NOMEM) {
+        /* Nothing reached the server that matters: leave the pipeline. */
+        PQfinish(sink->conn);
+        sink->conn = NULL;
+        return err;
+    }
+    if (err == FTZ_OK) {
+        err = read_results(sink, &sent, &unknown, errstr, errstr_size);
+    } else {
+        /* Sending failed: the connection broke, maybe after COMMIT went
+         * out with the rest. */
+        unknown = 1;
+        PQfinish(sink->conn);
+        sink->conn = NULL;
+    }
+    if (!unknown)
+        return err;
+    ftz_log(FTZ_LOG_WARNING, "PG", "connection lost during COMMIT (%s); asking the stored "
+            "offsets whether the batch landed", errstr);
+    if (ftz_sink_ensure_connected(sink, errstr, errstr_size) != FTZ_OK)
+        return FTZ_ERR_RETRIABLE;
+    return learn_outcome(sink, batch, errstr, errstr_size);
 }
 
 ftz_err_t ftz_sink_commit(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                           size_t errstr_size) {
     ftz_err_t err = FTZ_OK;
-    ftz_batch_part_t *sorted = NULL;
 
     if (batch->n_parts == 0)
         return FTZ_OK;
-    if (!(sorted = malloc(batch->n_parts * sizeof(*sorted))))
-        return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
-    memcpy(sorted, batch->parts, batch->n_parts * sizeof(*sorted));
-    qsort(sorted, batch->n_parts, sizeof(*sorted), part_cmp);
-
     for (int attempt = 1; attempt <= SINK_TX_ATTEMPTS; attempt++) {
         if ((err = ftz_sink_ensure_connected(sink, errstr, errstr_size)))
             break;
-        err = commit_once(sink, batch, sorted, errstr, errstr_size);
-        if (err != FTZ_ERR_RETRIABLE || PQstatus(sink->conn) != CONNECTION_OK)
+        err = commit_once(sink, batch, errstr, errstr_size);
+        if (err != FTZ_ERR_RETRIABLE || !sink->conn)
             break;
-        /* Deadlock or serialization failure: the same batch again. */
+        /* Deadlock, serialization failure, lock or statement timeout: the
+         * same batch again, after a pause that grows and varies so that
+         * two members do not collide again in step. */
         ftz_log(FTZ_LOG_WARNING, "PG", "batch attempt %d failed, retrying: %s", attempt,
                 errstr);
-        struct timespec ts = {0, 50000000L * attempt};
+        long ms = 20L * attempt * attempt + rand() % 50;
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    free(sorted);
+    return err;
+}
+
+/* ---------------------------------------------------------------- isolation */
+
+static ftz_err_t exec_simple(ftz_sink_t *sink, const char *sql, char *errstr,
+                             size_t errstr_size) {
+    return ftz_pg_exec(sink->conn, sql, sql, errstr, errstr_size);
+}
+
+/* Applies rows [lo, hi) of type t in the open transaction. */
+static ftz_err_t apply_range(ftz_sink_t *sink, const ftz_sink_type_t *ty,
+                             const ftz_batch_rows_t *rows, size_t lo, size_t hi, char *errstr,
+                             size_t errstr_size) {
+    size_t n = 0;
+    ftz_err_t err = ty->stage(&sink->stage, rows, lo, hi, &n);
+    if (err)
+        return ftz_seterr(err, errstr, errstr_size, "out of memory");
+    for (int s = 0; !err && s < ty->n_stmts; s++) {
+        if (!send_prepared(sink->conn, ty->stmts[s].name, sink->stage.arr,
+                           ty->stmts[s].n_params, NULL))
+            return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "%s: %s", ty->what,
+                              PQerrorMessage(sink->conn));
+        PGresult *res, *first = NULL;
+        while ((res = PQgetResult(sink->conn))) {
+            if (!first)
+                first = res;
+            else
+                PQclear(res);
+        }
+        err = ftz_pg_check(sink->conn, first, PGRES_TUPLES_OK, ty->what, errstr, errstr_size);
+        if (err && first && PQresultStatus(first) == PGRES_COMMAND_OK)
+            err = FTZ_OK;
+        PQclear(first);
+    }
+    return err;
+}
+
+static ftz_err_t add_refusal(ftz_sink_t *sink, ftz_rtype_t t, size_t i, const char *why) {
+    if (sink->n_refusals == sink->cap_refusals) {
+        size_t cap = sink->cap_refusals ? 2 * sink->cap_refusals : 16;
+        ftz_sink_refusal_t *r = realloc(sink->refusals, cap * sizeof(*r));
+        if (!r)
+            return FTZ_ERR_NOMEM;
+        sink->refusals = r;
+        sink->cap_refusals = cap;
+    }
+    ftz_sink_refusal_t *r = &sink->refusals[sink->n_refusals++];
+    r->rtype = t;
+    r->index = i;
+    ftz_utf8_sanitize(r->reason, sizeof(r->reason), why, strlen(why));
+    return FTZ_OK;
+}
+
+/* Rows [lo, hi) under a savepoint: kept if accepted; if refused, halves
+ * tried in order (the first half's accepted rows stay applied, so a row
+ * that conflicts with an earlier one is the one found). */
+static ftz_err_t bisect(ftz_sink_t *sink, const ftz_sink_type_t *ty,
+                        const ftz_batch_rows_t *rows, size_t lo, size_t hi, char *errstr,
+                        size_t errstr_size) {
+    char why[512];
+    ftz_err_t err = exec_simple(sink, "SAVEPOINT ftz_probe", errstr, errstr_size);
+    if (err)
+        return err;
+    err = apply_range(sink, ty, rows, lo, hi, why, sizeof(why));
+    if (err == FTZ_OK)
+        return exec_simple(sink, "RELEASE SAVEPOINT ftz_probe", errstr, errstr_size);
+    if (err != FTZ_ERR_POISON)
+        return ftz_seterr(err, errstr, errstr_size, "%s", why);
+    if ((err = exec_simple(sink, "ROLLBACK TO SAVEPOINT ftz_probe", errstr, errstr_size)) ||
+        (err = exec_simple(sink, "RELEASE SAVEPOINT ftz_probe", errstr, errstr_size)))
+        return err;
+    if (hi - lo == 1)
+        return add_refusal(sink, ty->rtype, lo, why)
+                   ? ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory")
+                   : FTZ_OK;
+    size_t mid = lo + (hi - lo) / 2;
+    if ((err = bisect(sink, ty, rows, lo, mid, errstr, errstr_size)))
+        return err;
+    return bisect(sink, ty, rows, mid, hi, errstr, errstr_size);
+}
+
+ftz_err_t ftz_sink_isolate(ftz_sink_t *sink, const ftz_batch_t *batch,
+                           const ftz_sink_refusal_t **refusals, size_t *n, char *errstr,
+                           size_t errstr_size) {
+    ftz_err_t err;
+    sink->n_refusals = 0;
+    *refusals = NULL;
+    *n = 0;
+    if ((err = ftz_sink_ensure_connected(sink, errstr, errstr_size)) ||
+        (err = exec_simple(sink, "BEGIN", errstr, errstr_size)))
+        return err;
+    for (int t = 0; !err && t < FTZ_REC__COUNT; t++)
+        if (batch->rows[t].n)
+            err = bisect(sink, sink_types[t], &batch->rows[t], 0, batch->rows[t].n, errstr,
+                         errstr_size);
+    if (PQstatus(sink->conn) == CONNECTION_OK)
+        PQclear(PQexec(sink->conn, "ROLLBACK"));
+    *refusals = sink->refusals;
+    *n = sink->n_refusals;
     return err;
 }

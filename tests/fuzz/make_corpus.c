@@ -1,5 +1,6 @@
-/* Writes the fuzzer's seed corpus: valid framed records of every record
- * type in every schema version, from the simulator.
+/* Writes the fuzzer's seed corpus: valid messages of every record type in
+ * every schema version, from the simulator, in fuzz_decode.c's layout:
+ * topic byte, key length, key, framed value.
  * Usage: make_corpus DIR [PER_VERSION] */
 #include <errno.h>
 #include <stdio.h>
@@ -42,8 +43,11 @@ int main(int argc, char **argv) {
             }
             snprintf(path, sizeof(path), "%s/%s-v%d-%03d", argv[1], e->rt->short_name,
                      e->version, k);
+            const char *key = ftz_record_key(e->rt, &rec);
+            unsigned char head[2] = {(unsigned char)e->rt->id, (unsigned char)strlen(key)};
             FILE *f = fopen(path, "wb");
-            if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f) != 0) {
+            if (!f || fwrite(head, 1, 2, f) != 2 || fwrite(key, 1, head[1], f) != head[1] ||
+                fwrite(out.data, 1, out.len, f) != out.len || fclose(f) != 0) {
                 fprintf(stderr, "make_corpus: %s: %s\n", path, strerror(errno));
                 return 1;
             }

@@ -60,6 +60,9 @@ static void run_cases(ftz_rtype_t t, const void *good_rec, const rule_case_t *ca
             fail_msg("%s: got %s, want %s", cases[i].name, v.code ? v.code : "OK", cases[i].code);
         if (!strstr(v.reason, cases[i].needle))
             fail_msg("%s: reason \"%s\" lacks \"%s\"", cases[i].name, v.reason, cases[i].needle);
+        /* A reason becomes a text column: PostgreSQL refuses invalid UTF-8. */
+        if (!ftz_utf8_valid(v.reason, strlen(v.reason)))
+            fail_msg("%s: reason is not valid UTF-8: \"%s\"", cases[i].name, v.reason);
     }
 }
 
@@ -279,6 +282,10 @@ REG_EDIT(g_check, c->uscc[17] = '4')
 REG_EDIT(g_len, c->uscc[17] = '\0')
 REG_EDIT(g_char, c->uscc[3] = 'I')
 REG_EDIT(g_lower, snprintf(c->uscc, sizeof(c->uscc), "91110000600037341l"))
+/* Multi-byte characters: 18 bytes but 16 characters; 18 characters with
+ * a full-width digit last (reported whole, never one byte of it). */
+REG_EDIT(g_cjk_first, snprintf(c->uscc, sizeof(c->uscc), "中100000600037341"))
+REG_EDIT(g_fullwidth, snprintf(c->uscc, sizeof(c->uscc), "91110000600037341１"))
 REG_EDIT(g_empty_name, snprintf(c->company_name, sizeof(c->company_name), "  "))
 REG_EDIT(g_empty_uscc, c->uscc[0] = '\0')
 REG_EDIT(g_industry_u, snprintf(c->industry, sizeof(c->industry), "U"))
@@ -300,6 +307,8 @@ static void test_registration_rules(void **state) {
         {"17 characters", g_len, "RULE_USCC_CHECKSUM", "17 characters"},
         {"letter I", g_char, "RULE_USCC_CHECKSUM", "character 4 'I'"},
         {"lower case", g_lower, "RULE_USCC_CHECKSUM", "'l' is not allowed"},
+        {"CJK character, 18 bytes", g_cjk_first, "RULE_USCC_CHECKSUM", "16 characters"},
+        {"full-width digit", g_fullwidth, "RULE_USCC_CHECKSUM", "character 18 '１' is not allowed"},
         {"blank name", g_empty_name, "RULE_EMPTY_FIELD", "company_name"},
         {"empty uscc", g_empty_uscc, "RULE_EMPTY_FIELD", "uscc"},
         {"industry U", g_industry_u, "RULE_INDUSTRY", "\"U\""},

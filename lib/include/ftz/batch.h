@@ -28,6 +28,9 @@ typedef struct ftz_batch_rows_s {
     size_t n, cap;
 } ftz_batch_rows_t;
 
+/* Longest dead-letter reason kept, in bytes. */
+#define FTZ_DEAD_REASON_MAX 1024
+
 typedef struct ftz_dead_letter_s {
     char *topic;
     int32_t partition;
@@ -54,6 +57,7 @@ typedef struct ftz_batch_s {
     ftz_batch_part_t *parts;
     size_t n_parts, cap_parts;
     size_t messages;      /* messages in the batch, good or bad */
+    size_t bytes;         /* memory the batch's records and messages take */
     ftz_buf_t arena;      /* keys and values of the good records */
 } ftz_batch_t;
 
@@ -76,7 +80,9 @@ ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
 /* Turns good record i of type rt into a dead letter (topic copied). */
 ftz_err_t ftz_batch_reject_record(ftz_batch_t *b, const ftz_record_type_t *rt, size_t i,
                                   const char *topic, const char *code, const char *reason);
-/* Copies a rejected message; code must be a static string. */
+/* Copies a rejected message; code must be a static string; reason is
+ * copied as valid UTF-8 (ftz_utf8_sanitize): it is stored in a text
+ * column and sent as a Kafka header. */
 ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partition,
                              int64_t offset, const void *key, size_t key_len,
                              const void *payload, size_t payload_len, const char *code,

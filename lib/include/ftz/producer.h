@@ -40,5 +40,7 @@ ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
 /* Messages acknowledged / failed so far. */
 uint64_t ftz_producer_acked(const ftz_producer_t *p);
 uint64_t ftz_producer_failed(const ftz_producer_t *p);
+/* Of those failed, how many the broker found too large for the topic. */
+uint64_t ftz_producer_too_large(const ftz_producer_t *p);
 
 #endif

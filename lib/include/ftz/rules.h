@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ftz/record.h"
+#include "ftz/utf8.h"
 #include "ftz/verdict.h"
 
 /* One rule: returns FTZ_OK or FTZ_ERR_POISON with the verdict filled. */
@@ -36,7 +37,6 @@ bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size);
 bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size);
 /* GB 32100-2015 Unified Social Credit Code with a valid check character. */
 bool ftz_rules_uscc_valid(const char *uscc, char *why, size_t why_size);
-size_t ftz_utf8_length(const char *s); /* code points of valid UTF-8 */
 
 /* Timestamps must lie in [FTZ_TIME_MIN_MS, FTZ_TIME_MAX_MS): 1900-01-01 to
  * 3000-01-01 UTC. Beyond, they are garbage, and PostgreSQL's date

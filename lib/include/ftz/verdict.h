@@ -17,12 +17,10 @@ typedef struct ftz_verdict_s {
     char reason[320];
 } ftz_verdict_t;
 
-/* Fills the verdict and returns FTZ_ERR_POISON. */
+/* Fills the verdict and returns FTZ_ERR_POISON. The reason is made valid
+ * UTF-8 (ftz_utf8_sanitize) and cut on a character boundary. */
 ftz_err_t ftz_verdict_set(ftz_verdict_t *v, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ftz_verdict_clear(ftz_verdict_t *v);
-
-/* Whether s[0..len) is valid UTF-8 without NUL bytes. */
-int ftz_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -1,0 +1,729 @@
+/* ftz offsets: show | reset | history -- where each consumer group stands
+ * in ftz.consumer_offsets against the partitions' logs in Kafka, and the
+ * operator's deliberate moves of those positions (lib/src/offsets.c). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ftz/offsets.h"
+#include "ftz/pg.h"
+#include "ftz/topics.h"
+
+#define OFFSETS_KAFKA_TIMEOUT_MS 10000
+#define OFFSETS_MAX_TOPICS 16
+
+enum {
+    OPT_TOPIC = FTZ_OPT__COMMON_END,
+    OPT_PREFIX,
+    OPT_PARTITION,
+    OPT_TO,
+    OPT_REASON,
+    OPT_DRY_RUN,
+    OPT_LIMIT,
+};
+
+static void help(FILE *out) {
+    fprintf(out,
+            "Usage: ftz offsets [show] [-g GROUP] [-t TYPE | --topic TOPIC]...\n"
+            "                   [--topic-prefix P]\n"
+            "       ftz offsets reset -g GROUP (-t TYPE | --topic TOPIC) [--partition N]\n"
+            "                   --to earliest|latest|OFFSET --reason TEXT [--dry-run]\n"
+            "       ftz offsets history [-g GROUP] [-t TYPE | --topic TOPIC] [--limit N]\n"
+            "\n"
+            "`ftz aggregate` starts each partition at the next offset its group stored\n"
+            "in PostgreSQL (ftz.consumer_offsets), never at Kafka's committed offsets.\n"
+            "This command compares those positions with the partitions' logs in Kafka\n"
+            "and moves them on purpose, recording every move.\n"
+            "\n"
+            "  show      (the default) a line per stored (group, topic, partition), and\n"
+            "            per partition of those topics with nothing stored: the stored\n"
+            "            next offset (\"-\": none), the log's first and end offsets in\n"
+            "            Kafka, lag (end - stored) and a status:\n"
+            "              ok                the stored offset is within the log\n"
+            "              behind log start  records [stored, start) were deleted (by\n"
+            "                                retention) before being counted\n"
+            "              past log end      the log was deleted and re-created, or\n"
+            "                                truncated, under the stored offset\n"
+            "              no stored offset  the group starts at the log start\n"
+            "            and, when the topic or partition no longer exists, says so.\n"
+            "            Default: every group, every stored topic under the prefix.\n"
+            "  reset     moves GROUP's stored next offset of every partition of the\n"
+            "            topic (or of partition N) to the log start (earliest), the\n"
+            "            log end (latest) or OFFSET (within [log start, log end]), all\n"
+            "            in one transaction, and records each move in ftz.offset_moves\n"
+            "            with the reason, who (OS user@host, PostgreSQL user) and when.\n"
+            "            Prints `TOPIC [N]: FROM -> TO (earliest)` per partition.\n"
+            "            Moving back is safe for the counts: the records are read again\n"
+            "            and the state tables count each customs revision, rail event_id\n"
+            "            and USCC once. Moving forward skips records: they are never\n"
+            "            counted. A running member of the group notices the move at its\n"
+            "            next commit (its compare-and-set fails, it re-reads the stored\n"
+            "            offsets and seeks there). Refused for a second group on a\n"
+            "            topic this database already holds another group's offsets for.\n"
+            "  history   the recorded moves, newest first: when, group, topic\n"
+            "            [partition], from -> to, kind (reset, or gap_skip by the\n"
+            "            consumer), the log [start, end) then, who, and why\n"
+            "\n"
+            "Options:\n"
+            "  -g, --group GROUP     consumer group (reset: required)\n"
+            "  -t, --type TYPE       the topic of customs, rail or registration records\n"
+            "                        (with the prefix); show: repeatable\n"
+            "      --topic TOPIC     a topic by its full name; show: repeatable\n"
+            "      --topic-prefix P  prefix of the types' topics, and of the stored\n"
+            "                        topics shown by default (default: $FTZ_TOPIC_PREFIX,\n"
+            "                        else none)\n"
+            "      --partition N     reset: only partition N\n"
+            "      --to WHERE        reset: earliest, latest or an offset\n"
+            "      --reason TEXT     reset: why (required; recorded with the move)\n"
+            "      --dry-run         reset: print the moves, write nothing\n"
+            "      --limit N         history: at most N lines (default 100; 0: all)\n"
+            "\n" FTZ_CLI_COMMON_HELP
+            "\n"
+            "Example:\n"
+            "  ftz offsets -g ftz-aggregate\n"
+            "  ftz offsets reset -g ftz-aggregate -t customs --partition 2 --to earliest \\\n"
+            "      --reason \"count again after restoring customs_daily from backup\"\n"
+            "\n"
+            "Exit status: 0 success (show: every partition in range); 1 failure; 2 usage\n"
+            "error; 3 show: some stored offset is outside its partition's log, or its\n"
+            "topic or partition no longer exists.\n");
+}
+
+typedef struct opts_s {
+    const char *group;
+    const char *topics[OFFSETS_MAX_TOPICS]; /* borrowed from argv or names */
+    char names[OFFSETS_MAX_TOPICS][FTZ_TOPIC_MAX + 1];
+    int n_topics;
+    const char *prefix; /* --topic-prefix; NULL: environment */
+    int32_t partition;  /* -1: all */
+    const char *to;
+    const char *reason;
+    int dry_run;
+    char limit[24];
+} opts_t;
+
+/* A non-negative integer, the whole string. */
+static int parse_i64(const char *s, int64_t *out) {
+    char *end;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int need_tables(PGconn *conn, const char *const *tables) {
+    char errstr[512];
+    for (size_t i = 0; tables[i]; i++) {
+        const char *params[1] = {tables[i]};
+        PGresult *res = PQexecParams(conn, "SELECT pg_catalog.to_regclass($1)", 1, NULL, params,
+                                     NULL, NULL, 0);
+        ftz_err_t err =
+            ftz_pg_check(conn, res, PGRES_TUPLES_OK, "check tables", errstr, sizeof(errstr));
+        int missing = !err && PQgetisnull(res, 0, 0);
+        PQclear(res);
+        if (err) {
+            fprintf(stderr, "ftz offsets: %s\n", errstr);
+            return -1;
+        }
+        if (missing) {
+            fprintf(stderr, "ftz offsets: table %s does not exist: run `ftz db migrate` first\n",
+                    tables[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void fmt_i64(char *out, size_t out_size, int64_t v) {
+    if (v < 0)
+        snprintf(out, out_size, "-");
+    else
+        snprintf(out, out_size, "%" PRId64, v);
+}
+
+/* ---------------------------------------------------------------- show */
+
+typedef struct row_s {
+    const char *group, *topic;
+    int32_t partition;
+    int64_t stored, start, end; /* -1: none / unknown */
+    const char *status;
+    char status_buf[96];
+    char cols[4][24]; /* stored, start, end, lag as printed */
+    int bad; /* out of range, or the topic or partition is gone */
+} row_t;
+
+typedef struct rows_s {
+    row_t *v;
+    size_t n, cap;
+} rows_t;
+
+static row_t *rows_add(rows_t *rows) {
+    if (rows->n == rows->cap) {
+        size_t cap = rows->cap ? rows->cap * 2 : 64;
+        row_t *v = realloc(rows->v, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        rows->v = v;
+        rows->cap = cap;
+    }
+    row_t *r = &rows->v[rows->n++];
+    memset(r, 0, sizeof(*r));
+    r->stored = r->start = r->end = -1;
+    return r;
+}
+
+static int row_cmp(const void *a, const void *b) {
+    const row_t *x = a, *y = b;
+    int c = strcmp(x->group, y->group);
+    if (!c)
+        c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static int has_row(const rows_t *rows, size_t n, const char *group, const char *topic,
+                   int32_t partition) {
+    for (size_t i = 0; i < n; i++)
+        if (rows->v[i].partition == partition && strcmp(rows->v[i].topic, topic) == 0 &&
+            strcmp(rows->v[i].group, group) == 0)
+            return 1;
+    return 0;
+}
+
+/* Partition counts per topic, asked once each. */
+typedef struct topic_info_s {
+    const char *topic;
+    int count; /* 0: the topic does not exist */
+} topic_info_t;
+
+static int topic_partitions(rd_kafka_t *rk, topic_info_t **infos, size_t *n_infos,
+                            const char *topic, int *count) {
+    char errstr[512];
+    for (size_t i = 0; i < *n_infos; i++)
+        if (strcmp((*infos)[i].topic, topic) == 0) {
+            *count = (*infos)[i].count;
+            return 0;
+        }
+    ftz_err_t err = ftz_offsets_partition_count(rk, topic, count, OFFSETS_KAFKA_TIMEOUT_MS,
+                                                errstr, sizeof(errstr));
+    if (err && *count != 0) {
+        fprintf(stderr, "ftz offsets: %s\n", errstr);
+        return -1;
+    }
+    topic_info_t *v = realloc(*infos, (*n_infos + 1) * sizeof(**infos));
+    if (!v) {
+        fprintf(stderr, "ftz offsets: out of memory\n");
+        return -1;
+    }
+    *infos = v;
+    v[*n_infos].topic = topic;
+    v[*n_infos].count = *count;
+    (*n_infos)++;
+    return 0;
+}
+
+static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
+    static const char sql[] =
+        "SELECT consumer_group, topic, partition, next_offset FROM ftz.consumer_offsets"
+        " WHERE ($1::text IS NULL OR consumer_group = $1)"
+        " AND ($2::text IS NULL OR topic = $2) AND starts_with(topic, $3)"
+        " ORDER BY 1, 2, 3";
+    PGresult *res[OFFSETS_MAX_TOPICS] = {0};
+    int n_res = o->n_topics ? o->n_topics : 1;
+    rows_t rows = {0};
+    topic_info_t *infos = NULL;
+    size_t n_infos = 0;
+    int rc = FTZ_EXIT_FAILURE, any_bad = 0;
+    char errstr[512];
+
+    /* The stored rows. */
+    for (int i = 0; i < n_res; i++) {
+        const char *params[3] = {o->group, o->n_topics ? o->topics[i] : NULL,
+                                 o->n_topics ? "" : ftz_topic_prefix(o->prefix)};
+        res[i] = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+        if (ftz_pg_check(conn, res[i], PGRES_TUPLES_OK, "read stored offsets", errstr,
+                         sizeof(errstr)) != FTZ_OK) {
+            fprintf(stderr, "ftz offsets: %s\n", errstr);
+            goto cleanup;
+        }
+        for (int r = 0; r < PQntuples(res[i]); r++) {
+            row_t *row = rows_add(&rows);
+            if (!row)
+                goto nomem;
+            row->group = PQgetvalue(res[i], r, 0);
+            row->topic = PQgetvalue(res[i], r, 1);
+            row->partition = (int32_t)atoi(PQgetvalue(res[i], r, 2));
+            row->stored = strtoll(PQgetvalue(res[i], r, 3), NULL, 10);
+        }
+    }
+
+    /* Every partition of the topics shown, for each group shown on them;
+     * a topic named on the command line with no rows is shown for -g (or
+     * no group). */
+    size_t n_stored = rows.n;
+    for (size_t i = 0; i < n_stored + (size_t)o->n_topics; i++) {
+        const char *group, *topic;
+        if (i < n_stored) {
+            if (i > 0 && strcmp(rows.v[i - 1].group, rows.v[i].group) == 0 &&
+                strcmp(rows.v[i - 1].topic, rows.v[i].topic) == 0)
+                continue; /* this (group, topic) is done */
+            group = rows.v[i].group;
+            topic = rows.v[i].topic;
+        } else {
+            topic = o->topics[i - n_stored];
+            int seen = 0;
+            for (size_t j = 0; j < n_stored && !seen; j++)
+                seen = strcmp(rows.v[j].topic, topic) == 0;
+            if (seen)
+                continue;
+            group = o->group ? o->group : "-";
+        }
+        int count;
+        if (topic_partitions(rk, &infos, &n_infos, topic, &count))
+            goto cleanup;
+        if (count == 0 && i >= n_stored) {
+            fprintf(stderr, "ftz offsets: topic %s does not exist in Kafka\n", topic);
+            goto cleanup;
+        }
+        for (int32_t p = 0; p < count; p++) {
+            if (has_row(&rows, n_stored, group, topic, p))
+                continue;
+            row_t *row = rows_add(&rows);
+            if (!row)
+                goto nomem;
+            row->group = group;
+            row->topic = topic;
+            row->partition = p;
+        }
+    }
+
+    /* The logs in Kafka, and each row's status. */
+    for (size_t i = 0; i < rows.n; i++) {
+        row_t *row = &rows.v[i];
+        int count;
+        if (topic_partitions(rk, &infos, &n_infos, row->topic, &count))
+            goto cleanup;
+        if (count == 0 || row->partition >= count) {
+            row->bad = 1;
+            if (count == 0)
+                snprintf(row->status_buf, sizeof(row->status_buf),
+                         "topic does not exist in Kafka");
+            else
+                snprintf(row->status_buf, sizeof(row->status_buf),
+                         "partition does not exist in Kafka (the topic has %d)", count);
+            row->status = row->status_buf;
+            continue;
+        }
+        if (ftz_offsets_watermarks(rk, row->topic, row->partition, &row->start, &row->end,
+                                   OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)) != FTZ_OK) {
+            fprintf(stderr, "ftz offsets: %s\n", errstr);
+            goto cleanup;
+        }
+        ftz_offset_range_t range = ftz_offsets_classify(row->stored, row->start, row->end);
+        row->bad = range == FTZ_OFFSET_BEHIND_START || range == FTZ_OFFSET_PAST_END;
+        row->status = ftz_offsets_range_text(range);
+    }
+    if (rows.n == 0) {
+        fprintf(stderr, "ftz offsets: no stored offsets%s%s%s\n", o->group ? " of group " : "",
+                o->group ? o->group : "", o->n_topics ? "" : " (nothing aggregated yet?)");
+        rc = FTZ_EXIT_OK;
+        goto cleanup;
+    }
+    qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
+    /* Columns as wide as their widest value. */
+    int w[8] = {5, 5, 9, 6, 9, 7, 3, 0}; /* the headers' lengths */
+    for (size_t i = 0; i < rows.n; i++) {
+        row_t *row = &rows.v[i];
+        fmt_i64(row->cols[0], sizeof(row->cols[0]), row->stored);
+        fmt_i64(row->cols[1], sizeof(row->cols[1]), row->start);
+        fmt_i64(row->cols[2], sizeof(row->cols[2]), row->end);
+        fmt_i64(row->cols[3], sizeof(row->cols[3]), -1);
+        if (row->end >= 0)
+            snprintf(row->cols[3], sizeof(row->cols[3]), "%" PRId64,
+                     row->end - (row->stored >= 0 ? row->stored : row->start));
+        int len[7] = {(int)strlen(row->group), (int)strlen(row->topic), 0,
+                      (int)strlen(row->cols[0]), (int)strlen(row->cols[1]),
+                      (int)strlen(row->cols[2]), (int)strlen(row->cols[3])};
+        for (int c = 0; c < 7; c++)
+            w[c] = len[c] > w[c] ? len[c] : w[c];
+    }
+    printf("%-*s  %-*s  %*s  %*s  %*s  %*s  %*s  %s\n", w[0], "group", w[1], "topic", w[2],
+           "partition", w[3], "stored", w[4], "log start", w[5], "log end", w[6], "lag",
+           "status");
+    for (size_t i = 0; i < rows.n; i++) {
+        const row_t *row = &rows.v[i];
+        printf("%-*s  %-*s  %*d  %*s  %*s  %*s  %*s  %s\n", w[0], row->group, w[1], row->topic,
+               w[2], (int)row->partition, w[3], row->cols[0], w[4], row->cols[1], w[5],
+               row->cols[2], w[6], row->cols[3], row->status);
+        any_bad |= row->bad;
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "ftz offsets: write failed\n");
+        goto cleanup;
+    }
+    if (any_bad)
+        fprintf(stderr, "ftz offsets: some stored offsets are outside their partition's log; "
+                        "see `ftz offsets --help` and docs/operations.md\n");
+    rc = any_bad ? FTZ_EXIT_OUT_OF_RANGE : FTZ_EXIT_OK;
+    goto cleanup;
+nomem:
+    fprintf(stderr, "ftz offsets: out of memory\n");
+cleanup:
+    free(infos);
+    free(rows.v);
+    for (int i = 0; i < n_res; i++)
+        PQclear(res[i]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- reset */
+
+typedef struct plan_s {
+    int32_t partition;
+    int64_t start, end, from, to;
+} plan_t;
+
+static void print_move(const char *topic, const plan_t *m, const char *to_spec) {
+    char from[24];
+    fmt_i64(from, sizeof(from), m->from);
+    /* Where the group would have read from: nothing stored means the log start. */
+    int64_t was = m->from >= 0 ? m->from : m->start;
+    printf("%s [%d]: %s -> %" PRId64 " (%s)", topic, (int)m->partition, from, m->to, to_spec);
+    if (m->from == m->to)
+        printf(": unchanged\n");
+    else if (m->to > was)
+        printf(": skips offsets [%" PRId64 ", %" PRId64 "), never counted\n", was, m->to);
+    else if (m->to < was)
+        printf(": reads offsets [%" PRId64 ", %" PRId64 ") again\n", m->to, was);
+    else
+        printf("\n");
+}
+
+static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
+    const char *topic = o->topics[0];
+    const char *spec = o->to;
+    int64_t explicit_to = -1;
+    plan_t *plan = NULL;
+    int n = 0, count, rc = FTZ_EXIT_FAILURE, in_tx = 0;
+    char errstr[512];
+    ftz_err_t err;
+
+    if (strcmp(spec, "earliest") != 0 && strcmp(spec, "latest") != 0) {
+        parse_i64(spec, &explicit_to); /* checked when the options were read */
+        spec = "offset";
+    }
+    err = ftz_offsets_partition_count(rk, topic, &count, OFFSETS_KAFKA_TIMEOUT_MS, errstr,
+                                      sizeof(errstr));
+    if (err) {
+        fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+        goto cleanup;
+    }
+    if (o->partition >= count) {
+        fprintf(stderr, "ftz offsets reset: %s has %d partition%s (0 to %d), not %d\n", topic,
+                count, count == 1 ? "" : "s", count - 1, (int)o->partition);
+        goto cleanup;
+    }
+    if ((err = ftz_offsets_check_group(conn, o->group, topic, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+        goto cleanup;
+    }
+    if (!(plan = calloc((size_t)count, sizeof(*plan)))) {
+        fprintf(stderr, "ftz offsets reset: out of memory\n");
+        goto cleanup;
+    }
+    /* Every target first: nothing is written unless all are valid. */
+    for (int32_t p = 0; p < count; p++) {
+        if (o->partition >= 0 && p != o->partition)
+            continue;
+        plan_t *m = &plan[n++];
+        m->partition = p;
+        if ((err = ftz_offsets_watermarks(rk, topic, p, &m->start, &m->end,
+                                          OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)))) {
+            fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+            goto cleanup;
+        }
+        m->to = spec[0] == 'e' ? m->start : spec[0] == 'l' ? m->end : explicit_to;
+        if (m->to < m->start || m->to > m->end) {
+            fprintf(stderr,
+                    "ftz offsets reset: offset %" PRId64 " is outside the log of %s [%d], "
+                    "which holds offsets [%" PRId64 ", %" PRId64 "): choose one from %" PRId64
+                    " to %" PRId64 " (the end), or earliest or latest\n",
+                    m->to, topic, (int)p, m->start, m->end, m->start, m->end);
+            goto cleanup;
+        }
+    }
+
+    if (o->dry_run) {
+        for (int i = 0; i < n; i++) {
+            if ((err = ftz_offsets_load(conn, o->group, topic, plan[i].partition, 0,
+                                        &plan[i].from, errstr, sizeof(errstr)))) {
+                fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+                goto cleanup;
+            }
+            print_move(topic, &plan[i], spec);
+        }
+        fprintf(stderr, "ftz offsets reset: dry run: nothing was written\n");
+        rc = FTZ_EXIT_OK;
+        goto cleanup;
+    }
+
+    /* One transaction for every partition: each row is locked, read, moved
+     * and recorded, in partition order (the consumer's commit order, so
+     * the two cannot deadlock). */
+    if ((err = ftz_pg_exec(conn, "BEGIN", "begin", errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+        goto cleanup;
+    }
+    in_tx = 1;
+    for (int i = 0; i < n; i++) {
+        plan_t *m = &plan[i];
+        if ((err = ftz_offsets_load(conn, o->group, topic, m->partition, 1, &m->from, errstr,
+                                    sizeof(errstr))))
+            goto failed;
+        if (m->from == m->to)
+            continue;
+        ftz_offset_move_t mv = {
+            .group = o->group, .topic = topic, .partition = m->partition,
+            .expected_from = m->from, .to_offset = m->to, .kind = FTZ_OFFSET_MOVE_RESET,
+            .reason = o->reason, .log_start = m->start, .log_end = m->end,
+        };
+        if ((err = ftz_offsets_move(conn, &mv, errstr, sizeof(errstr))))
+            goto failed;
+    }
+    if ((err = ftz_pg_exec(conn, "COMMIT", "commit", errstr, sizeof(errstr)))) {
+        in_tx = 0;
+        if (PQstatus(conn) != CONNECTION_OK) {
+            fprintf(stderr, "ftz offsets reset: %s; the moves may or may not have landed: see "
+                            "ftz offsets history\n", errstr);
+            goto cleanup;
+        }
+        goto failed;
+    }
+    in_tx = 0;
+    for (int i = 0; i < n; i++)
+        print_move(topic, &plan[i], spec);
+    rc = FTZ_EXIT_OK;
+    goto cleanup;
+failed:
+    fprintf(stderr, "ftz offsets reset: %s%s\n", errstr,
+            err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE ? "; nothing was moved, try again"
+                                                              : "; nothing was moved");
+cleanup:
+    if (in_tx && PQstatus(conn) == CONNECTION_OK)
+        PQclear(PQexec(conn, "ROLLBACK"));
+    free(plan);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- history */
+
+static int run_history(PGconn *conn, const opts_t *o) {
+    static const char sql[] =
+        "SELECT to_char(moved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " consumer_group, topic, partition, coalesce(from_offset::text, '-'), to_offset, kind,"
+        " coalesce(log_start::text, '?'), coalesce(log_end::text, '?'), moved_by, reason"
+        " FROM ftz.offset_moves"
+        " WHERE ($1::text IS NULL OR consumer_group = $1)"
+        " AND ($2::text IS NULL OR topic = $2) AND starts_with(topic, $3)"
+        " ORDER BY moved_at DESC, id DESC LIMIT $4::bigint";
+    const char *params[4] = {o->group, o->n_topics ? o->topics[0] : NULL,
+                             o->n_topics ? "" : ftz_topic_prefix(o->prefix), o->limit};
+    char errstr[512];
+    int rc = FTZ_EXIT_FAILURE;
+    PGresult *res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+
+    if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read offset moves", errstr, sizeof(errstr))) {
+        fprintf(stderr, "ftz offsets history: %s\n", errstr);
+        goto cleanup;
+    }
+    for (int r = 0; r < PQntuples(res); r++)
+        printf("%s %s %s [%s] %s -> %s %s log [%s, %s) by %s: %s\n", PQgetvalue(res, r, 0),
+               PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
+               PQgetvalue(res, r, 4), PQgetvalue(res, r, 5), PQgetvalue(res, r, 6),
+               PQgetvalue(res, r, 7), PQgetvalue(res, r, 8), PQgetvalue(res, r, 9),
+               PQgetvalue(res, r, 10));
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "ftz offsets history: write failed\n");
+        goto cleanup;
+    }
+    rc = FTZ_EXIT_OK;
+cleanup:
+    PQclear(res);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int ftz_cmd_offsets(int argc, char **argv) {
+    static const struct option longopts[] = {
+        FTZ_CLI_COMMON_LONG,
+        {"group", required_argument, NULL, 'g'},
+        {"type", required_argument, NULL, 't'},
+        {"topic", required_argument, NULL, OPT_TOPIC},
+        {"topic-prefix", required_argument, NULL, OPT_PREFIX},
+        {"partition", required_argument, NULL, OPT_PARTITION},
+        {"to", required_argument, NULL, OPT_TO},
+        {"reason", required_argument, NULL, OPT_REASON},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const show_tables[] = {"ftz.consumer_offsets", NULL};
+    static const char *const move_tables[] = {"ftz.consumer_offsets", "ftz.offset_moves", NULL};
+    ftz_cli_t cli = {0};
+    opts_t *o = NULL;
+    /* -t names resolved after every option is read: --topic-prefix may come later. */
+    const ftz_record_type_t *types[OFFSETS_MAX_TOPICS];
+    const char *given[OFFSETS_MAX_TOPICS];
+    int n_given = 0, opt, rc = FTZ_EXIT_FAILURE;
+    PGconn *conn = NULL;
+    rd_kafka_t *rk = NULL;
+    char errstr[512];
+    int64_t v;
+
+    if (!(o = calloc(1, sizeof(*o)))) {
+        fprintf(stderr, "ftz offsets: out of memory\n");
+        return FTZ_EXIT_FAILURE;
+    }
+    o->partition = -1;
+    snprintf(o->limit, sizeof(o->limit), "100");
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "g:t:", longopts, help,
+                               &rc)) >= 0) {
+        switch (opt) {
+        case 'g':
+            o->group = optarg;
+            break;
+        case 't':
+        case OPT_TOPIC:
+            if (n_given == OFFSETS_MAX_TOPICS) {
+                rc = ftz_cli_usage_error("offsets", "at most %d topics", OFFSETS_MAX_TOPICS);
+                goto cleanup;
+            }
+            types[n_given] = NULL;
+            if (opt == 't' && !(types[n_given] = ftz_record_type_by_name(optarg))) {
+                rc = ftz_cli_usage_error("offsets",
+                                         "unknown type \"%s\" (customs, rail, registration)",
+                                         optarg);
+                goto cleanup;
+            }
+            if (opt == OPT_TOPIC && (!*optarg || strlen(optarg) > FTZ_TOPIC_MAX)) {
+                rc = ftz_cli_usage_error("offsets", "--topic: not a topic name: \"%s\"", optarg);
+                goto cleanup;
+            }
+            given[n_given++] = optarg;
+            break;
+        case OPT_PREFIX:
+            o->prefix = optarg;
+            break;
+        case OPT_PARTITION:
+            if (parse_i64(optarg, &v) || v > INT32_MAX) {
+                rc = ftz_cli_usage_error("offsets", "--partition: \"%s\" is not a partition",
+                                         optarg);
+                goto cleanup;
+            }
+            o->partition = (int32_t)v;
+            break;
+        case OPT_TO:
+            if (strcmp(optarg, "earliest") != 0 && strcmp(optarg, "latest") != 0 &&
+                parse_i64(optarg, &v)) {
+                rc = ftz_cli_usage_error(
+                    "offsets", "--to: expected earliest, latest or an offset, not \"%s\"", optarg);
+                goto cleanup;
+            }
+            o->to = optarg;
+            break;
+        case OPT_REASON:
+            o->reason = optarg;
+            break;
+        case OPT_DRY_RUN:
+            o->dry_run = 1;
+            break;
+        case OPT_LIMIT:
+            if (parse_i64(optarg, &v)) {
+                rc = ftz_cli_usage_error("offsets", "--limit: \"%s\" is not a number", optarg);
+                goto cleanup;
+            }
+            snprintf(o->limit, sizeof(o->limit), "%" PRId64, v ? v : INT64_MAX);
+            break;
+        }
+    }
+    if (opt == FTZ_CLI_STOP)
+        goto cleanup;
+    for (int i = 0; i < n_given; i++)
+        o->topics[i] = types[i] ? ftz_topic_name(o->prefix, types[i]->topic, o->names[i],
+                                                 sizeof(o->names[i]))
+                                : given[i];
+    o->n_topics = n_given;
+
+    const char *action = optind < argc ? argv[optind] : "show";
+    if (optind + 1 < argc) {
+        rc = ftz_cli_usage_error("offsets", "unexpected argument \"%s\"", argv[optind + 1]);
+        goto cleanup;
+    }
+    int show = strcmp(action, "show") == 0, reset = strcmp(action, "reset") == 0,
+        history = strcmp(action, "history") == 0;
+    if (!show && !reset && !history) {
+        rc = ftz_cli_usage_error("offsets", "expected show, reset or history, not \"%s\"",
+                                 action);
+        goto cleanup;
+    }
+    if (!reset && (o->partition >= 0 || o->to || o->reason || o->dry_run)) {
+        rc = ftz_cli_usage_error("offsets",
+                                 "--partition, --to, --reason and --dry-run are for reset");
+        goto cleanup;
+    }
+    if (history && o->n_topics > 1) {
+        rc = ftz_cli_usage_error("offsets", "history: one topic at most");
+        goto cleanup;
+    }
+    if (reset) {
+        const char *missing = !o->group       ? "-g GROUP"
+                              : !o->n_topics  ? "-t TYPE or --topic TOPIC"
+                              : !o->to        ? "--to earliest|latest|OFFSET"
+                              : !o->reason    ? "--reason TEXT"
+                                              : NULL;
+        if (missing) {
+            rc = ftz_cli_usage_error("offsets", "reset needs %s", missing);
+            goto cleanup;
+        }
+        if (o->n_topics > 1) {
+            rc = ftz_cli_usage_error("offsets", "reset: one topic at a time");
+            goto cleanup;
+        }
+        if (!o->reason[strspn(o->reason, " \t\r\n")]) {
+            rc = ftz_cli_usage_error("offsets", "--reason must say why");
+            goto cleanup;
+        }
+    }
+
+    if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz offsets: %s\n", errstr);
+        goto cleanup;
+    }
+    if (need_tables(conn, show ? show_tables : move_tables))
+        goto cleanup;
+    if (history) {
+        rc = run_history(conn, o);
+        goto cleanup;
+    }
+    if (!(rk = ftz_offsets_client_new(cli.brokers, &cli.props, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "ftz offsets: %s\n", errstr);
+        goto cleanup;
+    }
+    rc = show ? run_show(conn, rk, o) : run_reset(conn, rk, o);
+cleanup:
+    if (rk)
+        rd_kafka_destroy(rk);
+    if (conn)
+        PQfinish(conn);
+    ftz_cli_free(&cli);
+    free(o);
+    return rc;
+}
