@@ -11,7 +11,7 @@ PACKAGES=(
   librdkafka-dev libavro-dev libpq-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
   zlib1g-dev liblzma-dev libsnappy-dev
   postgresql kcat clang libclang-rt-14-dev python3 procps
-  python3-venv python3-confluent-kafka
+  python3-venv python3-confluent-kafka python3-psycopg
 )
 readonly JAVA_MIN=17
 readonly JAVA_PKG=openjdk-17-jre-headless

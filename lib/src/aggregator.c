@@ -47,7 +47,7 @@ typedef struct agg_s {
     ftz_aggregator_stats_t stats;
     ftz_aggregator_stats_t batch_stats; /* counts of the open batch */
     ftz_err_t fatal;       /* stop now */
-    char fatal_str[1024];
+    char fatal_str[1536];
     ftz_err_t stop_err;    /* stop after committing what is open (a gap) */
     char stop_str[1024];
     char trouble[1024];    /* what keeps Kafka from working, said once */

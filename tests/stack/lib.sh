@@ -105,3 +105,154 @@ assert_table() {
 assert_daily() { assert_table customs "$@"; }
 
 topic() { printf '%s%s' "$FTZ_TOPIC_PREFIX" "$1"; }
+
+# topic_messages TOPIC: every message of TOPIC (the full name, e.g.
+# "$(topic ftz.customs.declarations)") from the beginning to the current end,
+# one line each: partition, a tab, key.
+topic_messages() {
+  kcat -b "$FTZ_BROKERS" -C -t "$1" -o beginning -e -q -f '%p\t%k\n' \
+    || fail "kcat could not read topic $1"
+}
+
+# committed_offsets: sum of the next offsets stored in ftz.consumer_offsets
+# (equals the number of messages consumed when the topics are the test's own).
+committed_offsets() { q "SELECT coalesce(sum(next_offset), 0) FROM ftz.consumer_offsets"; }
+
+# kind_topic customs|rail|registrations: the test's topic of that record type.
+kind_topic() {
+  case $1 in
+    customs) topic ftz.customs.declarations ;;
+    rail) topic ftz.rail.events ;;
+    registrations) topic ftz.registry.companies ;;
+    *) fail "kind_topic: unknown kind $1" ;;
+  esac
+}
+
+# report_exactness customs|rail|registrations FILE...: one line on stderr
+# comparing the aggregate table with the oracle (tests/stack/oracle.py) for
+# the files produced:
+#   KIND: produced P, counted C of E expected, dead-lettered D, lost L,
+#   double-counted X; R of N rows wrong
+# P: records in the files; C: the table's count measure summed (customs:
+# declarations; rail: departures + border_crossings + arrivals;
+# registrations: companies); E: the same from the oracle's rows; D: rows of
+# ftz.dead_letters from the kind's topic; L and X: over every row, the sum
+# of max(0, expected - actual) and of max(0, actual - expected) of that
+# measure; R: rows that differ in any column (missing on either side
+# included). Returns 1 when L, X or R is not zero, else 0 (fails the test
+# only when it cannot compute the line).
+# The line is also appended to $WORK/exactness.txt.
+report_exactness() {
+  local kind=$1 dead line rc=0
+  shift
+  python3 "$HERE/oracle.py" "$kind" "$@" >"$WORK/exact-expected-$kind.txt" \
+    || fail "oracle.py $kind failed"
+  case $kind in
+    customs) customs_daily ;;
+    rail) rail_daily ;;
+    registrations) registrations_monthly ;;
+    *) fail "report_exactness: unknown kind $kind" ;;
+  esac >"$WORK/exact-actual-$kind.txt"
+  dead=$(q "SELECT count(*) FROM ftz.dead_letters WHERE source_topic = '$(kind_topic "$kind")'")
+  line=$(python3 - "$kind" "$dead" "$WORK/exact-expected-$kind.txt" \
+    "$WORK/exact-actual-$kind.txt" "$@" <<'PY'
+import json, sys
+kind, dead, expected_path, actual_path, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+# (number of key columns, columns of the count measure) per kind
+nkey, measure = {"customs": (6, [6]), "rail": (5, [5, 6, 7]), "registrations": (5, [5])}[kind]
+def rows(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line:
+                cols = line.split("|")
+                out[tuple(cols[:nkey])] = cols
+    return out
+exp, act = rows(expected_path), rows(actual_path)
+def count(cols):
+    return sum(int(cols[i]) for i in measure) if cols else 0
+produced = 0
+for path in files:
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                produced += isinstance(json.loads(line), dict)
+            except ValueError:
+                pass
+lost = double = wrong = 0
+for key in exp.keys() | act.keys():
+    e, a = exp.get(key), act.get(key)
+    d = count(a) - count(e)
+    lost += max(0, -d)
+    double += max(0, d)
+    wrong += e != a
+counted = sum(count(c) for c in act.values())
+expected = sum(count(c) for c in exp.values())
+print(f"{kind}: produced {produced}, counted {counted} of {expected} expected, "
+      f"dead-lettered {dead}, lost {lost}, double-counted {double}; "
+      f"{wrong} of {len(exp.keys() | act.keys())} rows wrong")
+sys.exit(1 if lost or double or wrong else 0)
+PY
+  ) || rc=$?
+  [[ -n "$line" ]] || fail "report_exactness $kind: no summary"
+  log "$line"
+  printf '%s\n' "$line" >>"$WORK/exactness.txt"
+  return "$rc"
+}
+
+# wait_group_stable GROUP MEMBERS PARTITIONS [TIMEOUT_S]: waits until the
+# broker reports consumer group GROUP Stable with exactly MEMBERS members,
+# each holding at least one partition and PARTITIONS partitions in all (so
+# no rebalance is pending), and prints that state; fails after TIMEOUT_S
+# seconds (default 30). Asks Kafka itself (confluent-kafka's AdminClient,
+# installed by make deps), not the members' logs.
+wait_group_stable() {
+  local py state
+  for py in "${FTZ_PY:-}" "${FTZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ftz-pipeline}/pyvenv/bin/python" \
+    /usr/bin/python3 python3; do
+    [[ -n "$py" ]] && "$py" -c 'import confluent_kafka' 2>/dev/null && break
+    py=
+  done
+  [[ -n "$py" ]] || fail "wait_group_stable: no python with confluent_kafka (run make deps)"
+  state=$("$py" - "$FTZ_BROKERS" "$@" <<'PY'
+import struct, sys, time
+from confluent_kafka.admin import AdminClient
+brokers, group, members, partitions = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 30.0
+
+def owned(blob):  # ConsumerProtocol assignment: version, [topic, [partition]], user data
+    n, pos = 0, 2
+    (topics,) = struct.unpack_from(">i", blob, pos); pos += 4
+    for _ in range(max(topics, 0)):
+        (ln,) = struct.unpack_from(">h", blob, pos); pos += 2 + ln
+        (cnt,) = struct.unpack_from(">i", blob, pos); pos += 4 + 4 * cnt
+        n += cnt
+    return n
+
+admin = AdminClient({"bootstrap.servers": brokers})
+deadline = time.monotonic() + timeout
+state = "not listed by the broker"
+while time.monotonic() < deadline:
+    try:
+        gs = admin.list_groups(group=group, timeout=5)
+    except Exception as e:  # e.g. the coordinator still loading
+        state, gs = str(e), []
+    if gs:
+        g = gs[0]
+        held = sorted(owned(m.assignment) if m.assignment else 0 for m in g.members)
+        state = "%s, %d members holding %s partitions" % (g.state, len(held), held)
+        if g.state == "Stable" and len(held) == members and min(held) > 0 \
+                and sum(held) == partitions:
+            print(state)
+            sys.exit(0)
+    time.sleep(0.2)
+print(state)
+sys.exit(1)
+PY
+  ) || fail "group $1 did not settle with $2 members in ${4:-30}s: $state"
+  printf '%s\n' "$state"
+}
