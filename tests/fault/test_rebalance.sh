@@ -6,7 +6,7 @@ source "$(dirname "$0")/../stack/lib.sh"
 setup_pipeline 6
 cd "$WORK"
 
-"$FTZ" simulate -t customs -n 30000 --seed 31 --revision-rate 0.3 >sim.jsonl
+"$FTZ" simulate -t customs -n 100000 --seed 31 --revision-rate 0.3 >sim.jsonl
 "$FTZ" produce -q -t customs -f sim.jsonl || fail "produce exited $?"
 total=$(wc -l <sim.jsonl)
 committed() { q "SELECT coalesce(sum(next_offset), 0) FROM ftz.consumer_offsets"; }
@@ -30,10 +30,10 @@ wait_progress 300
 start_member b                  # join: rebalance with batches open
 wait_progress 3000
 start_member c                  # another join
-wait_progress 6000
+wait_progress 10000
 kill -TERM "$PID_b"             # clean leave
 wait "$PID_b" || fail "member b did not stop cleanly: $(tail -n 3 b.err)"
-wait_progress 9000
+wait_progress 20000
 kill -9 "$PID_c"                # crash: its partitions move when its session times out
 wait "$PID_c" 2>/dev/null || true
 (( $(committed) < total )) || fail "everything was committed before the last rebalance; the test proves nothing"
