@@ -20,7 +20,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test fuzz fuzz-short bench clean help
+        test unit-test stack-test fuzz fuzz-short bench bench-drain clean help
 
 all: build
 
@@ -31,6 +31,7 @@ help:
 	@echo "make build       release build into $(BUILD)/"
 	@echo "make stack-up    start the local Kafka + PostgreSQL stack (also stack-down, stack-status)"
 	@echo "make bench       decode + validate throughput per record type"
+	@echo "make bench-drain drain one backlog: ftz aggregate (1, 2 members) vs Python vs PostgreSQL's limit"
 	@echo "make fuzz        run the decoder fuzzer until stopped (FUZZ_SECONDS=N to bound it)"
 
 deps:
@@ -104,6 +105,13 @@ fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 # Benchmarks (bench/): print figures, assert nothing; release build.
 bench: build
 	$(BUILD)/bench/bench_decode 200000 5
+
+# Drain benchmark: ftz aggregate (1 and 2 members), a Python peer consumer
+# and a PostgreSQL-limit probe drain one simulated backlog, each into its
+# own database (local stack, started if needed); fails only if their
+# aggregates differ. Options: DRAIN_ARGS="--events 500000 --repeat 3".
+bench-drain: build
+	FTZ_BIN=$(FTZ) bench/drain $(DRAIN_ARGS)
 
 fuzz-short:
 	$(MAKE) fuzz FUZZ_SECONDS=60

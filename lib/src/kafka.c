@@ -137,8 +137,16 @@ static const char *const consumer_defaults[][2] = {
      * (librdkafka's 500 ms would leave the last batch of a backlog open
      * for half a second). */
     {"fetch.wait.max.ms", "100"},
-    /* Bounds the prefetch queue (librdkafka's default is 64 MB). */
-    {"queued.max.messages.kbytes", "16384"},
+    /* The prefetch queue and the fetch responses behind it are most of
+     * the consumer's memory: a message in the queue pins its whole
+     * (decompressed) fetch response. librdkafka's defaults (a 64 MB queue,
+     * 50 MB responses) made the resident size climb to about 190 MiB
+     * within seconds of a backlog; these keep it near 90 MiB at the same
+     * drain rate (docs/operations.md, "Memory"). Smaller queues starve:
+     * librdkafka 2.0.2 re-checks a full queue only on its own timer. */
+    {"queued.max.messages.kbytes", "8192"},
+    {"fetch.max.bytes", "8388608"},
+    {"max.partition.fetch.bytes", "524288"},
 };
 
 rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,

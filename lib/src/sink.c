@@ -116,7 +116,10 @@ static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) 
      * batch, and a generic plan would assume ten rows. enable_seqscan and
      * enable_mergejoin off: every lookup of this session is by key, a few
      * thousand at a time; a scan of a whole state table (which only grows)
-     * or a sort-merge of a batch would cost more with every batch. */
+     * or a sort-merge of a batch would cost more with every batch;
+     * random_page_cost 1.1: the state's index pages are in memory, so a
+     * probe per key is cheap (the planner would rather hash a whole
+     * table it has no fresh statistics for). */
     PGresult *res = PQexecParams(
         sink->conn,
         "SELECT pg_catalog.set_config('lock_timeout', $1, false),"
@@ -125,7 +128,8 @@ static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) 
         " pg_catalog.set_config('jit', 'off', false),"
         " pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', false),"
         " pg_catalog.set_config('enable_seqscan', 'off', false),"
-        " pg_catalog.set_config('enable_mergejoin', 'off', false)",
+        " pg_catalog.set_config('enable_mergejoin', 'off', false),"
+        " pg_catalog.set_config('random_page_cost', '1.1', false)",
         3, NULL, params, NULL, NULL, 0);
     ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "session settings", errstr,
                                  errstr_size);
@@ -288,6 +292,27 @@ static ftz_err_t learn_outcome(ftz_sink_t *sink, const ftz_batch_t *batch, char 
                       "stored offsets moved while the commit's outcome was unknown");
 }
 
+/* A unique violation on a state table's own key is not the data's fault:
+ * another member counted the same declaration, event or company after
+ * this batch looked it up. Retrying the batch finds it. Any other
+ * constraint (an operator's) refuses the data. */
+static ftz_err_t classify(PGconn *conn, const PGresult *res, const char *what, char *errstr,
+                          size_t errstr_size) {
+    static const char *const state_keys[] = {"customs_declarations_pkey", "rail_events_pkey",
+                                             "companies_pkey"};
+    ftz_err_t err = ftz_pg_check(conn, res, PGRES_COMMAND_OK, what, errstr, errstr_size);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    if (err == FTZ_ERR_POISON && state && constraint && strcmp(state, "23505") == 0)
+        for (size_t i = 0; i < sizeof(state_keys) / sizeof(state_keys[0]); i++)
+            if (strcmp(constraint, state_keys[i]) == 0)
+                return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                                  "%s: another member counted a record of this batch "
+                                  "meanwhile (%s); retrying",
+                                  what, constraint);
+    return err;
+}
+
 /* Sends one prepared statement with the first n staged arrays (binary). */
 static int send_prepared(PGconn *conn, const char *name, ftz_pgarr_t *arr, int n,
                          const char *first_text) {
@@ -445,7 +470,7 @@ static ftz_err_t read_results(ftz_sink_t *sink, const sent_t *sent, int *unknown
             synced = 1;
         } else if (st == PGRES_FATAL_ERROR && first == FTZ_OK) {
             const char *what = q < sent->n ? sent->what[q] : "batch";
-            first = ftz_pg_check(conn, res, PGRES_COMMAND_OK, what, errstr, errstr_size);
+            first = classify(conn, res, what, errstr, errstr_size);
             if (connection_failure(conn, res)) {
                 lost = 1;
                 *unknown = q >= sent->commit;
@@ -552,9 +577,11 @@ static ftz_err_t apply_range(ftz_sink_t *sink, const ftz_sink_type_t *ty,
             else
                 PQclear(res);
         }
-        err = ftz_pg_check(sink->conn, first, PGRES_TUPLES_OK, ty->what, errstr, errstr_size);
-        if (err && first && PQresultStatus(first) == PGRES_COMMAND_OK)
+        if (first && (PQresultStatus(first) == PGRES_TUPLES_OK ||
+                      PQresultStatus(first) == PGRES_COMMAND_OK))
             err = FTZ_OK;
+        else
+            err = classify(sink->conn, first, ty->what, errstr, errstr_size);
         PQclear(first);
     }
     return err;

@@ -1,7 +1,8 @@
 /* Registrations in the batch transaction: each USCC counts once, the first
  * valid registration (docs/data-model.md). Same shape as sink_rail.c: the
- * batch's companies, one per USCC, go into ftz.companies, and only those
- * not seen before are added to registrations_monthly. */
+ * batch's companies, one per USCC, not yet in ftz.companies are inserted
+ * there and added to registrations_monthly; a concurrent member's insert
+ * of the same USCC ends in a unique violation that sink.c retries. */
 #include "ftz/value.h"
 #include "sink_int.h"
 
@@ -13,14 +14,17 @@ static const char apply_sql[] =
     "   $6::text[], $7::int8[])"
     "  AS s(uscc, registered_ms, area, industry, enterprise_type, investor_country,"
     "   capital_fen)),"
+    /* One index probe per company (see sink_rail.c). */
+    " fresh AS ("
+    "  SELECT s.* FROM s LEFT JOIN LATERAL (SELECT 1 AS seen FROM ftz.companies c"
+    "   WHERE c.uscc = s.uscc OFFSET 0) c ON true WHERE c.seen IS NULL),"
     " ins AS ("
-    "  INSERT INTO ftz.companies (uscc) SELECT uscc FROM s ORDER BY uscc"
-    "  ON CONFLICT (uscc) DO NOTHING RETURNING uscc),"
+    "  INSERT INTO ftz.companies (uscc) SELECT uscc FROM fresh ORDER BY uscc),"
     " agg AS ("
-    "  SELECT date_trunc('month', " FTZ_SQL_SHANGHAI_DAY("s.registered_ms") ")::date AS month,"
+    "  SELECT date_trunc('month', " FTZ_SQL_SHANGHAI_DAY("registered_ms") ")::date AS month,"
     "   area, industry, enterprise_type, investor_country, count(*) AS n,"
     "   sum(capital_fen) AS fen"
-    "  FROM s JOIN ins USING (uscc) GROUP BY 1, 2, 3, 4, 5)"
+    "  FROM fresh GROUP BY 1, 2, 3, 4, 5)"
     " INSERT INTO ftz.registrations_monthly AS t (month, area, industry, enterprise_type,"
     "  investor_country, companies, registered_capital_cny)"
     " SELECT month, area, industry, enterprise_type, investor_country, n, fen / 100 FROM agg"
