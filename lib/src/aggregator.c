@@ -33,7 +33,9 @@ typedef struct agg_s {
     ftz_dlq_t *dlq;
     ftz_catalog_t *cat;
     ftz_validator_t *val;
-    ftz_batch_t batch;
+    ftz_batch_t batch;     /* open: being filled */
+    ftz_batch_t flight;    /* sent to PostgreSQL, its answer pending */
+    int flying;
     ftz_assignment_t asg;
     ftz_record_buf_t rec;
     size_t batch_bytes;
@@ -44,8 +46,11 @@ typedef struct agg_s {
     double progress_at;    /* last message, end of partition or commit */
     double retry_at;       /* no batch is attempted before this */
     double backoff;        /* next pause after a batch fails, seconds */
+    double flight_sent;    /* when the batch in flight was sent */
+    double flight_checked; /* when its answer was last looked for */
     ftz_aggregator_stats_t stats;
-    ftz_aggregator_stats_t batch_stats; /* counts of the open batch */
+    ftz_aggregator_stats_t batch_stats;  /* counts of the open batch */
+    ftz_aggregator_stats_t flight_stats; /* counts of the batch in flight */
     ftz_err_t fatal;       /* stop now */
     char fatal_str[1536];
     ftz_err_t stop_err;    /* stop after committing what is open (a gap) */
@@ -103,16 +108,21 @@ static void count_code(ftz_aggregator_stats_t *s, const char *code, uint64_t n) 
 
 /* ---------------------------------------------------------------- rebalance */
 
+static void land(agg_t *a, int wait);
+
 static ftz_err_t load_offset(void *opaque, const char *topic, int32_t partition, int64_t *next,
                              char *errstr, size_t errstr_size) {
     agg_t *a = opaque;
+    land(a, 1); /* the connection answers one thing at a time */
     return ftz_sink_load_offset(a->sink, topic, partition, next, errstr, errstr_size);
 }
 
 static void revoking(void *opaque, int lost) {
     agg_t *a = opaque;
-    /* The open batch's work is dropped, never committed; the database
-     * fence would refuse it anyway if it were stale. */
+    /* The batch in flight lands or fails as it will (the database fence
+     * refuses it if it is stale); the open batch's work is dropped, never
+     * committed. */
+    land(a, 1);
     if (a->batch.messages)
         ftz_log(FTZ_LOG_INFO, "KAFKA", "partitions %s: dropping an open batch of %zu messages",
                 lost ? "lost" : "revoked", a->batch.messages);
@@ -168,6 +178,7 @@ static ftz_err_t resync(agg_t *a, char *errstr, size_t errstr_size) {
                                         errstr_size)))
             break;
         o->committed = next;
+        o->pending = -1;
         o->eof = 0;
         /* Offset 0, not the logical "beginning": librdkafka resolves that
          * with a ListOffsets request half a second later; an offset 0 that
@@ -206,15 +217,18 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     ftz_verdict_t v;
     const ftz_record_type_t *rt = NULL;
 
+    /* Where the open batch starts in this partition: after the batch in
+     * flight, if it holds the partition, else at the stored offset. */
+    int64_t base = o && o->pending >= 0 ? o->pending : o ? o->committed : -1;
     /* Not ours any more, or fetched before a seek back to the stored
      * offset: a later fetch delivers it again. */
-    if (!o || o->stopped || (o->committed >= 0 && m->offset < o->committed))
+    if (!o || o->stopped || (base >= 0 && m->offset < base))
         return;
     o->eof = 0;
     a->idle_since = 0;
     if (a->batch.messages == 0)
         a->batch_started = now_s();
-    if (ftz_batch_note_offset(&a->batch, topic, m->partition, o->committed, m->offset)) {
+    if (ftz_batch_note_offset(&a->batch, topic, m->partition, base, m->offset)) {
         set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         return;
     }
@@ -236,15 +250,23 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     count_code(&a->batch_stats, v.code, 1);
 }
 
-/* ---------------------------------------------------------------- commit */
+/* ---------------------------------------------------------------- commit
+ *
+ * A batch is open (being filled), then in flight (its transaction sent to
+ * PostgreSQL), then landed or failed. While one batch is in flight the
+ * next one fills: reading and decoding overlap PostgreSQL's work. The open
+ * batch starts each partition where the batch in flight ends (pending);
+ * if the flight fails, both are dropped and redone from the stored
+ * offsets. */
 
 /* PostgreSQL refused the batch's data although every rule passed (an
  * operator's constraint, a value it cannot store): the refused records
  * become SINK_REJECTED dead letters. Returns how many. */
-static size_t reject_refused(agg_t *a, char *errstr, size_t errstr_size) {
+static size_t reject_refused(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs,
+                             char *errstr, size_t errstr_size) {
     const ftz_sink_refusal_t *r;
     size_t n = 0;
-    ftz_err_t err = ftz_sink_isolate(a->sink, &a->batch, &r, &n, errstr, errstr_size);
+    ftz_err_t err = ftz_sink_isolate(a->sink, b, &r, &n, errstr, errstr_size);
     if (err) {
         if (err != FTZ_ERR_RETRIABLE)
             set_fatal(a, err, errstr);
@@ -253,103 +275,167 @@ static size_t reject_refused(agg_t *a, char *errstr, size_t errstr_size) {
     /* Backwards: removing a record shifts the ones after it. */
     for (size_t k = n; k-- > 0;) {
         const ftz_record_type_t *rt = ftz_record_type(r[k].rtype);
-        const ftz_row_meta_t *m = &a->batch.rows[r[k].rtype].meta[r[k].index];
+        const ftz_row_meta_t *m = &b->rows[r[k].rtype].meta[r[k].index];
         char topic[FTZ_TOPIC_MAX + 1], reason[FTZ_DEAD_REASON_MAX];
         ftz_topic_name(a->conf->topic_prefix, rt->topic, topic, sizeof(topic));
         snprintf(reason, sizeof(reason), "PostgreSQL refused it: %s", r[k].reason);
         ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d] @%" PRId64 ": SINK_REJECTED %s", topic,
                 (int)m->partition, m->offset, reason);
-        if (ftz_batch_reject_record(&a->batch, rt, r[k].index, topic, "SINK_REJECTED", reason)) {
+        if (ftz_batch_reject_record(b, rt, r[k].index, topic, "SINK_REJECTED", reason)) {
             set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
             return 0;
         }
-        a->batch_stats.counted--;
-        a->batch_stats.rejected++;
-        count_code(&a->batch_stats, "SINK_REJECTED", 1);
+        bs->counted--;
+        bs->rejected++;
+        count_code(bs, "SINK_REJECTED", 1);
     }
     if (n == 0)
         snprintf(errstr, errstr_size, "%s", "no single record explains the refusal");
     return n;
 }
 
-static void committed(agg_t *a) {
-    for (size_t i = 0; i < a->batch.n_parts; i++) {
-        ftz_owned_t *o =
-            ftz_assignment_find(&a->asg, a->batch.parts[i].topic, a->batch.parts[i].partition);
+/* The batch landed: its offsets are stored, its counts are the member's. */
+static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
+    for (size_t i = 0; i < b->n_parts; i++) {
+        ftz_owned_t *o = ftz_assignment_find(&a->asg, b->parts[i].topic, b->parts[i].partition);
         if (o)
-            o->committed = a->batch.parts[i].last + 1;
+            o->committed = b->parts[i].last + 1;
     }
-    a->stats.messages += a->batch.messages;
-    a->stats.counted += a->batch_stats.counted;
-    a->stats.rejected += a->batch_stats.rejected;
-    for (int i = 0; i < a->batch_stats.n_codes; i++)
-        count_code(&a->stats, a->batch_stats.by_code[i].code, a->batch_stats.by_code[i].n);
+    a->stats.messages += b->messages;
+    a->stats.counted += bs->counted;
+    a->stats.rejected += bs->rejected;
+    for (int i = 0; i < bs->n_codes; i++)
+        count_code(&a->stats, bs->by_code[i].code, bs->by_code[i].n);
     a->stats.batches++;
     a->progress_at = now_s();
     if (a->first_assigned)
         a->stats.drain_s = a->progress_at - a->first_assigned;
-    ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages", a->batch.messages);
+    ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages in %.1f ms", b->messages,
+            (now_s() - a->flight_sent) * 1000);
     a->backoff = 0;
+    ftz_batch_clear(b);
+    memset(bs, 0, sizeof(*bs));
+}
+
+/* A batch did not land: fenced or retriable, the open batch and the one
+ * in flight are dropped and redone from the stored offsets after a pause;
+ * anything else stops the member. */
+static void failed(agg_t *a, ftz_err_t err, size_t messages, const char *errstr) {
+    if (err != FTZ_ERR_FENCED && err != FTZ_ERR_RETRIABLE) {
+        set_fatal(a, err, errstr);
+        return;
+    }
+    /* A fenced batch is someone else's now: no pause. Anything else waits
+     * a little longer each time, polling all the while. */
+    a->backoff = err == FTZ_ERR_FENCED ? 0
+                 : a->backoff        ? (a->backoff * 2 > AGG_BACKOFF_MAX_S ? AGG_BACKOFF_MAX_S
+                                                                           : a->backoff * 2)
+                                     : 0.2;
+    ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing it%s%.1fs: %s",
+            messages, a->backoff ? " in " : " (fenced) ", a->backoff, errstr);
+    a->stats.redone++;
+    a->asg.need_resync = 1;
+    a->retry_at = now_s() + a->backoff;
+    ftz_batch_clear(&a->flight);
+    memset(&a->flight_stats, 0, sizeof(a->flight_stats));
     drop_batch(a);
 }
 
-/* Commits the open batch. FTZ_OK: it landed. Otherwise the batch is
- * dropped and redone from the stored offsets after a pause (fenced,
- * retriable), or a->fatal is set. */
-static ftz_err_t commit_batch(agg_t *a) {
-    char errstr[1024], first[1024] = "";
-    ftz_err_t err = FTZ_OK;
-
-    if (!a->batch.messages)
-        return FTZ_OK;
-    for (int pass = 0; pass < AGG_POISON_PASSES; pass++) {
-        err = a->batch.n_dead ? ftz_dlq_send(a->dlq, &a->batch, AGG_DLQ_TIMEOUT_MS, errstr,
-                                             sizeof(errstr))
-                              : FTZ_OK;
-        if (err == FTZ_OK)
-            err = ftz_sink_commit(a->sink, &a->batch, errstr, sizeof(errstr));
-        if (err != FTZ_ERR_POISON)
-            break;
+/* The dead letters' topic copy, then the transaction, synchronously,
+ * finding the records PostgreSQL refuses until it accepts the rest. */
+static ftz_err_t commit_now(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs,
+                            ftz_err_t err, char *errstr, size_t errstr_size) {
+    char first[512] = "";
+    for (int pass = 0; err == FTZ_ERR_POISON && pass < AGG_POISON_PASSES; pass++) {
         if (!first[0])
-            snprintf(first, sizeof(first), "%s", errstr);
-        if (reject_refused(a, errstr, sizeof(errstr)) == 0) {
-            if (!a->fatal)
-                err = FTZ_ERR_RETRIABLE;
-            break;
-        }
+            snprintf(first, sizeof(first), "%.500s", errstr);
+        if (reject_refused(a, b, bs, errstr, errstr_size) == 0)
+            return a->fatal ? a->fatal : FTZ_ERR_RETRIABLE;
+        err = b->n_dead ? ftz_dlq_send(a->dlq, b, AGG_DLQ_TIMEOUT_MS, errstr, errstr_size)
+                        : FTZ_OK;
+        if (err == FTZ_OK)
+            err = ftz_sink_commit(a->sink, b, errstr, errstr_size);
     }
-    if (err == FTZ_OK) {
-        committed(a);
-        return FTZ_OK;
-    }
-    if (a->fatal)
-        return a->fatal;
     if (err == FTZ_ERR_POISON) {
         /* Still refused after every pass: stop and say why. */
-        snprintf(errstr + strlen(errstr), sizeof(errstr) - strlen(errstr),
-                 " (first refusal: %s)", first);
-        set_fatal(a, FTZ_ERR_FATAL, errstr);
-        return FTZ_ERR_FATAL;
+        size_t n = strlen(errstr);
+        snprintf(errstr + n, errstr_size - n, " (first refusal: %s)", first);
+        err = FTZ_ERR_FATAL;
     }
-    if (err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE) {
-        /* A fenced batch is someone else's now: no pause. Anything else
-         * waits a little longer each time, polling all the while. */
-        a->backoff = err == FTZ_ERR_FENCED ? 0
-                     : a->backoff ? (a->backoff * 2 > AGG_BACKOFF_MAX_S ? AGG_BACKOFF_MAX_S
-                                                                        : a->backoff * 2)
-                                  : 0.2;
-        ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing it%s%.1fs: %s",
-                a->batch.messages, a->backoff ? " in " : "", a->backoff, errstr);
-        if (!a->backoff)
-            ftz_log(FTZ_LOG_DEBUG, "PG", "redoing at once");
-        a->stats.redone++;
-        a->asg.need_resync = 1;
-        a->retry_at = now_s() + a->backoff;
-        drop_batch(a);
-        return err;
-    }
-    set_fatal(a, err, errstr);
     return err;
+}
+
+/* Takes in the answer for the batch in flight: now if wait, else only if
+ * it is there. */
+static void land(agg_t *a, int wait) {
+    char errstr[1536];
+    if (!a->flying || (!wait && !ftz_sink_ready(a->sink)))
+        return;
+    a->flying = 0;
+    ftz_err_t err = ftz_sink_finish(a->sink, &a->flight, errstr, sizeof(errstr));
+    if (err == FTZ_ERR_POISON)
+        err = commit_now(a, &a->flight, &a->flight_stats, err, errstr, sizeof(errstr));
+    if (err == FTZ_OK)
+        landed(a, &a->flight, &a->flight_stats);
+    else
+        failed(a, err, a->flight.messages, errstr);
+}
+
+/* Sends the open batch: its dead letters to the dead-letter topic (they
+ * are acknowledged first), then its transaction. The batch in flight, if
+ * any, lands first. */
+static void launch(agg_t *a) {
+    char errstr[1536];
+    ftz_err_t err;
+    /* While the batch in flight is still PostgreSQL's: the dead letters'
+     * copies (Kafka's work) and the parameters (ours). */
+    if (a->batch.n_dead &&
+        (err = ftz_dlq_send(a->dlq, &a->batch, AGG_DLQ_TIMEOUT_MS, errstr, sizeof(errstr)))) {
+        land(a, 1);
+        failed(a, err, a->batch.messages, errstr);
+        return;
+    }
+    if ((err = ftz_sink_prepare(a->sink, &a->batch, errstr, sizeof(errstr)))) {
+        set_fatal(a, err, errstr);
+        return;
+    }
+    land(a, 1);
+    if (!a->batch.messages || a->fatal || a->asg.need_resync)
+        return;
+    /* The open batch becomes the flight; the emptied flight, the next
+     * open batch (their memory is kept). */
+    ftz_batch_t t = a->flight;
+    a->flight = a->batch;
+    a->batch = t;
+    a->flight_stats = a->batch_stats;
+    memset(&a->batch_stats, 0, sizeof(a->batch_stats));
+    for (size_t i = 0; i < a->flight.n_parts; i++) {
+        ftz_owned_t *o = ftz_assignment_find(&a->asg, a->flight.parts[i].topic,
+                                             a->flight.parts[i].partition);
+        if (o)
+            o->pending = a->flight.parts[i].last + 1;
+    }
+    if ((err = ftz_sink_send(a->sink, &a->flight, errstr, sizeof(errstr)))) {
+        failed(a, err, a->flight.messages, errstr);
+        return;
+    }
+    a->flying = 1;
+    a->flight_sent = now_s();
+    ftz_log(FTZ_LOG_DEBUG, "PG", "sent a batch of %zu messages", a->flight.messages);
+}
+
+/* Commits what is open and waits for it. FTZ_OK when it landed. */
+static ftz_err_t commit_batch(agg_t *a) {
+    uint64_t batches = a->stats.batches;
+    if (!a->batch.messages) {
+        land(a, 1);
+        return a->fatal ? a->fatal : a->asg.need_resync ? FTZ_ERR_RETRIABLE : FTZ_OK;
+    }
+    launch(a);
+    land(a, 1);
+    if (a->fatal)
+        return a->fatal;
+    return a->stats.batches > batches && !a->asg.need_resync ? FTZ_OK : FTZ_ERR_RETRIABLE;
 }
 
 /* ---------------------------------------------------------------- gaps */
@@ -388,6 +474,12 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
     char errstr[512], what[600];
 
     if (!o || o->stopped)
+        return;
+    land(a, 1); /* its offsets decide where the partition stands */
+    if (a->fatal || a->asg.need_resync)
+        return;
+    o = ftz_assignment_find(&a->asg, topic, m->partition);
+    if (!o)
         return;
     rd_kafka_resp_err_t rerr =
         rd_kafka_query_watermark_offsets(a->rk, topic, m->partition, &low, &high, 10000);
@@ -619,6 +711,7 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
     a.conf = conf;
     a.batch_bytes = conf->batch_bytes ? conf->batch_bytes : FTZ_AGG_BATCH_BYTES;
     ftz_batch_init(&a.batch);
+    ftz_batch_init(&a.flight);
     if ((err = setup(&a, &kconf, errstr, errstr_size)))
         goto cleanup;
     a.started = now_s();
@@ -638,7 +731,9 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
                 continue;
             }
         }
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, 100);
+        /* While a batch is in flight, poll briefly: its answer is looked
+         * for between messages. */
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, a.flying ? 2 : 100);
         now = now_s();
         if (m) {
             if (m->err) {
@@ -653,11 +748,20 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
         }
         if (a.fatal || a.stop_err)
             break;
+        /* Look for the flight's answer now and then (a system call),
+         * not after every message. */
+        if (a.flying && now - a.flight_checked >= 0.002) {
+            a.flight_checked = now;
+            land(&a, 0);
+        }
         int at_end = a.asg.assigned_once && ftz_assignment_all_at_end(&a.asg);
         if (batch_due(&a, now, at_end))
-            commit_batch(&a);
+            launch(&a);
+        else if (at_end && a.flying)
+            land(&a, 1);
         check_stuck(&a, now, at_end);
-        if (conf->until_idle_s > 0 && at_end && !a.batch.messages && !a.asg.need_resync) {
+        if (conf->until_idle_s > 0 && at_end && !a.batch.messages && !a.flying &&
+            !a.asg.need_resync) {
             if (!a.idle_since)
                 a.idle_since = now;
             else if (now - a.idle_since >= conf->until_idle_s) {
@@ -669,8 +773,10 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
     }
     /* A clean stop, or a gap in one partition, keeps what was read of the
      * others. */
-    if (!a.fatal && a.batch.messages && !a.asg.need_resync)
+    if (!a.fatal && !a.asg.need_resync)
         commit_batch(&a);
+    else if (a.flying)
+        land(&a, 1); /* never leave a transaction behind unanswered */
     if (a.fatal)
         err = ftz_seterr(a.fatal, errstr, errstr_size, "%s", a.fatal_str);
     else if (a.stop_err)
@@ -687,6 +793,7 @@ cleanup:
         *stats = a.stats;
     ftz_assignment_free(&a.asg);
     ftz_batch_free(&a.batch);
+    ftz_batch_free(&a.flight);
     ftz_dlq_destroy(a.dlq);
     ftz_sink_destroy(a.sink);
     ftz_validator_destroy(a.val);

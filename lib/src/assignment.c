@@ -47,6 +47,7 @@ static ftz_err_t own(ftz_assignment_t *a, const char *topic, int32_t partition,
     }
     o->partition = partition;
     o->committed = committed;
+    o->pending = -1;
     o->eof = 0;
     o->stopped = 0;
     return FTZ_OK;

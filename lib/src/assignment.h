@@ -16,6 +16,7 @@ typedef struct ftz_owned_s {
     char *topic;
     int32_t partition;
     int64_t committed; /* next offset stored in consumer_offsets; -1: none */
+    int64_t pending;   /* next offset once the batch in flight lands; -1: none */
     int eof;           /* at the end since the last message */
     int stopped;       /* its offset is outside the log: not consumed */
 } ftz_owned_t;

@@ -141,10 +141,10 @@ static const char *const consumer_defaults[][2] = {
      * the consumer's memory: a message in the queue pins its whole
      * (decompressed) fetch response. librdkafka's defaults (a 64 MB queue,
      * 50 MB responses) made the resident size climb to about 190 MiB
-     * within seconds of a backlog; these keep it near 90 MiB at the same
+     * within seconds of a backlog; these keep it near 100 MiB at the same
      * drain rate (docs/operations.md, "Memory"). Smaller queues starve:
      * librdkafka 2.0.2 re-checks a full queue only on its own timer. */
-    {"queued.max.messages.kbytes", "8192"},
+    {"queued.max.messages.kbytes", "16384"},
     {"fetch.max.bytes", "8388608"},
     {"max.partition.fetch.bytes", "524288"},
 };

@@ -36,17 +36,41 @@ static const char dead_letters_sql[] =
     "  $6::text[], $7::text[])"
     " ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING";
 
+/* The batch whose transaction is on the wire, and what its results say
+ * so far. */
+typedef struct flight_s {
+    int active;
+    const ftz_batch_t *started;
+    const char *what[SINK_MAX_QUERIES]; /* label of each query sent */
+    int n;          /* queries sent */
+    int commit;     /* index of COMMIT */
+    int q;          /* queries whose results are all in */
+    int guard;      /* results taken, a bound */
+    int synced, lost, unknown;
+    ftz_err_t first;
+    char errstr[1024];
+} flight_t;
+
 struct ftz_sink_s {
     char *conninfo;
     char *group;
     int lock_timeout_ms, statement_timeout_ms, idle_tx_timeout_ms;
     PGconn *conn;
-    ftz_sink_stage_t stage;   /* one record type's arrays at a time */
+    /* A whole batch's parameters, staged before anything is sent (so the
+     * server never waits for the client halfway through a transaction):
+     * one set per record type, one for the dead letters, the offsets. */
+    ftz_sink_stage_t stage[FTZ_REC__COUNT + 1];
+    /* The batch they hold, known by its partition array (which moves
+     * with the batch's contents when a caller swaps two batch structs)
+     * and its size; NULL: none. */
+    const ftz_batch_part_t *staged;
+    size_t staged_messages;
     ftz_pgarr_t off[4];       /* offsets: topics, partitions, expected, next */
     ftz_batch_part_t *sorted; /* the batch's partitions in (topic, partition) order */
     size_t cap_sorted;
     ftz_sink_refusal_t *refusals;
     size_t n_refusals, cap_refusals;
+    flight_t flight;
 };
 
 ftz_err_t ftz_sink_stage_reset(ftz_sink_stage_t *st, size_t n) {
@@ -193,7 +217,8 @@ void ftz_sink_destroy(ftz_sink_t *sink) {
         return;
     if (sink->conn)
         PQfinish(sink->conn);
-    stage_free(&sink->stage);
+    for (int t = 0; t <= FTZ_REC__COUNT; t++)
+        stage_free(&sink->stage[t]);
     for (int p = 0; p < 4; p++)
         ftz_pgarr_free(&sink->off[p]);
     free(sink->sorted);
@@ -207,6 +232,9 @@ ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t part
                                int64_t *next, char *errstr, size_t errstr_size) {
     char p[16];
     const char *params[3] = {sink->group, topic, p};
+    if (sink->flight.active)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                          "internal error: the sink has a batch in flight");
     ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
     if (err)
         return err;
@@ -249,6 +277,9 @@ ftz_err_t ftz_sink_skip_gap(ftz_sink_t *sink, const char *topic, int32_t partiti
                             const char *reason, char *errstr, size_t errstr_size) {
     ftz_offset_move_t mv = {sink->group, topic,  partition, from,   0, to,
                             FTZ_OFFSET_MOVE_GAP_SKIP, reason, log_start, log_end};
+    if (sink->flight.active)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                          "internal error: the sink has a batch in flight");
     ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
     return err ? err : ftz_offsets_move(sink->conn, &mv, errstr, errstr_size);
 }
@@ -378,24 +409,46 @@ static ftz_err_t stage_dead_letters(ftz_sink_stage_t *st, const ftz_batch_t *bat
     return err;
 }
 
-/* What was sent in one pipeline, to read the results against. */
-typedef struct sent_s {
-    const char *what[SINK_MAX_QUERIES];
-    int n;
-    int commit; /* index of COMMIT */
-} sent_t;
+/* Stages every parameter of the batch's transaction. */
+static ftz_err_t stage_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                             size_t errstr_size) {
+    ftz_err_t err;
+    if (sink->staged && sink->staged == batch->parts && sink->staged_messages == batch->messages)
+        return FTZ_OK;
+    sink->staged = NULL;
+    if ((err = stage_offsets(sink, batch)))
+        return ftz_seterr(err, errstr, errstr_size, "out of memory");
+    for (int t = 0; t < FTZ_REC__COUNT; t++) {
+        size_t n = 0;
+        if (batch->rows[t].n &&
+            (err = sink_types[t]->stage(&sink->stage[t], &batch->rows[t], 0, batch->rows[t].n,
+                                        &n)))
+            return ftz_seterr(err, errstr, errstr_size, "out of memory");
+    }
+    if (batch->n_dead && (err = stage_dead_letters(&sink->stage[FTZ_REC__COUNT], batch)))
+        return ftz_seterr(err, errstr, errstr_size, "out of memory");
+    sink->staged = batch->parts;
+    sink->staged_messages = batch->messages;
+    return FTZ_OK;
+}
 
-static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, sent_t *sent,
-                            char *errstr, size_t errstr_size) {
+ftz_err_t ftz_sink_prepare(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                           size_t errstr_size) {
+    return batch->n_parts ? stage_batch(sink, batch, errstr, errstr_size) : FTZ_OK;
+}
+
+static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                            size_t errstr_size) {
     PGconn *conn = sink->conn;
+    flight_t *f = &sink->flight;
     ftz_err_t err;
     int ok;
 
-    sent->n = 0;
-    sent->commit = SINK_MAX_QUERIES;
-#define SENT(label) (sent->what[sent->n++] = (label))
-    if ((err = stage_offsets(sink, batch)))
-        return ftz_seterr(err, errstr, errstr_size, "out of memory");
+    f->n = 0;
+    f->commit = SINK_MAX_QUERIES;
+#define SENT(label) (f->what[f->n++] = (label))
+    if ((err = stage_batch(sink, batch, errstr, errstr_size)))
+        return err;
     if (!PQenterPipelineMode(conn))
         goto lost;
     ok = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
@@ -404,28 +457,26 @@ static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, sent_t *
     SENT("store offsets");
     for (int t = 0; ok && t < FTZ_REC__COUNT; t++) {
         const ftz_sink_type_t *ty = sink_types[t];
-        size_t n = 0;
         if (batch->rows[t].n == 0)
             continue;
-        if ((err = ty->stage(&sink->stage, &batch->rows[t], 0, batch->rows[t].n, &n)))
-            return ftz_seterr(err, errstr, errstr_size, "out of memory");
         for (int s = 0; ok && s < ty->n_stmts; s++) {
-            ok = send_prepared(conn, ty->stmts[s].name, sink->stage.arr, ty->stmts[s].n_params,
-                               NULL);
+            ok = send_prepared(conn, ty->stmts[s].name, sink->stage[t].arr,
+                               ty->stmts[s].n_params, NULL);
             SENT(ty->what);
         }
     }
     if (ok && batch->n_dead) {
-        if ((err = stage_dead_letters(&sink->stage, batch)))
-            return ftz_seterr(err, errstr, errstr_size, "out of memory");
-        ok = send_prepared(conn, "ftz_dead_letters", sink->stage.arr, 7, NULL);
+        ok = send_prepared(conn, "ftz_dead_letters", sink->stage[FTZ_REC__COUNT].arr, 7, NULL);
         SENT("insert dead letters");
     }
-    sent->commit = sent->n;
+    f->commit = f->n;
     ok = ok && PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
     SENT("commit");
     ok = ok && PQpipelineSync(conn);
 #undef SENT
+    /* The parameters are in libpq's buffer now: the stage may take the
+     * next batch. */
+    sink->staged = NULL;
     if (ok)
         return FTZ_OK;
 lost:
@@ -442,112 +493,163 @@ static int connection_failure(PGconn *conn, const PGresult *res) {
            strncmp(state, "57P0", 4) == 0;
 }
 
-/* Reads the pipeline's results. The first failure decides: its class,
- * and whether the COMMIT's outcome is known. A statement before COMMIT
- * that fails aborts the transaction (nothing landed); *unknown is set
- * when the connection went away at or after COMMIT before COMMIT said how
- * it ended. */
-static ftz_err_t read_results(ftz_sink_t *sink, const sent_t *sent, int *unknown,
-                              char *errstr, size_t errstr_size) {
+/* Takes in the pipeline's results as they come; block = 0 never waits.
+ * The first failure decides: its class, and whether the COMMIT's outcome
+ * is known. A statement before COMMIT that fails aborts the transaction
+ * (nothing landed); the outcome is unknown when the connection went away
+ * at or after COMMIT before COMMIT said how it ended. Returns 1 once every
+ * result is in (or the connection is gone), 0 while some are due. */
+static int take_results(ftz_sink_t *sink, int block) {
     PGconn *conn = sink->conn;
-    ftz_err_t first = FTZ_OK;
-    int q = 0, synced = 0, lost = 0;
+    flight_t *f = &sink->flight;
 
-    *unknown = 0;
     /* Bounded: each query yields its results then NULL, the sync one
      * result; a broken connection ends it early. */
-    for (int guard = 0; !synced && !lost && guard < 8 * SINK_MAX_QUERIES; guard++) {
+    while (!f->synced && !f->lost && f->guard++ < 8 * SINK_MAX_QUERIES) {
+        if (!block) {
+            if (!PQconsumeInput(conn)) {
+                f->lost = 1;
+                break;
+            }
+            if (PQisBusy(conn)) {
+                f->guard--;
+                return 0;
+            }
+        }
         PGresult *res = PQgetResult(conn);
         if (!res) {
             if (PQstatus(conn) != CONNECTION_OK)
-                lost = 1;
+                f->lost = 1;
             else
-                q++; /* end of one query's results */
+                f->q++; /* end of one query's results */
             continue;
         }
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC) {
-            synced = 1;
-        } else if (st == PGRES_FATAL_ERROR && first == FTZ_OK) {
-            const char *what = q < sent->n ? sent->what[q] : "batch";
-            first = classify(conn, res, what, errstr, errstr_size);
+            f->synced = 1;
+        } else if (st == PGRES_FATAL_ERROR && f->first == FTZ_OK) {
+            const char *what = f->q < f->n ? f->what[f->q] : "batch";
+            f->first = classify(conn, res, what, f->errstr, sizeof(f->errstr));
             if (connection_failure(conn, res)) {
-                lost = 1;
-                *unknown = q >= sent->commit;
+                f->lost = 1;
+                f->unknown = f->q >= f->commit;
             }
         }
         PQclear(res);
     }
-    if (lost || !synced) {
-        if (first == FTZ_OK) {
-            *unknown = q >= sent->commit;
-            first = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "connection lost: %s",
-                               PQerrorMessage(conn));
+    if (!f->synced && !f->lost)
+        f->lost = 1; /* the guard ran out: something is badly wrong */
+    return 1;
+}
+
+/* After take_results: the outcome of the batch in flight, the session
+ * made usable again (or closed), the unknown outcome learnt. */
+static ftz_err_t end_flight(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                            size_t errstr_size) {
+    flight_t *f = &sink->flight;
+    PGconn *conn = sink->conn;
+    ftz_err_t err = f->first;
+
+    f->active = 0;
+    snprintf(errstr, errstr_size, "%s", f->errstr);
+    if (f->lost) {
+        if (err == FTZ_OK) {
+            f->unknown = f->q >= f->commit;
+            err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "connection lost: %s",
+                             PQerrorMessage(conn));
         }
         /* The session is unusable mid-pipeline: start a new one. */
         PQfinish(conn);
         sink->conn = NULL;
-        return first == FTZ_OK ? FTZ_ERR_RETRIABLE : first;
+        if (!f->unknown)
+            return err == FTZ_OK ? FTZ_ERR_RETRIABLE : err;
+        ftz_log(FTZ_LOG_WARNING, "PG", "connection lost during COMMIT (%s); asking the stored "
+                "offsets whether the batch landed", errstr);
+        if (ftz_sink_ensure_connected(sink, errstr, errstr_size) != FTZ_OK)
+            return FTZ_ERR_RETRIABLE;
+        return learn_outcome(sink, batch, errstr, errstr_size);
     }
     PQexitPipelineMode(conn);
     /* A failure inside BEGIN ... COMMIT leaves the block open and aborted:
      * the COMMIT was skipped. */
     if (PQtransactionStatus(conn) != PQTRANS_IDLE)
         PQclear(PQexec(conn, "ROLLBACK"));
-    return first;
+    return err;
 }
 
-static ftz_err_t commit_once(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
-                             size_t errstr_size) {
-    sent_t sent;
-    int unknown = 0;
-    ftz_err_t err = send_batch(sink, batch, &sent, errstr, errstr_size);
+/* Puts the batch's transaction on the wire. A failure to send is kept in
+ * the flight, for end_flight to sort out. */
+static ftz_err_t launch(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                        size_t errstr_size) {
+    flight_t *f = &sink->flight;
+    ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
+    if (err)
+        return err;
+    memset(f, 0, sizeof(*f));
+    f->active = 1;
+    f->started = batch;
+    err = send_batch(sink, batch, f->errstr, sizeof(f->errstr));
     if (err == FTZ_ERR_NOMEM) {
-        /* Nothing reached the server that matters: leave the pipeline. */
+        /* Nothing that matters reached the server: leave the pipeline. */
         PQfinish(sink->conn);
         sink->conn = NULL;
-        return err;
+        f->active = 0;
+        return ftz_seterr(err, errstr, errstr_size, "%s", f->errstr);
     }
-    if (err == FTZ_OK) {
-        err = read_results(sink, &sent, &unknown, errstr, errstr_size);
-    } else {
-        /* Sending failed: the connection broke, maybe after COMMIT went
-         * out with the rest. */
-        unknown = 1;
-        PQfinish(sink->conn);
-        sink->conn = NULL;
+    if (err) {
+        /* The connection broke while sending, maybe after COMMIT went out
+         * with the rest. */
+        f->first = err;
+        f->lost = 1;
+        f->unknown = 1;
     }
-    if (!unknown)
-        return err;
-    ftz_log(FTZ_LOG_WARNING, "PG", "connection lost during COMMIT (%s); asking the stored "
-            "offsets whether the batch landed", errstr);
-    if (ftz_sink_ensure_connected(sink, errstr, errstr_size) != FTZ_OK)
-        return FTZ_ERR_RETRIABLE;
-    return learn_outcome(sink, batch, errstr, errstr_size);
+    return FTZ_OK;
 }
 
-ftz_err_t ftz_sink_commit(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
-                          size_t errstr_size) {
-    ftz_err_t err = FTZ_OK;
-
+ftz_err_t ftz_sink_send(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                        size_t errstr_size) {
     if (batch->n_parts == 0)
         return FTZ_OK;
-    for (int attempt = 1; attempt <= SINK_TX_ATTEMPTS; attempt++) {
-        if ((err = ftz_sink_ensure_connected(sink, errstr, errstr_size)))
-            break;
-        err = commit_once(sink, batch, errstr, errstr_size);
-        if (err != FTZ_ERR_RETRIABLE || !sink->conn)
-            break;
-        /* Deadlock, serialization failure, lock or statement timeout: the
-         * same batch again, after a pause that grows and varies so that
-         * two members do not collide again in step. */
+    return launch(sink, batch, errstr, errstr_size);
+}
+
+int ftz_sink_in_flight(const ftz_sink_t *sink) { return sink->flight.active; }
+
+int ftz_sink_ready(ftz_sink_t *sink) {
+    return !sink->flight.active || sink->flight.lost || take_results(sink, 0);
+}
+
+ftz_err_t ftz_sink_finish(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                          size_t errstr_size) {
+    ftz_err_t err;
+
+    if (!sink->flight.active)
+        return FTZ_OK;
+    take_results(sink, 1);
+    err = end_flight(sink, batch, errstr, errstr_size);
+    for (int attempt = 1; err == FTZ_ERR_RETRIABLE && sink->conn && attempt < SINK_TX_ATTEMPTS;
+         attempt++) {
+        /* Deadlock, serialization failure, lock or statement timeout, a
+         * race with another member: the same batch again, after a pause
+         * that grows and varies so that two members do not collide again
+         * in step. */
         ftz_log(FTZ_LOG_WARNING, "PG", "batch attempt %d failed, retrying: %s", attempt,
                 errstr);
         long ms = 20L * attempt * attempt + rand() % 50;
         struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
+        if ((err = launch(sink, batch, errstr, errstr_size)))
+            break;
+        take_results(sink, 1);
+        err = end_flight(sink, batch, errstr, errstr_size);
     }
     return err;
+}
+
+ftz_err_t ftz_sink_commit(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                          size_t errstr_size) {
+    ftz_err_t err = ftz_sink_send(sink, batch, errstr, errstr_size);
+    return err ? err : ftz_sink_finish(sink, batch, errstr, errstr_size);
 }
 
 /* ---------------------------------------------------------------- isolation */
@@ -562,11 +664,12 @@ static ftz_err_t apply_range(ftz_sink_t *sink, const ftz_sink_type_t *ty,
                              const ftz_batch_rows_t *rows, size_t lo, size_t hi, char *errstr,
                              size_t errstr_size) {
     size_t n = 0;
-    ftz_err_t err = ty->stage(&sink->stage, rows, lo, hi, &n);
-    if (err)
+    ftz_err_t err;
+    sink->staged = NULL; /* the type's arrays are reused here */
+    if ((err = ty->stage(&sink->stage[ty->rtype], rows, lo, hi, &n)))
         return ftz_seterr(err, errstr, errstr_size, "out of memory");
     for (int s = 0; !err && s < ty->n_stmts; s++) {
-        if (!send_prepared(sink->conn, ty->stmts[s].name, sink->stage.arr,
+        if (!send_prepared(sink->conn, ty->stmts[s].name, sink->stage[ty->rtype].arr,
                            ty->stmts[s].n_params, NULL))
             return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "%s: %s", ty->what,
                               PQerrorMessage(sink->conn));
@@ -638,6 +741,9 @@ ftz_err_t ftz_sink_isolate(ftz_sink_t *sink, const ftz_batch_t *batch,
     sink->n_refusals = 0;
     *refusals = NULL;
     *n = 0;
+    if (sink->flight.active)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                          "internal error: the sink has a batch in flight");
     if ((err = ftz_sink_ensure_connected(sink, errstr, errstr_size)) ||
         (err = exec_simple(sink, "BEGIN", errstr, errstr_size)))
         return err;

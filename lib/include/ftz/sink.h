@@ -76,6 +76,27 @@ ftz_err_t ftz_sink_skip_gap(ftz_sink_t *sink, const char *topic, int32_t partiti
 ftz_err_t ftz_sink_commit(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                           size_t errstr_size);
 
+/* The same, in two steps, so that the caller can read and decode the next
+ * batch while PostgreSQL works on this one: ftz_sink_send puts the
+ * transaction on the wire and returns; ftz_sink_ready says, without
+ * waiting, whether its answer is in; ftz_sink_finish waits for it (and
+ * retries as ftz_sink_commit does) and returns what ftz_sink_commit would.
+ * The batch is borrowed from send to finish and must not change. One
+ * batch at a time: every other call on the sink (load offsets, isolate,
+ * ...) must wait until ftz_sink_finish has returned. */
+ftz_err_t ftz_sink_send(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                        size_t errstr_size);
+/* Builds the batch's parameters ahead of ftz_sink_send (for instance while
+ * another batch is in flight), so that sending is only a copy; the batch
+ * must not change until it is sent. Optional: ftz_sink_send does it when
+ * it was not done. FTZ_ERR_NOMEM. */
+ftz_err_t ftz_sink_prepare(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                           size_t errstr_size);
+int ftz_sink_ready(ftz_sink_t *sink);
+int ftz_sink_in_flight(const ftz_sink_t *sink);
+ftz_err_t ftz_sink_finish(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
+                          size_t errstr_size);
+
 /* A record PostgreSQL refuses: good record `index` of type `rtype` in the
  * batch, and the server's reason (valid UTF-8). */
 typedef struct ftz_sink_refusal_s {
