@@ -20,7 +20,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test fuzz fuzz-short bench bench-drain clean help
+        test unit-test stack-test fuzz fuzz-short bench bench-drain bench-memory clean help
 
 all: build
 
@@ -32,6 +32,7 @@ help:
 	@echo "make stack-up    start the local Kafka + PostgreSQL stack (also stack-down, stack-status)"
 	@echo "make bench       decode + validate throughput per record type"
 	@echo "make bench-drain drain one backlog: ftz aggregate (1, 2 members) vs Python vs PostgreSQL's limit"
+	@echo "make bench-memory resident memory of one member draining 10 million events"
 	@echo "make fuzz        run the decoder fuzzer until stopped (FUZZ_SECONDS=N to bound it)"
 
 deps:
@@ -112,6 +113,11 @@ bench: build
 # aggregates differ. Options: DRAIN_ARGS="--events 500000 --repeat 3".
 bench-drain: build
 	FTZ_BIN=$(FTZ) bench/drain $(DRAIN_ARGS)
+
+# Memory benchmark: one member's resident size while it drains 10 million
+# simulated events (MEMORY_ARGS="--events 2000000" for a shorter run).
+bench-memory: build
+	FTZ_BIN=$(FTZ) bench/memory $(MEMORY_ARGS)
 
 fuzz-short:
 	$(MAKE) fuzz FUZZ_SECONDS=60
