@@ -28,7 +28,16 @@ static void *dup_bytes(const void *p, size_t n) {
     return q;
 }
 
-void ftz_batch_init(ftz_batch_t *b) { memset(b, 0, sizeof(*b)); }
+/* Process-wide, so that no two batches' contents ever share a number. */
+static uint64_t new_generation(void) {
+    static uint64_t last;
+    return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+}
+
+void ftz_batch_init(ftz_batch_t *b) {
+    memset(b, 0, sizeof(*b));
+    b->generation = new_generation();
+}
 
 static void free_dead(ftz_dead_letter_t *d) {
     free(d->topic);
@@ -48,6 +57,7 @@ void ftz_batch_clear(ftz_batch_t *b) {
     b->n_parts = 0;
     b->messages = 0;
     b->bytes = 0;
+    b->generation = new_generation();
     ftz_buf_reset(&b->arena);
 }
 
@@ -66,6 +76,7 @@ void ftz_batch_free(ftz_batch_t *b) {
 ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t partition,
                                 int64_t expected, int64_t offset) {
     b->messages++;
+    b->generation = new_generation();
     for (size_t i = 0; i < b->n_parts; i++)
         if (b->parts[i].partition == partition && strcmp(b->parts[i].topic, topic) == 0) {
             if (offset > b->parts[i].last)
@@ -120,6 +131,7 @@ ftz_err_t ftz_batch_reject_record(ftz_batch_t *b, const ftz_record_type_t *rt, s
                                   const char *topic, const char *code, const char *reason) {
     ftz_batch_rows_t *r = &b->rows[rt->id];
     const ftz_row_meta_t *m = &r->meta[i];
+    b->generation = new_generation();
     ftz_err_t err = ftz_batch_add_dead(b, topic, m->partition, m->offset,
                                        m->has_key ? b->arena.data + m->key_off : NULL,
                                        m->key_len, b->arena.data + m->value_off, m->value_len,
@@ -161,6 +173,7 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
 }
 
 void ftz_batch_drop_partition(ftz_batch_t *b, const char *topic, int32_t partition) {
+    b->generation = new_generation();
     for (int t = 0; t < FTZ_REC__COUNT; t++) {
         ftz_batch_rows_t *r = &b->rows[t];
         const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);

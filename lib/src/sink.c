@@ -60,10 +60,9 @@ struct ftz_sink_s {
      * server never waits for the client halfway through a transaction):
      * one set per record type, one for the dead letters, the offsets. */
     ftz_sink_stage_t stage[FTZ_REC__COUNT + 1];
-    /* The batch they hold, known by its partition array (which moves
-     * with the batch's contents when a caller swaps two batch structs)
-     * and its size; NULL: none. */
-    const ftz_batch_part_t *staged;
+    /* The batch they hold, known by its contents' generation and size
+     * (0: none). */
+    uint64_t staged;
     size_t staged_messages;
     ftz_pgarr_t off[4];       /* offsets: topics, partitions, expected, next */
     ftz_batch_part_t *sorted; /* the batch's partitions in (topic, partition) order */
@@ -413,9 +412,10 @@ static ftz_err_t stage_dead_letters(ftz_sink_stage_t *st, const ftz_batch_t *bat
 static ftz_err_t stage_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                              size_t errstr_size) {
     ftz_err_t err;
-    if (sink->staged && sink->staged == batch->parts && sink->staged_messages == batch->messages)
+    if (sink->staged && sink->staged == batch->generation &&
+        sink->staged_messages == batch->messages)
         return FTZ_OK;
-    sink->staged = NULL;
+    sink->staged = 0;
     if ((err = stage_offsets(sink, batch)))
         return ftz_seterr(err, errstr, errstr_size, "out of memory");
     for (int t = 0; t < FTZ_REC__COUNT; t++) {
@@ -427,7 +427,7 @@ static ftz_err_t stage_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *e
     }
     if (batch->n_dead && (err = stage_dead_letters(&sink->stage[FTZ_REC__COUNT], batch)))
         return ftz_seterr(err, errstr, errstr_size, "out of memory");
-    sink->staged = batch->parts;
+    sink->staged = batch->generation;
     sink->staged_messages = batch->messages;
     return FTZ_OK;
 }
@@ -476,7 +476,7 @@ static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *er
 #undef SENT
     /* The parameters are in libpq's buffer now: the stage may take the
      * next batch. */
-    sink->staged = NULL;
+    sink->staged = 0;
     if (ok)
         return FTZ_OK;
 lost:
@@ -665,7 +665,7 @@ static ftz_err_t apply_range(ftz_sink_t *sink, const ftz_sink_type_t *ty,
                              size_t errstr_size) {
     size_t n = 0;
     ftz_err_t err;
-    sink->staged = NULL; /* the type's arrays are reused here */
+    sink->staged = 0; /* the type's arrays are reused here */
     if ((err = ty->stage(&sink->stage[ty->rtype], rows, lo, hi, &n)))
         return ftz_seterr(err, errstr, errstr_size, "out of memory");
     for (int s = 0; !err && s < ty->n_stmts; s++) {

@@ -256,3 +256,91 @@ PY
   ) || fail "group $1 did not settle with $2 members in ${4:-30}s: $state"
   printf '%s\n' "$state"
 }
+
+# ---------------------------------------------------------------- members
+# Helpers of the fault tests (tests/fault): members started, stopped and
+# watched by name, waits that fail with the reason, logs searched.
+
+declare -A MEMBER_PID=()
+
+# member_start NAME GROUP [aggregate options...]: `ftz aggregate -g GROUP`
+# in the background, stderr in $WORK/NAME.err (appended: a name may be
+# reused), pid in MEMBER_PID[NAME] (and killed at exit).
+member_start() {
+  local name=$1 group=$2
+  shift 2
+  "$FTZ" aggregate -g "$group" "$@" 2>>"$WORK/$name.err" &
+  MEMBER_PID[$name]=$!
+  BG_PIDS+=("$!")
+}
+
+# member_alive NAME: fails, with the end of its log, if member NAME exited.
+member_alive() {
+  kill -0 "${MEMBER_PID[$1]}" 2>/dev/null \
+    || fail "member $1 exited: $(tail -n 5 "$WORK/$1.err")"
+}
+
+# member_stop NAME: SIGTERM, then its exit status must be 0 (a clean stop
+# commits the open batch and leaves the group).
+member_stop() {
+  local rc=0
+  kill -TERM "${MEMBER_PID[$1]}" 2>/dev/null || true
+  wait "${MEMBER_PID[$1]}" || rc=$?
+  ((rc == 0)) || fail "member $1 did not stop cleanly (exit $rc): $(tail -n 5 "$WORK/$1.err")"
+}
+
+# member_kill NAME: SIGKILL, and reaped.
+member_kill() {
+  kill -KILL "${MEMBER_PID[$1]}" 2>/dev/null || true
+  wait "${MEMBER_PID[$1]}" 2>/dev/null || true
+}
+
+# wait_until TIMEOUT_S WHAT COMMAND...: runs COMMAND every 0.1 s until it
+# succeeds; fails with "WHAT" after TIMEOUT_S seconds.
+wait_until() {
+  local timeout=$1 what=$2 start=$SECONDS
+  shift 2
+  until "$@"; do
+    (( SECONDS - start < timeout )) || fail "$what: not within ${timeout}s"
+    sleep 0.1
+  done
+}
+
+# offsets_at_least N: the stored next offsets add up to N or more.
+offsets_at_least() { (( $(committed_offsets) >= $1 )); }
+
+# wait_committed N TIMEOUT_S [MEMBER...]: waits until the stored offsets add
+# up to N (every message of the test's topics committed when N is their
+# count); fails if one of the named members exits meanwhile.
+wait_committed() {
+  local n=$1 timeout=$2 start=$SECONDS m
+  shift 2
+  until offsets_at_least "$n"; do
+    for m in "$@"; do member_alive "$m"; done
+    (( SECONDS - start < timeout )) \
+      || fail "not drained within ${timeout}s: $(committed_offsets) of $n offsets committed"
+    sleep 0.1
+  done
+}
+
+# log_has FILE ERE: FILE has a line matching ERE.
+log_has() { grep -q -E -- "$2" "$1" 2>/dev/null; }
+
+# wait_log FILE ERE TIMEOUT_S: waits until FILE has a line matching ERE.
+wait_log() { wait_until "$3" "no line matching /$2/ in $(basename "$1")" log_has "$1" "$2"; }
+
+# produce_checked TYPE FILE [produce options...]: every line must be
+# accepted and acknowledged.
+produce_checked() {
+  local type=$1 file=$2 rc=0 base
+  shift 2
+  base=$WORK/produce-$type-$(basename "$file")
+  "$FTZ" produce -q -t "$type" -f "$file" --rejects "$base.rejects" "$@" 2>"$base.err" || rc=$?
+  [[ $rc -eq 0 && ! -s "$base.rejects" ]] \
+    || fail "ftz produce -t $type -f $file exited $rc: $(head -n 3 "$base.err")"
+}
+
+# member_totals NAME: the member's own summary ("N messages in M batches").
+member_totals() {
+  grep -o '[0-9]* messages in [0-9]* batches' "$WORK/$1.err" | tail -n 1
+}

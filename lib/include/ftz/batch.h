@@ -58,6 +58,10 @@ typedef struct ftz_batch_s {
     size_t n_parts, cap_parts;
     size_t messages;      /* messages in the batch, good or bad */
     size_t bytes;         /* memory the batch's records and messages take */
+    uint64_t generation;  /* unique to these contents: new whenever they
+                           * change, and it moves with them when two batch
+                           * structs are swapped (the sink knows a staged
+                           * batch by it) */
     ftz_buf_t arena;      /* keys and values of the good records */
 } ftz_batch_t;
 
