@@ -9,6 +9,7 @@
 #include "ftz/json.h"
 #include "ftz/pg.h"
 #include "ftz/topics.h"
+#include "ftz/utf8.h"
 
 enum { OPT_CODE = FTZ_OPT__COMMON_END, OPT_SINCE, OPT_LIMIT, OPT_TOPIC };
 
@@ -21,7 +22,9 @@ static void help(FILE *out) {
             "  summary   rejected records counted by code, source topic and day\n"
             "            (Asia/Shanghai)\n"
             "  list      one line per rejected record: when, where (topic [partition]\n"
-            "            @offset), key, code and reason; newest first\n"
+            "            @offset), key, code and reason; newest first. Key bytes that\n"
+            "            are not printable UTF-8 (NUL, control characters, invalid\n"
+            "            sequences) are shown as \\xNN.\n"
             "  export    the rejected records that still decode (rule failures), as\n"
             "            the plain JSON lines `ftz produce` reads: fix them, then\n"
             "            `ftz produce -t TYPE -f fix.jsonl`. Records that do not decode\n"
@@ -46,7 +49,7 @@ static const char summary_sql[] =
 static const char list_sql[] =
     "SELECT to_char(rejected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " source_topic, source_partition, source_offset,"
-    " coalesce(convert_from(record_key, 'UTF8'), ''), code, reason"
+    " record_key, code, reason"
     " FROM ftz.dead_letters"
     " WHERE ($1::text IS NULL OR code = $1) AND ($2::timestamptz IS NULL OR rejected_at >= $2)"
     " AND ($3::text IS NULL OR source_topic = $3)"
@@ -58,6 +61,18 @@ static const char export_sql[] =
     " WHERE ($1::text IS NULL OR code = $1) AND ($2::timestamptz IS NULL OR rejected_at >= $2)"
     " AND ($3::text IS NULL OR source_topic = $3)"
     " ORDER BY source_topic, source_partition, source_offset";
+
+/* A record_key in bytea's text form, as printable UTF-8 (malloc'd; NULL:
+ * out of memory). */
+static char *print_key(const char *bytea_text) {
+    size_t n = 0;
+    unsigned char *raw = PQunescapeBytea((const unsigned char *)bytea_text, &n);
+    char *out = raw ? malloc(4 * n + 1) : NULL;
+    if (out)
+        ftz_utf8_sanitize(out, 4 * n + 1, (const char *)raw, n);
+    PQfreemem(raw);
+    return out;
+}
 
 static int run_export(PGconn *conn, const char *const *params, const char *type) {
     char errstr[512];
@@ -205,10 +220,19 @@ int ftz_cmd_deadletters(int argc, char **argv) {
         }
         printf("%-24s %-36s %-10s %8lld\n", "total", "", "", total);
     } else {
-        for (int r = 0; r < PQntuples(res); r++)
+        for (int r = 0; r < PQntuples(res); r++) {
+            /* The key is any bytes (a bytea, in its text form here): valid
+             * UTF-8 as is, the rest as \xNN, never a failed conversion. */
+            char *key = NULL;
+            if (!PQgetisnull(res, r, 4) && !(key = print_key(PQgetvalue(res, r, 4)))) {
+                fprintf(stderr, "ftz deadletters: out of memory\n");
+                goto cleanup;
+            }
             printf("%s %s [%s] @%s key=%s %s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), PQgetvalue(res, r, 4),
+                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), key ? key : "",
                    PQgetvalue(res, r, 5), PQgetvalue(res, r, 6));
+            free(key);
+        }
     }
     rc = FTZ_EXIT_OK;
 cleanup:

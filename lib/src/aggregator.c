@@ -44,6 +44,7 @@ typedef struct agg_s {
     double batch_started;
     double idle_since;     /* when every owned partition was last seen at its end */
     double progress_at;    /* last message, end of partition or commit */
+    double rebalanced_at;  /* last rebalance event */
     double retry_at;       /* no batch is attempted before this */
     double backoff;        /* next pause after a batch fails, seconds */
     double flight_sent;    /* when the batch in flight was sent */
@@ -141,7 +142,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         trouble_over(a);
     }
     a->idle_since = 0;
-    a->progress_at = now_s();
+    a->progress_at = a->rebalanced_at = now_s();
     ftz_err_t e = ftz_assignment_rebalance(&a->asg, rk, err, parts, &ops, errstr, sizeof(errstr));
     if (e)
         set_fatal(a, e, errstr);
@@ -447,17 +448,46 @@ static int batch_has_partition(const ftz_batch_t *b, const char *topic, int32_t 
     return 0;
 }
 
-/* Moves one partition's fetch position; on failure, every partition is
- * sought again from its stored offset later. */
-static void seek_one(agg_t *a, const char *topic, int32_t partition, int64_t offset) {
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
-    rd_kafka_error_t *e = rd_kafka_seek_partitions(a->rk, l, 10000);
-    if (e || l->elems[0].err) {
-        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: seek to %" PRId64 ": %s", topic,
-                (int)partition, offset,
-                e ? rd_kafka_error_string(e) : rd_kafka_err2str(l->elems[0].err));
-        a->asg.need_resync = 1;
+/* Starts fetching one partition again at `offset`. librdkafka stops a
+ * partition whose position was out of range (auto.offset.reset=error) and
+ * refuses to seek it ("Erroneous state"): it has to be assigned again.
+ * Under COOPERATIVE that partition alone; under EAGER the whole
+ * assignment, every other partition from its stored offset (the open
+ * batch is dropped: it is read again). */
+static void restart_partition(agg_t *a, const char *topic, int32_t partition,
+                              int64_t offset) {
+    const char *protocol = rd_kafka_rebalance_protocol(a->rk);
+    rd_kafka_topic_partition_list_t *l =
+        rd_kafka_topic_partition_list_new(a->asg.n ? (int)a->asg.n : 1);
+    rd_kafka_error_t *e = NULL;
+    rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    if (protocol && strcmp(protocol, "COOPERATIVE") == 0) {
+        rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
+        e = rd_kafka_incremental_unassign(a->rk, l);
+        if (!e)
+            e = rd_kafka_incremental_assign(a->rk, l);
+    } else {
+        drop_batch(a);
+        for (size_t i = 0; i < a->asg.n; i++) {
+            ftz_owned_t *o = &a->asg.v[i];
+            o->pending = -1;
+            o->eof = 0;
+            if (o->stopped)
+                continue;
+            rd_kafka_topic_partition_list_add(l, o->topic, o->partition)->offset =
+                o->partition == partition && strcmp(o->topic, topic) == 0 ? offset
+                : o->committed >= 0                                        ? o->committed
+                                                                           : 0;
+        }
+        rerr = rd_kafka_assign(a->rk, l);
+    }
+    if (e || rerr) {
+        char what[512];
+        snprintf(what, sizeof(what), "%s [%d]: cannot start reading again at %" PRId64 ": %s",
+                 topic, (int)partition, offset,
+                 e ? rd_kafka_error_string(e) : rd_kafka_err2str(rerr));
+        set_fatal(a, FTZ_ERR_FATAL, what);
     }
     if (e)
         rd_kafka_error_destroy(e);
@@ -497,7 +527,7 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
     if (o->committed < 0 && !batch_has_partition(&a->batch, topic, m->partition)) {
         ftz_log(FTZ_LOG_INFO, "KAFKA", "%s [%d]: no stored offset; starting at the log start %"
                 PRId64, topic, (int)m->partition, low);
-        seek_one(a, topic, m->partition, low);
+        restart_partition(a, topic, m->partition, low);
         return;
     }
     /* What is stored is the position: commit the open batch first (it may
@@ -550,7 +580,7 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
                 "ftz.offset_moves", topic, (int)m->partition, from, high, cause, low);
     a->stats.gaps_skipped++;
     o->committed = low;
-    a->asg.need_resync = 1; /* seek every owned partition to its stored offset */
+    restart_partition(a, topic, m->partition, low);
 }
 
 /* A consumer error event of one partition or of the client. */
@@ -612,6 +642,14 @@ static void poll_idle(agg_t *a, double until) {
     }
 }
 
+/* How long a batch run (--until-idle) waits, owning nothing, for the
+ * group to give it partitions before it ends. */
+static double owned_nothing_limit(const agg_t *a) {
+    double limit = a->conf->connect_timeout_s > 0 ? a->conf->connect_timeout_s
+                                                  : FTZ_AGG_CONNECT_TIMEOUT_S;
+    return a->conf->until_idle_s > limit ? a->conf->until_idle_s : limit;
+}
+
 static int batch_due(const agg_t *a, double now, int at_end) {
     const ftz_aggregator_conf_t *c = a->conf;
     return a->batch.messages &&
@@ -634,7 +672,7 @@ static void check_stuck(agg_t *a, double now, int at_end) {
                                : "the group coordinator gave this member nothing (do the "
                                  "topics exist? is another member holding them?)");
         set_fatal(a, FTZ_ERR_FATAL, what);
-    } else if (a->asg.assigned_once && !at_end && a->progress_at &&
+    } else if (a->asg.assigned_once && a->asg.n > 0 && !at_end && a->progress_at &&
                now - a->progress_at >= limit && !a->batch.messages) {
         snprintf(what, sizeof(what), "no progress for %.0f s: %s", limit,
                  a->trouble[0] ? a->trouble : "no message and no end of partition arrived");
@@ -754,12 +792,20 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
             a.flight_checked = now;
             land(&a, 0);
         }
-        int at_end = a.asg.assigned_once && ftz_assignment_all_at_end(&a.asg);
+        /* Owning nothing is not being at the end: a member that lost its
+         * partitions (a broker restart, a rebalance) gets them back. */
+        int at_end = a.asg.assigned_once && a.asg.n > 0 && ftz_assignment_all_at_end(&a.asg);
         if (batch_due(&a, now, at_end))
             launch(&a);
         else if (at_end && a.flying)
             land(&a, 1);
         check_stuck(&a, now, at_end);
+        if (conf->until_idle_s > 0 && a.asg.assigned_once && a.asg.n == 0 && !a.flying &&
+            !a.batch.messages && now - a.rebalanced_at >= owned_nothing_limit(&a)) {
+            ftz_log(FTZ_LOG_INFO, "KAFKA", "owned no partition for %.0f s: the group's other "
+                    "members hold them all", owned_nothing_limit(&a));
+            break;
+        }
         if (conf->until_idle_s > 0 && at_end && !a.batch.messages && !a.flying &&
             !a.asg.need_resync) {
             if (!a.idle_since)

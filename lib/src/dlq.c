@@ -11,8 +11,35 @@
 struct ftz_dlq_s {
     ftz_producer_t *prod;
     char *topic;
-    size_t limit; /* key + value bytes of one copy */
+    size_t limit;              /* key + value bytes of one copy */
+    const char *brokers;       /* borrowed: to make the producer again */
+    const ftz_props_t *props;
+    int one_per_request;       /* after a refusal: no two copies in one record batch */
 };
+
+/* The broker's limit (the topic's max.message.bytes) applies to a whole
+ * record batch: after a refusal the producer is made again with one
+ * message per batch, so that only a copy's own size matters. */
+static ftz_err_t make_producer(ftz_dlq_t *q, char *errstr, size_t errstr_size) {
+    ftz_props_t props = {0};
+    ftz_producer_t *p = NULL;
+    ftz_err_t err = FTZ_OK;
+    for (size_t i = 0; q->props && i < q->props->n && !err; i++)
+        err = ftz_props_set(&props, q->props->keys[i], q->props->values[i]);
+    if (!err && q->one_per_request)
+        err = ftz_props_set(&props, "batch.num.messages", "1");
+    if (err)
+        err = ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+    else if (!(p = ftz_producer_new(q->brokers, &props, errstr, errstr_size)))
+        err = FTZ_ERR_FATAL;
+    ftz_props_free(&props);
+    if (err)
+        return err;
+    ftz_producer_set_quiet(p, 1);
+    ftz_producer_destroy(q->prod);
+    q->prod = p;
+    return FTZ_OK;
+}
 
 ftz_dlq_t *ftz_dlq_new(const char *brokers, const ftz_props_t *props, const char *topic,
                        char *errstr, size_t errstr_size) {
@@ -25,7 +52,9 @@ ftz_dlq_t *ftz_dlq_new(const char *brokers, const ftz_props_t *props, const char
     }
     q->limit = m > FTZ_DLQ_OVERHEAD + FTZ_DLQ_MIN_COPY ? (size_t)(m - FTZ_DLQ_OVERHEAD)
                                                        : FTZ_DLQ_MIN_COPY;
-    if (!(q->prod = ftz_producer_new(brokers, props, errstr, errstr_size)))
+    q->brokers = brokers;
+    q->props = props;
+    if (make_producer(q, errstr, errstr_size))
         goto fail;
     return q;
 fail:
@@ -99,16 +128,33 @@ ftz_err_t ftz_dlq_send(ftz_dlq_t *q, const ftz_batch_t *batch, int timeout_ms, c
     err = ftz_producer_flush(q->prod, timeout_ms, why, sizeof(why));
     if (err != FTZ_ERR_RETRIABLE && ftz_producer_failed(q->prod) == failed)
         return FTZ_OK;
-    if (ftz_producer_too_large(q->prod) > too_large && q->limit > FTZ_DLQ_MIN_COPY) {
-        q->limit = q->limit / 4 > FTZ_DLQ_MIN_COPY ? q->limit / 4 : FTZ_DLQ_MIN_COPY;
-        ftz_log(FTZ_LOG_WARNING, "KAFKA",
-                "%s refused a dead-letter copy as too large: copies are now cut to %zu bytes "
-                "(the table keeps every byte)",
-                q->topic, q->limit);
+    if (ftz_producer_too_large(q->prod) > too_large) {
+        /* First one copy per record batch, then smaller copies. */
+        if (!q->one_per_request) {
+            q->one_per_request = 1;
+            ftz_log(FTZ_LOG_WARNING, "KAFKA",
+                    "%s refused a batch of dead-letter copies as too large: sending them one "
+                    "per request from now on",
+                    q->topic);
+        } else if (q->limit > FTZ_DLQ_MIN_COPY) {
+            q->limit = q->limit / 4 > FTZ_DLQ_MIN_COPY ? q->limit / 4 : FTZ_DLQ_MIN_COPY;
+            ftz_log(FTZ_LOG_WARNING, "KAFKA",
+                    "%s refused a dead-letter copy as too large: copies are now cut to %zu "
+                    "bytes (the table keeps every byte)",
+                    q->topic, q->limit);
+        }
+        /* What is still queued was batched for the old limits. */
+        char why2[512];
+        uint64_t lost = ftz_producer_failed(q->prod) - failed;
+        if (make_producer(q, why2, sizeof(why2)))
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s", why2);
+        return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                          "%llu of %zu dead letters not acknowledged by %s: too large",
+                          (unsigned long long)lost, batch->n_dead, q->topic);
     }
     return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
-                      "%llu of %zu dead letters not acknowledged by %s%s%s",
+                      "%llu of %zu dead letters not acknowledged by %s: %s",
                       (unsigned long long)(ftz_producer_failed(q->prod) - failed), batch->n_dead,
-                      q->topic, err == FTZ_ERR_RETRIABLE ? ": " : "",
-                      err == FTZ_ERR_RETRIABLE ? why : "");
+                      q->topic,
+                      err == FTZ_ERR_RETRIABLE ? why : ftz_producer_last_error(q->prod));
 }

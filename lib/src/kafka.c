@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ftz/log.h"
 
@@ -103,15 +104,38 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     ftz_log_level_t l = level <= 3 ? FTZ_LOG_ERROR
                         : level == 4 ? FTZ_LOG_WARNING
                         : level <= 6 ? FTZ_LOG_INFO : FTZ_LOG_DEBUG;
+    /* A failed connection ("FAIL") is also an error event (error_cb below
+     * or the caller's): said there, once; here only for debugging. */
+    if (strcmp(fac, "FAIL") == 0)
+        l = FTZ_LOG_DEBUG;
+    /* `ftz aggregate` hands its -X properties to its dead-letter producer
+     * too; consumer properties there are expected, not worth a warning. */
+    if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "is a consumer property"))
+        l = FTZ_LOG_DEBUG;
     ftz_log(l, "KAFKA", "%s: %s", fac, buf);
 }
+
+/* When each error code was last said (a process has few handles, all
+ * served from its main thread). */
+static time_t error_said[64];
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     (void)rk;
     (void)opaque;
+    ftz_kafka_log_error(err, reason, 0);
+}
+
+void ftz_kafka_log_error(int err, const char *reason, int quiet) {
     /* Transport errors are retried by librdkafka; they are worth a warning,
-     * not a stop. Fatal errors are checked by the callers' loops. */
-    ftz_log(err == RD_KAFKA_RESP_ERR__FATAL ? FTZ_LOG_ERROR : FTZ_LOG_WARNING, "KAFKA",
+     * not a stop, and one a minute per kind, not one per retry. Fatal
+     * errors are checked by the callers' loops. */
+    time_t now = time(NULL);
+    size_t slot = (size_t)(err < 0 ? -err : err) % (sizeof(error_said) / sizeof(error_said[0]));
+    int fatal = err == RD_KAFKA_RESP_ERR__FATAL;
+    int repeat = !fatal && error_said[slot] && now - error_said[slot] < 60;
+    if (!repeat)
+        error_said[slot] = now;
+    ftz_log(fatal ? FTZ_LOG_ERROR : repeat || quiet ? FTZ_LOG_DEBUG : FTZ_LOG_WARNING, "KAFKA",
             "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 

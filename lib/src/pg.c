@@ -66,11 +66,16 @@ ftz_err_t ftz_pg_check(PGconn *conn, const PGresult *res, ExecStatusType expect,
     /* The server's message may quote data, and is cut to fit: keep it
      * valid UTF-8, cut on a character boundary (it may end up in a dead
      * letter's reason, a text column). */
-    char clean[512];
+    char clean[512], flat[1024];
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
-    ftz_utf8_sanitize(clean, sizeof(clean), msg, n);
+    /* One line: the server's DETAIL and HINT lines follow on the same. */
+    if (n >= sizeof(flat))
+        n = sizeof(flat) - 1;
+    for (size_t i = 0; i < n; i++)
+        flat[i] = msg[i] == '\n' ? ' ' : msg[i];
+    ftz_utf8_sanitize(clean, sizeof(clean), flat, n);
     ftz_err_t err = FTZ_ERR_FATAL;
     /* Data exceptions and integrity violations: the data is at fault. */
     if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))

@@ -8,7 +8,17 @@
 struct ftz_producer_s {
     rd_kafka_t *rk;
     uint64_t sent, acked, failed, too_large;
+    int quiet;                     /* failures at DEBUG: the caller sums them up */
+    rd_kafka_resp_err_t last_error; /* of the last failed delivery */
 };
+
+/* Runs inside rd_kafka_poll/flush, on the caller's thread. A quiet
+ * producer's transport errors are debug lines: its caller reports them. */
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+    ftz_producer_t *p = opaque;
+    (void)rk;
+    ftz_kafka_log_error(err, reason, p->quiet);
+}
 
 /* Runs inside rd_kafka_poll/flush, on the caller's thread. */
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
@@ -19,7 +29,8 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         p->failed++;
         if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
             p->too_large++;
-        ftz_log(FTZ_LOG_ERROR, "KAFKA", "%s: not delivered to %s: %s",
+        p->last_error = m->err;
+        ftz_log(p->quiet ? FTZ_LOG_DEBUG : FTZ_LOG_ERROR, "KAFKA", "%s: not delivered to %s: %s",
                 label ? label : "message", rd_kafka_topic_name(m->rkt),
                 rd_kafka_err2str(m->err));
     } else {
@@ -40,6 +51,7 @@ ftz_producer_t *ftz_producer_new(const char *brokers, const ftz_props_t *props,
     if (!(conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, brokers, props, errstr, errstr_size)))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
     rd_kafka_conf_set_opaque(conf, p);
     if (!(p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why)))) {
         ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "producer: %s", why);
@@ -141,3 +153,7 @@ ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
 uint64_t ftz_producer_acked(const ftz_producer_t *p) { return p->acked; }
 uint64_t ftz_producer_failed(const ftz_producer_t *p) { return p->failed; }
 uint64_t ftz_producer_too_large(const ftz_producer_t *p) { return p->too_large; }
+void ftz_producer_set_quiet(ftz_producer_t *p, int quiet) { p->quiet = quiet; }
+const char *ftz_producer_last_error(const ftz_producer_t *p) {
+    return p->last_error ? rd_kafka_err2str(p->last_error) : "no error";
+}

@@ -23,7 +23,7 @@
 
 typedef struct ftz_dlq_s ftz_dlq_t;
 
-/* brokers, props borrowed; topic copied. The copy bound starts at the
+/* brokers and props borrowed, for the queue's lifetime; topic copied. The copy bound starts at the
  * producer's message.max.bytes (librdkafka's 1000000 unless set with -X)
  * minus FTZ_DLQ_OVERHEAD. NULL with errstr. */
 ftz_dlq_t *ftz_dlq_new(const char *brokers, const ftz_props_t *props, const char *topic,
@@ -33,8 +33,9 @@ void ftz_dlq_destroy(ftz_dlq_t *q);
 /* Sends the batch's dead letters (borrowed) and waits up to timeout_ms for
  * every one to be acknowledged. FTZ_OK when all are; FTZ_ERR_RETRIABLE
  * with the reason otherwise (send them all again later: the topic copy is
- * at least once). When the broker found a copy too large, the bound
- * shrinks for the next attempt. FTZ_ERR_FATAL for a fatal producer
+ * at least once). When the broker found copies too large (its limit is on
+ * a whole record batch), the next attempt sends one copy per request, and
+ * after that smaller copies. FTZ_ERR_FATAL for a fatal producer
  * error. */
 ftz_err_t ftz_dlq_send(ftz_dlq_t *q, const ftz_batch_t *batch, int timeout_ms, char *errstr,
                        size_t errstr_size);

@@ -36,6 +36,11 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
                                     const ftz_props_t *props, char *errstr,
                                     size_t errstr_size);
 
+/* Logs a librdkafka error event (what an error_cb receives): transport
+ * errors as a warning once a minute per kind (debug in between, or always
+ * when quiet), fatal ones as errors. Any thread. */
+void ftz_kafka_log_error(int err, const char *reason, int quiet);
+
 /* The brokers a command uses: brokers if set, else $FTZ_BROKERS, else
  * "127.0.0.1:9092". Borrowed. */
 const char *ftz_kafka_brokers(const char *brokers);

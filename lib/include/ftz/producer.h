@@ -42,5 +42,10 @@ uint64_t ftz_producer_acked(const ftz_producer_t *p);
 uint64_t ftz_producer_failed(const ftz_producer_t *p);
 /* Of those failed, how many the broker found too large for the topic. */
 uint64_t ftz_producer_too_large(const ftz_producer_t *p);
+/* quiet != 0: a failed delivery is a debug line, for callers that report a
+ * summary themselves. */
+void ftz_producer_set_quiet(ftz_producer_t *p, int quiet);
+/* Why the last failed delivery failed (static string). */
+const char *ftz_producer_last_error(const ftz_producer_t *p);
 
 #endif
