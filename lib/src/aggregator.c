@@ -112,10 +112,11 @@ static void count_code(ftz_aggregator_stats_t *s, const char *code, uint64_t n) 
 static void land(agg_t *a, int wait);
 
 static ftz_err_t load_offset(void *opaque, const char *topic, int32_t partition, int64_t *next,
-                             char *errstr, size_t errstr_size) {
+                             uint64_t *fingerprint, char *errstr, size_t errstr_size) {
     agg_t *a = opaque;
     land(a, 1); /* the connection answers one thing at a time */
-    return ftz_sink_load_offset(a->sink, topic, partition, next, errstr, errstr_size);
+    return ftz_sink_load_offset(a->sink, topic, partition, next, fingerprint, errstr,
+                                errstr_size);
 }
 
 static void revoking(void *opaque, int lost) {
@@ -164,6 +165,43 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
     trouble(a, what);
 }
 
+/* Starts fetching the partitions of `list` again at the offsets it gives,
+ * by assigning them again: librdkafka refuses to seek a partition it
+ * stopped after an out-of-range position (auto.offset.reset=error,
+ * "Erroneous state"), and a new assignment works in every fetch state.
+ * Under COOPERATIVE those partitions alone; under EAGER the whole
+ * assignment, so `list` must then hold every partition to read. */
+static ftz_err_t assign_again(agg_t *a, rd_kafka_topic_partition_list_t *list, char *errstr,
+                              size_t errstr_size) {
+    const char *protocol = rd_kafka_rebalance_protocol(a->rk);
+    rd_kafka_error_t *e = NULL;
+    rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (protocol && strcmp(protocol, "COOPERATIVE") == 0) {
+        if (list->cnt && !(e = rd_kafka_incremental_unassign(a->rk, list)))
+            e = rd_kafka_incremental_assign(a->rk, list);
+    } else {
+        rerr = rd_kafka_assign(a->rk, list);
+    }
+    ftz_err_t err = FTZ_OK;
+    if (e || rerr)
+        err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "assign again: %s",
+                         e ? rd_kafka_error_string(e) : rd_kafka_err2str(rerr));
+    if (e)
+        rd_kafka_error_destroy(e);
+    return err;
+}
+
+/* Where a partition is read from: its stored offset; one before it when
+ * the message counted there is to be compared again (a re-created log);
+ * offset 0 when nothing is stored (not the logical "beginning", which
+ * librdkafka resolves with a ListOffsets request half a second later; an
+ * offset 0 that retention deleted comes back as out of range). */
+static int64_t start_offset(const ftz_owned_t *o) {
+    if (o->committed < 0)
+        return 0;
+    return o->verify_fp ? o->verify_at : o->committed;
+}
+
 /* Re-reads every owned partition's offset and seeks there; the open batch
  * is dropped. After a batch that did not commit, and when offsets could
  * not be read on assignment. */
@@ -175,32 +213,21 @@ static ftz_err_t resync(agg_t *a, char *errstr, size_t errstr_size) {
     for (size_t i = 0; i < a->asg.n && !err; i++) {
         ftz_owned_t *o = &a->asg.v[i];
         int64_t next = -1;
-        if ((err = ftz_sink_load_offset(a->sink, o->topic, o->partition, &next, errstr,
+        uint64_t fp = 0;
+        if ((err = ftz_sink_load_offset(a->sink, o->topic, o->partition, &next, &fp, errstr,
                                         errstr_size)))
             break;
         o->committed = next;
         o->pending = -1;
         o->eof = 0;
-        /* Offset 0, not the logical "beginning": librdkafka resolves that
-         * with a ListOffsets request half a second later; an offset 0 that
-         * retention deleted comes back as out of range (handle_gap). */
+        o->verify_fp = next > 0 ? fp : 0;
+        o->verify_at = next - 1;
         if (!o->stopped)
             rd_kafka_topic_partition_list_add(list, o->topic, o->partition)->offset =
-                next >= 0 ? next : 0;
+                start_offset(o);
     }
-    if (!err && list->cnt) {
-        rd_kafka_error_t *e = rd_kafka_seek_partitions(a->rk, list, 10000);
-        if (e) {
-            err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "seek: %s",
-                             rd_kafka_error_string(e));
-            rd_kafka_error_destroy(e);
-        }
-        for (int i = 0; !err && i < list->cnt; i++)
-            if (list->elems[i].err)
-                err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "seek %s [%d]: %s",
-                                 list->elems[i].topic, (int)list->elems[i].partition,
-                                 rd_kafka_err2str(list->elems[i].err));
-    }
+    if (!err)
+        err = assign_again(a, list, errstr, errstr_size);
     rd_kafka_topic_partition_list_destroy(list);
     if (!err) {
         a->asg.need_resync = 0;
@@ -212,12 +239,28 @@ static ftz_err_t resync(agg_t *a, char *errstr, size_t errstr_size) {
 
 /* ---------------------------------------------------------------- messages */
 
+static void handle_gap(agg_t *a, const rd_kafka_message_t *m, int changed);
+
 static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     const char *topic = rd_kafka_topic_name(m->rkt);
     ftz_owned_t *o = ftz_assignment_find(&a->asg, topic, m->partition);
     ftz_verdict_t v;
     const ftz_record_type_t *rt = NULL;
 
+    /* The message before the stored offset, read again to compare with
+     * what was counted there: a log deleted and re-created past the stored
+     * offset must not have its first records skipped unseen. */
+    if (o && o->verify_fp && !o->stopped) {
+        uint64_t want = o->verify_fp;
+        o->verify_fp = 0;
+        if (m->offset == o->verify_at) {
+            if (ftz_batch_fingerprint(m->key, m->key_len, m->payload, m->payload ? m->len : 0) !=
+                want)
+                handle_gap(a, m, 1);
+            return; /* counted already */
+        }
+        /* Deleted since (retention, compaction): nothing to compare. */
+    }
     /* Where the open batch starts in this partition: after the batch in
      * flight, if it holds the partition, else at the stored offset. */
     int64_t base = o && o->pending >= 0 ? o->pending : o ? o->committed : -1;
@@ -229,7 +272,9 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     a->idle_since = 0;
     if (a->batch.messages == 0)
         a->batch_started = now_s();
-    if (ftz_batch_note_offset(&a->batch, topic, m->partition, base, m->offset)) {
+    if (ftz_batch_note_offset(&a->batch, topic, m->partition, base, m->offset,
+                              ftz_batch_fingerprint(m->key, m->key_len, m->payload,
+                                                    m->payload ? m->len : 0))) {
         set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         return;
     }
@@ -457,17 +502,15 @@ static int batch_has_partition(const ftz_batch_t *b, const char *topic, int32_t 
 static void restart_partition(agg_t *a, const char *topic, int32_t partition,
                               int64_t offset) {
     const char *protocol = rd_kafka_rebalance_protocol(a->rk);
+    int cooperative = protocol && strcmp(protocol, "COOPERATIVE") == 0;
     rd_kafka_topic_partition_list_t *l =
         rd_kafka_topic_partition_list_new(a->asg.n ? (int)a->asg.n : 1);
-    rd_kafka_error_t *e = NULL;
-    rd_kafka_resp_err_t rerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+    char errstr[512];
 
-    if (protocol && strcmp(protocol, "COOPERATIVE") == 0) {
+    if (cooperative) {
         rd_kafka_topic_partition_list_add(l, topic, partition)->offset = offset;
-        e = rd_kafka_incremental_unassign(a->rk, l);
-        if (!e)
-            e = rd_kafka_incremental_assign(a->rk, l);
     } else {
+        /* Everything is assigned again: the open batch is read again. */
         drop_batch(a);
         for (size_t i = 0; i < a->asg.n; i++) {
             ftz_owned_t *o = &a->asg.v[i];
@@ -477,27 +520,23 @@ static void restart_partition(agg_t *a, const char *topic, int32_t partition,
                 continue;
             rd_kafka_topic_partition_list_add(l, o->topic, o->partition)->offset =
                 o->partition == partition && strcmp(o->topic, topic) == 0 ? offset
-                : o->committed >= 0                                        ? o->committed
-                                                                           : 0;
+                                                                           : start_offset(o);
         }
-        rerr = rd_kafka_assign(a->rk, l);
     }
-    if (e || rerr) {
-        char what[512];
-        snprintf(what, sizeof(what), "%s [%d]: cannot start reading again at %" PRId64 ": %s",
-                 topic, (int)partition, offset,
-                 e ? rd_kafka_error_string(e) : rd_kafka_err2str(rerr));
-        set_fatal(a, FTZ_ERR_FATAL, what);
+    if (assign_again(a, l, errstr, sizeof(errstr))) {
+        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: cannot start reading again at %" PRId64
+                " (%s); trying again from the stored offsets", topic, (int)partition, offset,
+                errstr);
+        a->asg.need_resync = 1;
+        a->retry_at = now_s() + 1;
     }
-    if (e)
-        rd_kafka_error_destroy(e);
     rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* A partition's next offset is outside its log: the records between were
  * deleted before being counted, or the topic was deleted and re-created.
  * Never skipped silently. */
-static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
+static void handle_gap(agg_t *a, const rd_kafka_message_t *m, int changed) {
     const char *topic = rd_kafka_topic_name(m->rkt);
     ftz_owned_t *o = ftz_assignment_find(&a->asg, topic, m->partition);
     int64_t low = -1, high = -1, from;
@@ -505,6 +544,7 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
 
     if (!o || o->stopped)
         return;
+    o->verify_fp = 0;
     land(a, 1); /* its offsets decide where the partition stands */
     if (a->fatal || a->asg.need_resync)
         return;
@@ -524,7 +564,7 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
     }
     /* Nothing stored, nothing read: the partition starts at its log start
      * (assignment asks for offset 0, which retention may have deleted). */
-    if (o->committed < 0 && !batch_has_partition(&a->batch, topic, m->partition)) {
+    if (!changed && o->committed < 0 && !batch_has_partition(&a->batch, topic, m->partition)) {
         ftz_log(FTZ_LOG_INFO, "KAFKA", "%s [%d]: no stored offset; starting at the log start %"
                 PRId64, topic, (int)m->partition, low);
         restart_partition(a, topic, m->partition, low);
@@ -538,20 +578,23 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
     if (!o)
         return;
     from = o->committed >= 0 ? o->committed : m->offset;
-    const char *cause = from < low ? "records were deleted (retention) before they were counted"
-                                   : "the log ends before it: the topic was deleted and "
-                                     "re-created, or truncated";
+    const char *cause = changed ? "the message before it is not the one counted there: the "
+                                  "topic was deleted and re-created"
+                        : from < low ? "records were deleted (retention) before they were "
+                                       "counted"
+                                     : "the log ends before it: the topic was deleted and "
+                                       "re-created, or truncated";
     if (a->conf->on_gap != FTZ_ON_GAP_SKIP) {
         o->stopped = 1;
         if (!a->stop_err) {
             a->stop_err = FTZ_ERR_FATAL;
             snprintf(a->stop_str, sizeof(a->stop_str),
-                     "%s [%d]: the stored offset %" PRId64 " is outside the log (first offset %"
+                     "%s [%d]: the stored offset %" PRId64 " is %s the log (first offset %"
                      PRId64 ", next offset %" PRId64 "): %s. Nothing was skipped. Move it on "
                      "purpose with `ftz offsets reset -g %s --topic %s --partition %d --to "
                      "earliest|latest --reason ...`, or run with --on-gap skip",
-                     topic, (int)m->partition, from, low, high, cause, a->conf->group, topic,
-                     (int)m->partition);
+                     topic, (int)m->partition, from, changed ? "not in" : "outside", low, high,
+                     cause, a->conf->group, topic, (int)m->partition);
         }
         return;
     }
@@ -570,14 +613,15 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m) {
         }
         return;
     }
-    if (from < low)
+    if (from < low && !changed)
         ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: skipped offsets %" PRId64 "..%" PRId64
                 " (%s); recorded in ftz.offset_moves", topic, (int)m->partition, from, low - 1,
                 cause);
     else
-        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: stored offset %" PRId64 " is past the log "
-                "end %" PRId64 " (%s); reading the log from its start %" PRId64 ", recorded in "
-                "ftz.offset_moves", topic, (int)m->partition, from, high, cause, low);
+        ftz_log(FTZ_LOG_WARNING, "KAFKA", "%s [%d]: stored offset %" PRId64 " does not belong "
+                "to this log (%s; log %" PRId64 "..%" PRId64 "); reading it from its start, "
+                "recorded in ftz.offset_moves", topic, (int)m->partition, from, cause, low,
+                high);
     a->stats.gaps_skipped++;
     o->committed = low;
     restart_partition(a, topic, m->partition, low);
@@ -599,7 +643,7 @@ static void handle_error(agg_t *a, const rd_kafka_message_t *m) {
     case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET:
     case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
         if (topic)
-            handle_gap(a, m);
+            handle_gap(a, m, 0);
         return;
     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
     case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:

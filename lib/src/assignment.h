@@ -17,6 +17,8 @@ typedef struct ftz_owned_s {
     int32_t partition;
     int64_t committed; /* next offset stored in consumer_offsets; -1: none */
     int64_t pending;   /* next offset once the batch in flight lands; -1: none */
+    int64_t verify_at; /* committed - 1: read again first, to compare ... */
+    uint64_t verify_fp; /* ... with this fingerprint of what was counted; 0: no */
     int eof;           /* at the end since the last message */
     int stopped;       /* its offset is outside the log: not consumed */
 } ftz_owned_t;
@@ -26,15 +28,25 @@ typedef struct ftz_assignment_s {
     size_t n, cap;
     int need_resync;   /* offsets must be re-read and partitions re-sought */
     int assigned_once; /* some assignment arrived */
+    /* COOPERATIVE only: the partitions given up after a rebalance error.
+     * The group still counts them as this member's and never assigns them
+     * again (no librdkafka call tells it otherwise), so they are taken back
+     * at the next assignment, from their stored offsets, unless revoked
+     * first. NULL: none. */
+    rd_kafka_topic_partition_list_t *given_up;
 } ftz_assignment_t;
 
 /* What a rebalance asks of the member that owns the assignment. */
 typedef struct ftz_rebalance_ops_s {
-    /* The stored next offset of a partition (-1: none). On failure the
-     * partition is assigned anyway (to stay in the group) and
+    /* The stored next offset of a partition (-1: none) and the
+     * fingerprint of the message counted before it (0: unknown): the
+     * partition is then assigned one offset earlier, for the member to
+     * read that message again and compare (a re-created log). On failure
+     * the partition is assigned anyway (to stay in the group) and
      * need_resync is set: nothing is consumed until it is read. */
     ftz_err_t (*load_offset)(void *opaque, const char *topic, int32_t partition,
-                             int64_t *next, char *errstr, size_t errstr_size);
+                             int64_t *next, uint64_t *fingerprint, char *errstr,
+                             size_t errstr_size);
     /* Partitions are about to go (lost: they may already be someone
      * else's): the member drops its uncommitted work. */
     void (*revoking)(void *opaque, int lost);
@@ -44,12 +56,15 @@ typedef struct ftz_rebalance_ops_s {
 /* Handles one rebalance event (the arguments of librdkafka's rebalance
  * callback; parts borrowed). ASSIGN: reads each partition's stored offset
  * and assigns there (the log start when none is stored). REVOKE: calls
- * ops->revoking, forgets the partitions, unassigns them. Any other err (a
- * rebalance failure): calls ops->revoking(lost = 1), forgets every
- * partition and unassigns everything, with the protocol's own call
- * (incremental_unassign for COOPERATIVE, assign(NULL) for EAGER), so that
- * the next assignment starts clean. FTZ_OK, or FTZ_ERR_FATAL /
- * FTZ_ERR_NOMEM with errstr when librdkafka refused the change. */
+ * ops->revoking, forgets the partitions, unassigns those librdkafka still
+ * has. Any other err (a rebalance failure): calls ops->revoking(lost = 1),
+ * forgets every partition and unassigns everything, with the protocol's
+ * own call (incremental_unassign for COOPERATIVE, assign(NULL) for EAGER),
+ * so that the next assignment starts clean; the member reads nothing until
+ * the group next rebalances (under COOPERATIVE that assignment also takes
+ * back the partitions given up that the group still counts as ours).
+ * FTZ_OK, or FTZ_ERR_FATAL / FTZ_ERR_NOMEM with errstr when librdkafka
+ * refused the change. */
 ftz_err_t ftz_assignment_rebalance(ftz_assignment_t *a, rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t *parts,
                                    const ftz_rebalance_ops_t *ops, char *errstr,

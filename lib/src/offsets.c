@@ -146,7 +146,8 @@ static ftz_err_t move_in_tx(PGconn *conn, const ftz_offset_move_t *mv, char *err
     const char *params[4] = {mv->group, mv->topic, p, to};
     if (current >= 0)
         res = PQexecParams(conn,
-                           "UPDATE ftz.consumer_offsets SET next_offset = $4, updated_at = now()"
+                           "UPDATE ftz.consumer_offsets SET next_offset = $4,"
+                           " last_fingerprint = NULL, updated_at = now()"
                            " WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
                            4, NULL, params, NULL, NULL, 0);
     else

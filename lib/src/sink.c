@@ -27,7 +27,8 @@ static const char *const sink_tables[] = {"ftz.consumer_offsets", "ftz.dead_lett
                                           "ftz.offset_moves", NULL};
 
 static const char offsets_sql[] =
-    "SELECT ftz.advance_offsets($1, $2::text[], $3::int4[], $4::int8[], $5::int8[])";
+    "SELECT ftz.advance_offsets($1, $2::text[], $3::int4[], $4::int8[], $5::int8[],"
+    " $6::int8[])";
 
 static const char dead_letters_sql[] =
     "INSERT INTO ftz.dead_letters (source_topic, source_partition, source_offset,"
@@ -64,7 +65,7 @@ struct ftz_sink_s {
      * (0: none). */
     uint64_t staged;
     size_t staged_messages;
-    ftz_pgarr_t off[4];       /* offsets: topics, partitions, expected, next */
+    ftz_pgarr_t off[5];       /* offsets: topics, partitions, expected, next, fingerprints */
     ftz_batch_part_t *sorted; /* the batch's partitions in (topic, partition) order */
     size_t cap_sorted;
     ftz_sink_refusal_t *refusals;
@@ -218,7 +219,7 @@ void ftz_sink_destroy(ftz_sink_t *sink) {
         PQfinish(sink->conn);
     for (int t = 0; t <= FTZ_REC__COUNT; t++)
         stage_free(&sink->stage[t]);
-    for (int p = 0; p < 4; p++)
+    for (int p = 0; p < 5; p++)
         ftz_pgarr_free(&sink->off[p]);
     free(sink->sorted);
     free(sink->refusals);
@@ -228,7 +229,8 @@ void ftz_sink_destroy(ftz_sink_t *sink) {
 }
 
 ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t partition,
-                               int64_t *next, char *errstr, size_t errstr_size) {
+                               int64_t *next, uint64_t *fingerprint, char *errstr,
+                               size_t errstr_size) {
     char p[16];
     const char *params[3] = {sink->group, topic, p};
     if (sink->flight.active)
@@ -239,12 +241,17 @@ ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t part
         return err;
     snprintf(p, sizeof(p), "%d", (int)partition);
     PGresult *res = PQexecParams(sink->conn,
-                                 "SELECT next_offset FROM ftz.consumer_offsets"
+                                 "SELECT next_offset, last_fingerprint FROM ftz.consumer_offsets"
                                  " WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
                                  3, NULL, params, NULL, NULL, 0);
     err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "load offset", errstr, errstr_size);
-    if (!err)
+    if (!err) {
         *next = PQntuples(res) ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+        if (fingerprint)
+            *fingerprint = PQntuples(res) && !PQgetisnull(res, 0, 1)
+                               ? (uint64_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10)
+                               : 0;
+    }
     PQclear(res);
     return err;
 }
@@ -299,7 +306,7 @@ static ftz_err_t learn_outcome(ftz_sink_t *sink, const ftz_batch_t *batch, char 
     for (size_t i = 0; i < batch->n_parts; i++) {
         int64_t next;
         ftz_err_t err = ftz_sink_load_offset(sink, batch->parts[i].topic,
-                                             batch->parts[i].partition, &next, errstr,
+                                             batch->parts[i].partition, &next, NULL, errstr,
                                              errstr_size);
         if (err)
             return err;
@@ -362,7 +369,8 @@ static int send_prepared(PGconn *conn, const char *name, ftz_pgarr_t *arr, int n
 }
 
 static ftz_err_t stage_offsets(ftz_sink_t *sink, const ftz_batch_t *batch) {
-    static const uint32_t oids[4] = {FTZ_PG_TEXT, FTZ_PG_INT4, FTZ_PG_INT8, FTZ_PG_INT8};
+    static const uint32_t oids[5] = {FTZ_PG_TEXT, FTZ_PG_INT4, FTZ_PG_INT8, FTZ_PG_INT8,
+                                     FTZ_PG_INT8};
     ftz_err_t err = FTZ_OK;
     if (batch->n_parts > sink->cap_sorted) {
         ftz_batch_part_t *p = realloc(sink->sorted, batch->n_parts * sizeof(*p));
@@ -373,7 +381,7 @@ static ftz_err_t stage_offsets(ftz_sink_t *sink, const ftz_batch_t *batch) {
     }
     memcpy(sink->sorted, batch->parts, batch->n_parts * sizeof(*sink->sorted));
     qsort(sink->sorted, batch->n_parts, sizeof(*sink->sorted), part_cmp);
-    for (int p = 0; !err && p < 4; p++)
+    for (int p = 0; !err && p < 5; p++)
         err = ftz_pgarr_begin(&sink->off[p], oids[p]);
     for (size_t i = 0; !err && i < batch->n_parts; i++) {
         const ftz_batch_part_t *part = &sink->sorted[i];
@@ -381,7 +389,9 @@ static ftz_err_t stage_offsets(ftz_sink_t *sink, const ftz_batch_t *batch) {
             (err = ftz_pgarr_int4(&sink->off[1], part->partition)) ||
             (err = ftz_pgarr_int8(&sink->off[2], part->expected)))
             break;
-        err = ftz_pgarr_int8(&sink->off[3], part->last + 1);
+        if ((err = ftz_pgarr_int8(&sink->off[3], part->last + 1)))
+            break;
+        err = ftz_pgarr_int8(&sink->off[4], (int64_t)part->last_fingerprint);
     }
     return err;
 }
@@ -453,7 +463,7 @@ static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *er
         goto lost;
     ok = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
     SENT("begin");
-    ok = ok && send_prepared(conn, "ftz_offsets", sink->off, 4, sink->group);
+    ok = ok && send_prepared(conn, "ftz_offsets", sink->off, 5, sink->group);
     SENT("store offsets");
     for (int t = 0; ok && t < FTZ_REC__COUNT; t++) {
         const ftz_sink_type_t *ty = sink_types[t];

@@ -11,6 +11,12 @@
 #     `--on-gap skip` records the skipped range and counts all after it.
 # (c) A partition with no stored offset whose offset 0 was deleted starts at
 #     its log start without an error: that is not a gap.
+# (d) The topic deleted, re-created and refilled PAST the stored offsets:
+#     every stored offset is inside the new logs, so only the message
+#     before it, read again and compared with the fingerprint stored when
+#     it was counted, tells the new log from the old. The default fails
+#     naming the partition; `--on-gap skip` reads the new logs from their
+#     start: every new record counted.
 source "$(dirname "$0")/lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
@@ -122,7 +128,7 @@ report_exactness registrations old.jsonl >/dev/null || fail "the failed run chan
 
 run skip-a --on-gap skip
 assert_eq 0 "$rc" "exit status with --on-gap skip ($(tail -n 1 skip-a.err))"
-grep -q "is past the log end" skip-a.err || fail "no warning about the skipped gap: $(grep WARN skip-a.err | head -n 3)"
+grep -q "does not belong to this log" skip-a.err || fail "no warning about the skipped gap: $(grep WARN skip-a.err | head -n 3)"
 report_exactness registrations old.jsonl new.jsonl || fail "registrations not exact after --on-gap skip"
 report_exactness customs customs.jsonl || fail "customs not exact after --on-gap skip"
 for p in 0 1 2; do
@@ -196,3 +202,32 @@ assert_eq 4 "$(q "SELECT count(*) FROM ftz.offset_moves")" "moves recorded by (c
 read -r _ r0 <<<"$(log_bounds "$L" 0)"
 assert_eq "$r0" "$(stored "$L" 0)" "stored rail offset of [0]"
 log "(c): rail [0] started at its log start $cutr without an error"
+
+# ---- (d) re-created and refilled past the stored offsets
+declare -a s_d
+for p in 0 1 2; do s_d[p]=$(stored "$R" "$p"); done
+raw delete "$FTZ_BROKERS" "$R" || fail "cannot delete $R"
+for _ in $(seq 100); do
+  "$FTZ" topics create -q --partitions 3 2>/dev/null && raw watermarks "$FTZ_BROKERS" "$R" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+"$FTZ" simulate -t registration -n 2400 --seed 76 --resend-rate 0 --start 2026-09-01T00:00:00+08:00 >refill.jsonl
+produce registration refill.jsonl
+for p in 0 1 2; do
+  read -r lo hi <<<"$(log_bounds "$R" "$p")"
+  ((hi > s_d[p])) || fail "the refilled log of [$p] ends at $hi, not past the stored ${s_d[p]}: this case needs it"
+done
+snapshot before-d.txt
+run fail-d
+assert_eq 1 "$rc" "exit status of a run that meets a re-created, refilled log ($(tail -n 1 fail-d.err))"
+grep -q "is not the one counted there: the topic was deleted and re-created" fail-d.err \
+  || fail "the error does not say the log changed: $(grep '^ftz aggregate' fail-d.err)"
+snapshot after-d.txt
+diff <(grep -v "^$C|" before-d.txt) <(grep -v "^$C|" after-d.txt) >/dev/null \
+  || fail "the failed run changed the registrations or their offsets"
+run skip-d --on-gap skip
+assert_eq 0 "$rc" "exit status with --on-gap skip ($(tail -n 1 skip-d.err))"
+keep_without uscc deleted.keys more.jsonl >more_kept_d.jsonl
+report_exactness registrations old.jsonl new.jsonl more_kept_d.jsonl refill.jsonl \
+  || fail "registrations not exact after reading the re-created log from its start"
+log "(d): a log re-created past the stored offsets ${s_d[*]} was detected, then read from its start"

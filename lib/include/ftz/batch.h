@@ -48,6 +48,7 @@ typedef struct ftz_batch_part_s {
     int32_t partition;
     int64_t expected;     /* committed next offset at batch start; -1: none stored */
     int64_t last;         /* last offset in the batch */
+    uint64_t last_fingerprint; /* of the message at `last` (ftz_batch_fingerprint) */
 } ftz_batch_part_t;
 
 typedef struct ftz_batch_s {
@@ -70,11 +71,18 @@ void ftz_batch_init(ftz_batch_t *b);
 void ftz_batch_clear(ftz_batch_t *b);
 void ftz_batch_free(ftz_batch_t *b);
 
-/* Records that (topic, partition) delivered `offset`; `expected` is the
- * partition's committed next offset, used when the partition is new to the
- * batch. Call once per message, good or bad. topic is copied. */
+/* Records that (topic, partition) delivered `offset`, a message whose
+ * ftz_batch_fingerprint is `fingerprint`; `expected` is the partition's
+ * committed next offset, used when the partition is new to the batch.
+ * Call once per message, good or bad, in offset order. topic is copied. */
 ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t partition,
-                                int64_t expected, int64_t offset);
+                                int64_t expected, int64_t offset, uint64_t fingerprint);
+
+/* A 64-bit hash of a message's key and value (either may be NULL), stored
+ * with the offsets so that a member can tell, later, whether the message
+ * at that offset is still the one it counted. Never 0. */
+uint64_t ftz_batch_fingerprint(const void *key, size_t key_len, const void *value,
+                               size_t value_len);
 /* Copies a good record (rt->size bytes from rec) and its message's key
  * (may be NULL) and value. */
 ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,

@@ -51,9 +51,12 @@ ftz_err_t ftz_sink_check_group(ftz_sink_t *sink, const char *topic, char *errstr
                                size_t errstr_size);
 
 /* The stored next offset of (topic, partition) for the sink's group, or -1
- * when none is stored. */
+ * when none is stored; *fingerprint (may be NULL) the fingerprint of the
+ * message at next - 1 as it was counted (ftz_batch_fingerprint), 0 when
+ * unknown. */
 ftz_err_t ftz_sink_load_offset(ftz_sink_t *sink, const char *topic, int32_t partition,
-                               int64_t *next, char *errstr, size_t errstr_size);
+                               int64_t *next, uint64_t *fingerprint, char *errstr,
+                               size_t errstr_size);
 
 /* Moves the group's stored offset of (topic, partition) from `from` to
  * `to` on purpose (the consumer's --on-gap skip), recording the move in
