@@ -46,6 +46,7 @@ typedef struct flight_s {
     int n;          /* queries sent */
     int commit;     /* index of COMMIT */
     int q;          /* queries whose results are all in */
+    int syncs_sent, syncs_seen;
     int guard;      /* results taken, a bound */
     int synced, lost, unknown;
     ftz_err_t first;
@@ -143,7 +144,10 @@ static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) 
      * or a sort-merge of a batch would cost more with every batch;
      * random_page_cost 1.1: the state's index pages are in memory, so a
      * probe per key is cheap (the planner would rather hash a whole
-     * table it has no fresh statistics for). */
+     * table it has no fresh statistics for). The server's TCP keepalives
+     * and user timeout: a member cut off by the network is found dead in
+     * well under a minute (the default waits for the system's two hours),
+     * and its locks freed. */
     PGresult *res = PQexecParams(
         sink->conn,
         "SELECT pg_catalog.set_config('lock_timeout', $1, false),"
@@ -153,7 +157,11 @@ static ftz_err_t sink_setup(ftz_sink_t *sink, char *errstr, size_t errstr_size) 
         " pg_catalog.set_config('plan_cache_mode', 'force_custom_plan', false),"
         " pg_catalog.set_config('enable_seqscan', 'off', false),"
         " pg_catalog.set_config('enable_mergejoin', 'off', false),"
-        " pg_catalog.set_config('random_page_cost', '1.1', false)",
+        " pg_catalog.set_config('random_page_cost', '1.1', false),"
+        " pg_catalog.set_config('tcp_keepalives_idle', '10', false),"
+        " pg_catalog.set_config('tcp_keepalives_interval', '5', false),"
+        " pg_catalog.set_config('tcp_keepalives_count', '3', false),"
+        " pg_catalog.set_config('tcp_user_timeout', '30000', false)",
         3, NULL, params, NULL, NULL, 0);
     ftz_err_t err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "session settings", errstr,
                                  errstr_size);
@@ -456,7 +464,14 @@ static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *er
 
     f->n = 0;
     f->commit = SINK_MAX_QUERIES;
-#define SENT(label) (f->what[f->n++] = (label))
+    f->syncs_sent = 0;
+    /* A sync after every statement: the server answers ReadyForQuery and,
+     * waiting for the next one, arms idle_in_transaction_session_timeout,
+     * so a member stopped halfway through its transaction does not hold
+     * its locks for ever (mid-pipeline, without syncs, the server would
+     * wait with no timer at all). No round trip is added: everything is
+     * sent before any answer is read. */
+#define SENT(label) (f->what[f->n++] = (label), ok = ok && PQpipelineSync(conn), f->syncs_sent++)
     if ((err = stage_batch(sink, batch, errstr, errstr_size)))
         return err;
     if (!PQenterPipelineMode(conn))
@@ -480,9 +495,10 @@ static ftz_err_t send_batch(ftz_sink_t *sink, const ftz_batch_t *batch, char *er
         SENT("insert dead letters");
     }
     f->commit = f->n;
+    /* After a failure the block is aborted: this COMMIT answers ROLLBACK,
+     * and the first failure says why. */
     ok = ok && PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
     SENT("commit");
-    ok = ok && PQpipelineSync(conn);
 #undef SENT
     /* The parameters are in libpq's buffer now: the stage may take the
      * next batch. */
@@ -515,7 +531,7 @@ static int take_results(ftz_sink_t *sink, int block) {
 
     /* Bounded: each query yields its results then NULL, the sync one
      * result; a broken connection ends it early. */
-    while (!f->synced && !f->lost && f->guard++ < 8 * SINK_MAX_QUERIES) {
+    while (!f->synced && !f->lost && f->guard++ < 12 * SINK_MAX_QUERIES) {
         if (!block) {
             if (!PQconsumeInput(conn)) {
                 f->lost = 1;
@@ -536,7 +552,7 @@ static int take_results(ftz_sink_t *sink, int block) {
         }
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_PIPELINE_SYNC) {
-            f->synced = 1;
+            f->synced = ++f->syncs_seen >= f->syncs_sent;
         } else if (st == PGRES_FATAL_ERROR && f->first == FTZ_OK) {
             const char *what = f->q < f->n ? f->what[f->q] : "batch";
             f->first = classify(conn, res, what, f->errstr, sizeof(f->errstr));
