@@ -77,7 +77,7 @@ demo: build stack-up
 	@echo "The stack keeps running: eval \"\$$($(STACK) env)\" for a shell, $(STACK) down to stop it."
 
 unit-test: build-debug
-	cd $(DEBUG_BUILD) && ctest -L unit --output-on-failure
+	cd $(DEBUG_BUILD) && ctest -L 'unit|mock' --output-on-failure
 
 # Starts its own stack, runs the stack tests, and stops it, pass or fail.
 stack-test: build-debug
@@ -96,7 +96,7 @@ fuzz: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_decode make_corpus
 	rm -rf $(FUZZ_BUILD)/seed && mkdir -p $(FUZZ_BUILD)/seed $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/make_corpus $(FUZZ_BUILD)/seed 20
-	@echo "== fuzzing frame -> decode -> rules ($(if $(filter 0,$(FUZZ_SECONDS)),until stopped,$(FUZZ_SECONDS) s)); log in $(FUZZ_BUILD)/fuzz.log"
+	@echo "== fuzzing the validation step (frame, decode, topic and key checks, rules) ($(if $(filter 0,$(FUZZ_SECONDS)),until stopped,$(FUZZ_SECONDS) s)); log in $(FUZZ_BUILD)/fuzz.log"
 	@cd $(FUZZ_BUILD) && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan.supp \
 	  ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	  -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 corpus seed >fuzz.log 2>&1 \
