@@ -34,5 +34,6 @@ done
 
 "$FTZ" aggregate -q -g crash --until-idle 3 || fail "aggregate after the kills exited $?"
 assert_eq "$total" "$(committed)" "every message committed once"
+report_exactness customs sim.jsonl
 assert_daily sim.jsonl
 assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "no dead letters from valid input"

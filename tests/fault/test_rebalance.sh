@@ -46,4 +46,5 @@ sleep 11
 
 "$FTZ" aggregate -q -g shared --until-idle 3 || fail "final member exited $?"
 assert_eq "$total" "$(committed)" "every message committed once"
+report_exactness customs sim.jsonl
 assert_daily sim.jsonl

@@ -37,6 +37,7 @@ wait "$pid" || fail "aggregate exited $?: $(tail -n 5 agg.err)"
 
 grep -q "reconnecting\|redoing\|cannot resume yet" agg.err || fail "the PostgreSQL restart went unnoticed: $(tail -n 5 agg.err)"
 assert_eq "$total" "$(committed)" "every message committed once"
+report_exactness customs sim.jsonl
 assert_daily sim.jsonl
 assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "no dead letters from valid input"
 log "$(grep -c 'redoing' agg.err) batch(es) redone; $(grep -o '[0-9]* messages in [0-9]* batches.*' agg.err)"

@@ -147,6 +147,7 @@ assert_eq "$snapshot" "$(customs_daily; q "SELECT count(*), sum(next_offset) FRO
 "$FTZ" produce -q -t customs -f sim.jsonl
 "$FTZ" produce -q -t customs -f wave1.jsonl
 "$FTZ" aggregate -q -g g1 --until-idle 3
+report_exactness customs wave1.jsonl wave2.jsonl sim.jsonl mixed-good.jsonl
 assert_daily wave1.jsonl wave2.jsonl sim.jsonl mixed-good.jsonl
 assert_eq 12 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters after re-send"
 

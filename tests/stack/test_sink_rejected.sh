@@ -22,6 +22,7 @@ with open("mixed.jsonl", "w") as out:
 PY
 "$FTZ" produce -q -t customs -f mixed.jsonl || fail "produce exited $?"
 "$FTZ" aggregate -g sink --until-idle 3 2>agg.err || fail "aggregate exited $?: $(tail -n 3 agg.err)"
+report_exactness customs sim.jsonl
 assert_daily sim.jsonl
 assert_eq "SINK_REJECTED|POISON1500
 SINK_REJECTED|POISON500" "$(q "SELECT code, convert_from(record_key, 'UTF8') FROM ftz.dead_letters ORDER BY 2")" "refused records dead-lettered"
