@@ -62,14 +62,21 @@ static const char export_sql[] =
     " AND ($3::text IS NULL OR source_topic = $3)"
     " ORDER BY source_topic, source_partition, source_offset";
 
-/* A record_key in bytea's text form, as printable UTF-8 (malloc'd; NULL:
- * out of memory). */
+/* Longest key shown in a listing, in bytes (the table keeps it whole). */
+#define KEY_SHOWN 120
+
+/* A record_key in bytea's text form, as printable UTF-8, cut after
+ * KEY_SHOWN bytes with its length said (malloc'd; NULL: out of memory). */
 static char *print_key(const char *bytea_text) {
     size_t n = 0;
     unsigned char *raw = PQunescapeBytea((const unsigned char *)bytea_text, &n);
-    char *out = raw ? malloc(4 * n + 1) : NULL;
-    if (out)
-        ftz_utf8_sanitize(out, 4 * n + 1, (const char *)raw, n);
+    size_t shown = n > KEY_SHOWN ? KEY_SHOWN : n;
+    char *out = raw ? malloc(4 * shown + 48) : NULL;
+    if (out) {
+        size_t len = ftz_utf8_sanitize(out, 4 * shown + 1, (const char *)raw, shown);
+        if (shown < n)
+            snprintf(out + len, 48, "...(%zu bytes)", n);
+    }
     PQfreemem(raw);
     return out;
 }
@@ -229,7 +236,7 @@ int ftz_cmd_deadletters(int argc, char **argv) {
                 goto cleanup;
             }
             printf("%s %s [%s] @%s key=%s %s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), key ? key : "",
+                   PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), key ? key : "(none)",
                    PQgetvalue(res, r, 5), PQgetvalue(res, r, 6));
             free(key);
         }

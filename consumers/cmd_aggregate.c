@@ -102,6 +102,8 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     char errstr[512];
     double v;
 
+    /* First: a SIGTERM that comes while starting is a clean stop too. */
+    ftz_cli_catch_signals();
     conf.group = "ftz-aggregate";
     conf.batch_max = 5000;
     conf.batch_ms = 500;
@@ -217,8 +219,6 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             topics[n_topics] = names[n_topics];
             n_topics++;
         }
-
-    ftz_cli_catch_signals();
 
     conf.brokers = cli.brokers;
     conf.props = &cli.props;

@@ -57,6 +57,8 @@ typedef struct agg_s {
     ftz_err_t stop_err;    /* stop after committing what is open (a gap) */
     char stop_str[1024];
     char trouble[1024];    /* what keeps Kafka from working, said once */
+    double pg_down_since;  /* offsets cannot be read since (0: they can) */
+    char pg_trouble[512];
     int trouble_said;
 } agg_t;
 
@@ -395,8 +397,15 @@ static ftz_err_t commit_now(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs
     for (int pass = 0; err == FTZ_ERR_POISON && pass < AGG_POISON_PASSES; pass++) {
         if (!first[0])
             snprintf(first, sizeof(first), "%.500s", errstr);
-        if (reject_refused(a, b, bs, errstr, errstr_size) == 0)
-            return a->fatal ? a->fatal : FTZ_ERR_RETRIABLE;
+        if (reject_refused(a, b, bs, errstr, errstr_size) == 0) {
+            /* Refused, and no record to blame: stop and say why (the
+             * server's message of the first refusal). */
+            if (a->fatal)
+                return a->fatal;
+            size_t n = strlen(errstr);
+            snprintf(errstr + n, errstr_size - n, " (PostgreSQL refused the batch: %s)", first);
+            return FTZ_ERR_FATAL;
+        }
         err = b->n_dead ? ftz_dlq_send(a->dlq, b, AGG_DLQ_TIMEOUT_MS, errstr, errstr_size)
                         : FTZ_OK;
         if (err == FTZ_OK)
@@ -562,6 +571,16 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m, int changed) {
         a->retry_at = now_s() + 1;
         return;
     }
+    /* The stored offset is inside the log: only the message before it,
+     * read again to compare, is gone (retention reached the stored offset):
+     * nothing to compare, nothing skipped. Read on from the stored offset. */
+    if (!changed && o->committed >= 0 && o->committed >= low && o->committed <= high) {
+        ftz_log(FTZ_LOG_INFO, "KAFKA", "%s [%d]: the message before the stored offset %" PRId64
+                " is gone (log %" PRId64 "..%" PRId64 "): nothing to compare, reading on",
+                topic, (int)m->partition, o->committed, low, high);
+        restart_partition(a, topic, m->partition, o->committed);
+        return;
+    }
     /* Nothing stored, nothing read: the partition starts at its log start
      * (assignment asks for offset 0, which retention may have deleted). */
     if (!changed && o->committed < 0 && !batch_has_partition(&a->batch, topic, m->partition)) {
@@ -710,7 +729,11 @@ static void check_stuck(agg_t *a, double now, int at_end) {
     char what[1200];
     if (a->conf->until_idle_s <= 0)
         return;
-    if (!a->asg.assigned_once && now - a->started >= limit) {
+    if (a->pg_down_since && now - a->pg_down_since >= limit) {
+        snprintf(what, sizeof(what), "cannot read the stored offsets for %.0f s: %s", limit,
+                 a->pg_trouble);
+        set_fatal(a, FTZ_ERR_FATAL, what);
+    } else if (!a->asg.assigned_once && now - a->started >= limit) {
         snprintf(what, sizeof(what), "no partition assigned within %.0f s: %s", limit,
                  a->trouble[0] ? a->trouble
                                : "the group coordinator gave this member nothing (do the "
@@ -807,11 +830,20 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
         if (a.asg.need_resync) {
             if (resync(&a, why, sizeof(why)) != FTZ_OK) {
                 a.backoff = a.backoff ? (a.backoff * 2 > 5 ? 5 : a.backoff * 2) : 0.1;
-                ftz_log(FTZ_LOG_WARNING, "PG", "cannot resume yet (retrying in %.1fs): %s",
-                        a.backoff, why);
+                /* Said once per outage, not once per retry. */
+                ftz_log(a.pg_down_since ? FTZ_LOG_DEBUG : FTZ_LOG_WARNING, "PG",
+                        "cannot resume yet: %s; retrying", why);
+                if (!a.pg_down_since) {
+                    a.pg_down_since = now_s();
+                    snprintf(a.pg_trouble, sizeof(a.pg_trouble), "%s", why);
+                }
                 a.retry_at = now_s() + a.backoff;
+                check_stuck(&a, now_s(), 0);
                 continue;
             }
+            if (a.pg_down_since)
+                ftz_log(FTZ_LOG_INFO, "PG", "resumed after %.0f s", now_s() - a.pg_down_since);
+            a.pg_down_since = 0;
         }
         /* While a batch is in flight, poll briefly: its answer is looked
          * for between messages. */

@@ -35,6 +35,14 @@ void ftz_log(ftz_log_level_t level, const char *fac, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* One event, one line: messages that quote libpq or the server may
+     * carry newlines (and a trailing one). */
+    size_t n = 0;
+    for (char *c = msg; *c; c++, n++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    while (n && msg[n - 1] == ' ')
+        msg[--n] = '\0';
     if (log_cb) {
         log_cb(level, fac, msg, log_opaque);
         return;

@@ -80,7 +80,9 @@ ftz_err_t ftz_offsets_check_group(PGconn *conn, const char *group, const char *t
                                   char *errstr, size_t errstr_size) {
     const char *params[2] = {topic, group};
     PGresult *res = PQexecParams(conn,
-                                 "SELECT consumer_group FROM ftz.consumer_offsets"
+                                 "SELECT consumer_group FROM ftz.topic_groups"
+                                 " WHERE topic = $1 AND consumer_group <> $2"
+                                 " UNION SELECT consumer_group FROM ftz.consumer_offsets"
                                  " WHERE topic = $1 AND consumer_group <> $2"
                                  " ORDER BY consumer_group LIMIT 1",
                                  2, NULL, params, NULL, NULL, 0);
@@ -151,9 +153,12 @@ static ftz_err_t move_in_tx(PGconn *conn, const ftz_offset_move_t *mv, char *err
                            " WHERE consumer_group = $1 AND topic = $2 AND partition = $3",
                            4, NULL, params, NULL, NULL, 0);
     else
+        /* A first offset of the group for the topic claims the topic
+         * (ftz.claim_topic, lib/sql/006): a second group is refused. */
         res = PQexecParams(conn,
-                           "INSERT INTO ftz.consumer_offsets (consumer_group, topic, partition,"
-                           " next_offset) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           "WITH c AS (SELECT ftz.claim_topic($2, $1))"
+                           " INSERT INTO ftz.consumer_offsets (consumer_group, topic, partition,"
+                           " next_offset) SELECT $1, $2, $3, $4 FROM c ON CONFLICT DO NOTHING",
                            4, NULL, params, NULL, NULL, 0);
     if ((err = ftz_pg_check(conn, res, PGRES_COMMAND_OK, "move stored offset", errstr,
                             errstr_size)))

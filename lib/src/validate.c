@@ -46,6 +46,9 @@ ftz_err_t ftz_validate(ftz_validator_t *val, const char *topic, const void *key,
 
     ftz_verdict_clear(v);
     *rtp = NULL;
+    if (!value)
+        return ftz_verdict_set(v, FTZ_CODE_BAD_FRAMING,
+                               "the message has no value (NULL, a tombstone)");
     err = ftz_decoder_decode(val->dec, value, value ? value_len : 0, &rt, rec, v);
     if (err)
         return err;
@@ -55,11 +58,20 @@ ftz_err_t ftz_validate(ftz_validator_t *val, const char *topic, const void *key,
     /* The key routes the record: a producer that keyed it by anything
      * else would spread one entity's records over partitions unseen. */
     const char *want = ftz_record_key(rt, rec);
-    if (!key || key_len != strlen(want) || memcmp(key, want, key_len) != 0)
+    const char *field = rt->fields[rt->key_field].name;
+    if (!key)
         return ftz_verdict_set(v, "RULE_KEY_MISMATCH",
-                               "%s: the message key must equal the record's %s \"%s\"",
-                               rt->fields[rt->key_field].name, rt->fields[rt->key_field].name,
+                               "%s: the message has no key; it must be the record's %s \"%s\"",
+                               field, field, want);
+    if (key_len != strlen(want) || memcmp(key, want, key_len) != 0) {
+        /* The key quoted as far as it is useful (the verdict makes it
+         * valid UTF-8). */
+        int shown = key_len > 64 ? 64 : (int)key_len;
+        return ftz_verdict_set(v, "RULE_KEY_MISMATCH",
+                               "%s: the message key \"%.*s\"%s must equal the record's %s \"%s\"",
+                               field, shown, (const char *)key, key_len > 64 ? "..." : "", field,
                                want);
+    }
     if ((err = ftz_rules_check(rt, rec, v)))
         return err;
     *rtp = rt;
