@@ -309,17 +309,17 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
 
 /* PostgreSQL refused the batch's data although every rule passed (an
  * operator's constraint, a value it cannot store): the refused records
- * become SINK_REJECTED dead letters. Returns how many. */
-static size_t reject_refused(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs,
-                             char *errstr, size_t errstr_size) {
+ * become SINK_REJECTED dead letters. *found says how many; the search
+ * itself may fail (FTZ_ERR_RETRIABLE: a lost connection, say; then the
+ * batch is redone). */
+static ftz_err_t reject_refused(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs,
+                                size_t *found, char *errstr, size_t errstr_size) {
     const ftz_sink_refusal_t *r;
     size_t n = 0;
     ftz_err_t err = ftz_sink_isolate(a->sink, b, &r, &n, errstr, errstr_size);
-    if (err) {
-        if (err != FTZ_ERR_RETRIABLE)
-            set_fatal(a, err, errstr);
-        return 0;
-    }
+    *found = 0;
+    if (err)
+        return err;
     /* Backwards: removing a record shifts the ones after it. */
     for (size_t k = n; k-- > 0;) {
         const ftz_record_type_t *rt = ftz_record_type(r[k].rtype);
@@ -339,7 +339,8 @@ static size_t reject_refused(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *b
     }
     if (n == 0)
         snprintf(errstr, errstr_size, "%s", "no single record explains the refusal");
-    return n;
+    *found = n;
+    return FTZ_OK;
 }
 
 /* The batch landed: its offsets are stored, its counts are the member's. */
@@ -397,11 +398,13 @@ static ftz_err_t commit_now(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs
     for (int pass = 0; err == FTZ_ERR_POISON && pass < AGG_POISON_PASSES; pass++) {
         if (!first[0])
             snprintf(first, sizeof(first), "%.500s", errstr);
-        if (reject_refused(a, b, bs, errstr, errstr_size) == 0) {
+        size_t found = 0;
+        ftz_err_t ierr = reject_refused(a, b, bs, &found, errstr, errstr_size);
+        if (ierr)
+            return a->fatal ? a->fatal : ierr;
+        if (found == 0) {
             /* Refused, and no record to blame: stop and say why (the
              * server's message of the first refusal). */
-            if (a->fatal)
-                return a->fatal;
             size_t n = strlen(errstr);
             snprintf(errstr + n, errstr_size - n, " (PostgreSQL refused the batch: %s)", first);
             return FTZ_ERR_FATAL;

@@ -164,13 +164,5 @@ log "member: $(member_totals m)"
 kill "$proxy" && { wait "$proxy" 2>/dev/null || true; }
 
 # --- Exactness -------------------------------------------------------------------
-inexact=()
-report_exactness customs customs.jsonl || inexact+=(customs)
-report_exactness rail rail.jsonl || inexact+=(rail)
-report_exactness registrations registrations.jsonl || inexact+=(registrations)
 log "total time $((SECONDS - started))s"
-assert_table customs customs.jsonl
-assert_table rail rail.jsonl
-assert_table registrations registrations.jsonl
-((${#inexact[@]} == 0)) || fail "not exact: ${inexact[*]}"
-assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters from valid input"
+assert_all_exact

@@ -131,13 +131,5 @@ member_stop m
 assert_eq "$total" "$(committed_offsets)" "every message committed once"
 log "member: $(member_totals m)"
 
-inexact=()
-report_exactness customs customs.jsonl || inexact+=(customs)
-report_exactness rail rail.jsonl || inexact+=(rail)
-report_exactness registrations registrations.jsonl || inexact+=(registrations)
 log "total time $((SECONDS - started))s"
-assert_table customs customs.jsonl
-assert_table rail rail.jsonl
-assert_table registrations registrations.jsonl
-((${#inexact[@]} == 0)) || fail "not exact: ${inexact[*]}"
-assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters from valid input"
+assert_all_exact

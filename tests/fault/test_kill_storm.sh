@@ -42,30 +42,10 @@ cd "$WORK"
 started=$SECONDS
 
 # --- Input: deterministic (fixed seeds), produced in chunks during the storm ----
-"$FTZ" simulate -t customs -n 20000 --seed 81 --revision-rate 0.3 >customs.jsonl
-"$FTZ" simulate -t rail -n 12000 --seed 82 --resend-rate 0.05 >rail.jsonl
-"$FTZ" simulate -t registration -n 6000 --seed 83 --resend-rate 0.05 >registrations.jsonl
-total=$(cat customs.jsonl rail.jsonl registrations.jsonl | wc -l)
-mkdir chunks
-for f in customs rail registrations; do
-  split -n "l/$CHUNKS" -d -a 2 "$f.jsonl" "chunks/$f."
-done
+make_streams 80 "$CHUNKS"
 
 # The slow COMMIT, while public.slow_commit has a row.
-q "CREATE TABLE public.slow_commit (on_since timestamptz NOT NULL DEFAULT now());
-   CREATE FUNCTION public.slow_commit() RETURNS trigger LANGUAGE plpgsql
-   SET search_path = '' AS \$\$
-   BEGIN
-     IF pg_catalog.current_setting('storm.slowed', true) = 'y' THEN RETURN NULL; END IF;
-     PERFORM pg_catalog.set_config('storm.slowed', 'y', true);
-     IF EXISTS (SELECT 1 FROM public.slow_commit) THEN
-       PERFORM pg_catalog.pg_sleep(0.03);
-     END IF;
-     RETURN NULL;
-   END \$\$;
-   CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON ftz.consumer_offsets
-     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.slow_commit();
-   INSERT INTO public.slow_commit DEFAULT VALUES;" >/dev/null
+slow_commits 0.03
 
 GROUP="storm.$TEST_ID"
 MEMBER_OPTS=(--batch 20 --batch-ms 20 -X session.timeout.ms=$SESSION_MS)
@@ -148,13 +128,5 @@ log "over all members: $redone batches redone ($fenced fenced), $dropped open ba
 log "drain: $(grep -o '[0-9]* messages in [0-9]* batches' drain.err | tail -n 1)"
 
 # --- Exactness -------------------------------------------------------------------
-inexact=()
-report_exactness customs customs.jsonl || inexact+=(customs)
-report_exactness rail rail.jsonl || inexact+=(rail)
-report_exactness registrations registrations.jsonl || inexact+=(registrations)
 log "total time $((SECONDS - started))s"
-assert_table customs customs.jsonl
-assert_table rail rail.jsonl
-assert_table registrations registrations.jsonl
-((${#inexact[@]} == 0)) || fail "not exact: ${inexact[*]}"
-assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters from valid input"
+assert_all_exact

@@ -25,29 +25,9 @@ cd "$WORK"
 started=$SECONDS
 
 # --- Input: deterministic (fixed seeds), produced in chunks --------------------------
-"$FTZ" simulate -t customs -n 20000 --seed 91 --revision-rate 0.3 >customs.jsonl
-"$FTZ" simulate -t rail -n 12000 --seed 92 --resend-rate 0.05 >rail.jsonl
-"$FTZ" simulate -t registration -n 6000 --seed 93 --resend-rate 0.05 >registrations.jsonl
-total=$(cat customs.jsonl rail.jsonl registrations.jsonl | wc -l)
-mkdir chunks
-for f in customs rail registrations; do
-  split -n "l/$CHUNKS" -d -a 2 "$f.jsonl" "chunks/$f."
-done
+make_streams 90 "$CHUNKS"
 
-q "CREATE TABLE public.slow_commit (on_since timestamptz NOT NULL DEFAULT now());
-   CREATE FUNCTION public.slow_commit() RETURNS trigger LANGUAGE plpgsql
-   SET search_path = '' AS \$\$
-   BEGIN
-     IF pg_catalog.current_setting('scale.slowed', true) = 'y' THEN RETURN NULL; END IF;
-     PERFORM pg_catalog.set_config('scale.slowed', 'y', true);
-     IF EXISTS (SELECT 1 FROM public.slow_commit) THEN
-       PERFORM pg_catalog.pg_sleep(0.02);
-     END IF;
-     RETURN NULL;
-   END \$\$;
-   CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON ftz.consumer_offsets
-     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.slow_commit();
-   INSERT INTO public.slow_commit DEFAULT VALUES;" >/dev/null
+slow_commits 0.02
 
 GROUP="scale.$TEST_ID"
 # -v: "committed a batch" lines say that a member has done work.
@@ -113,13 +93,5 @@ redone=$(cat m*.err | grep -c 'not committed, redoing' || true)
 log "m1: $(member_totals m1); over all members $dropped open batches dropped on rebalance, $redone redone"
 
 # --- Exactness -------------------------------------------------------------------
-inexact=()
-report_exactness customs customs.jsonl || inexact+=(customs)
-report_exactness rail rail.jsonl || inexact+=(rail)
-report_exactness registrations registrations.jsonl || inexact+=(registrations)
 log "total time $((SECONDS - started))s"
-assert_table customs customs.jsonl
-assert_table rail rail.jsonl
-assert_table registrations registrations.jsonl
-((${#inexact[@]} == 0)) || fail "not exact: ${inexact[*]}"
-assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters from valid input"
+assert_all_exact

@@ -36,18 +36,24 @@ total=$(wc -l <mixed.jsonl)
 GROUP="stuck.$TEST_ID"
 
 member_start a "$GROUP" -t customs --batch 5000 --pg-idle-timeout 2000
-# Caught idle in transaction between two of its statements: stopped there.
+# Caught in a long transaction (the search for refused records: dozens of
+# statements, each held up by the slow trigger; a batch's own transaction
+# ends within a fraction of a second) and stopped there: the server
+# finishes the statement at hand, then waits for the stopped member.
 pid=""
 for _ in $(seq 1 600); do
   pid=$(q "SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-           AND application_name = 'ftz' AND state = 'idle in transaction' LIMIT 1")
+           AND application_name = 'ftz' AND xact_start < now() - interval '500 ms'
+           AND state IN ('active', 'idle in transaction') LIMIT 1")
   [[ -n $pid ]] && { kill -STOP "${MEMBER_PID[a]}"; break; }
   member_alive a
   sleep 0.02
 done
 [[ -n $pid ]] || fail "the member was never caught inside a transaction; the test proves nothing"
+waits_for_member() { [[ $(q "SELECT state FROM pg_stat_activity WHERE pid = $pid") == "idle in transaction" ]]; }
+wait_until 10 "backend $pid to wait for the stopped member" waits_for_member
 held=$(q "SELECT count(*) FROM pg_locks WHERE pid = $pid AND locktype = 'transactionid' AND granted")
-log "member stopped inside a transaction (backend $pid, holding its transaction id: $held)"
+log "member stopped inside a transaction (backend $pid idle in transaction, holding its transaction id: $held)"
 
 # The server ends the stopped member's transaction after its idle timeout.
 gone=0

@@ -344,3 +344,56 @@ produce_checked() {
 member_totals() {
   grep -o '[0-9]* messages in [0-9]* batches' "$WORK/$1.err" | tail -n 1
 }
+
+# assert_all_exact: the three record types of a test that produced
+# customs.jsonl, rail.jsonl and registrations.jsonl (valid input only):
+# one report line each (produced, counted, dead-lettered, lost,
+# double-counted), every aggregate row equal to the oracle's, and no dead
+# letter. Fails naming the types that are not exact.
+assert_all_exact() {
+  local inexact=() kind file
+  for kind in customs rail registrations; do
+    file=$kind.jsonl
+    report_exactness "$kind" "$file" || inexact+=("$kind")
+  done
+  for kind in customs rail registrations; do assert_table "$kind" "$kind.jsonl"; done
+  ((${#inexact[@]} == 0)) || fail "not exact: ${inexact[*]}"
+  assert_eq 0 "$(q "SELECT count(*) FROM ftz.dead_letters")" "dead letters from valid input"
+}
+
+# make_streams SEED CHUNKS: customs.jsonl (20000, revisions), rail.jsonl
+# (12000) and registrations.jsonl (6000, both with re-sends) from seeds
+# SEED+1..SEED+3, each split into CHUNKS pieces under chunks/ (for a
+# producer that feeds them while members come and go); sets $total.
+make_streams() {
+  local seed=$1 chunks=$2 f
+  "$FTZ" simulate -t customs -n 20000 --seed $((seed + 1)) --revision-rate 0.3 >customs.jsonl
+  "$FTZ" simulate -t rail -n 12000 --seed $((seed + 2)) --resend-rate 0.05 >rail.jsonl
+  "$FTZ" simulate -t registration -n 6000 --seed $((seed + 3)) --resend-rate 0.05 >registrations.jsonl
+  total=$(cat customs.jsonl rail.jsonl registrations.jsonl | wc -l)
+  mkdir -p chunks
+  for f in customs rail registrations; do
+    split -n "l/$chunks" -d -a 2 "$f.jsonl" "chunks/$f."
+  done
+}
+
+# slow_commits SECONDS: every batch's COMMIT takes SECONDS longer (once per
+# transaction, a deferred trigger on ftz.consumer_offsets) while the table
+# public.slow_commit has a row; it starts with one. Kills and joins then
+# find members inside their transactions.
+slow_commits() {
+  q "CREATE TABLE public.slow_commit (on_since timestamptz NOT NULL DEFAULT now());
+     CREATE FUNCTION public.slow_commit() RETURNS trigger LANGUAGE plpgsql
+     SET search_path = '' AS \$\$
+     BEGIN
+       IF pg_catalog.current_setting('ftz_test.slowed', true) = 'y' THEN RETURN NULL; END IF;
+       PERFORM pg_catalog.set_config('ftz_test.slowed', 'y', true);
+       IF EXISTS (SELECT 1 FROM public.slow_commit) THEN
+         PERFORM pg_catalog.pg_sleep($1);
+       END IF;
+       RETURN NULL;
+     END \$\$;
+     CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT OR UPDATE ON ftz.consumer_offsets
+       DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.slow_commit();
+     INSERT INTO public.slow_commit DEFAULT VALUES;" >/dev/null
+}
