@@ -73,7 +73,7 @@ CREATE TABLE ftz.companies (
     source_offset           bigint NOT NULL
 );
 
--- Reference lines the report compares against (../shared/seed/).
+-- Reference lines the report compares against (docs/domain.md).
 CREATE TABLE ftz.reference_lines (
     name   text PRIMARY KEY,
     value  numeric NOT NULL,

@@ -485,7 +485,7 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
                                (unsigned long long)fp, (long long)fp);
     writer_slot_t *ws = &dec->writers[e - ftz_catalog_entry(dec->cat, 0)];
 
-    /* Avro-C trusts the wire (../shared/landmines.md): nothing reaches it
+    /* Avro-C trusts the wire (docs/landmines.md): nothing reaches it
      * that the hardened walk has not proven to be one whole, bounded datum. */
     if (ftz_avro_check(ws->check, datum, datum_len, &dec->limits, why, sizeof(why)) != FTZ_OK)
         return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s v%d: %s", e->rt->fullname,

@@ -1,4 +1,4 @@
-/* Rules of ftz.customs.CustomsDeclaration (../shared/domain.md). */
+/* Rules of ftz.customs.CustomsDeclaration (docs/domain.md). */
 #include <math.h>
 #include <stdio.h>
 

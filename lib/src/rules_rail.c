@@ -1,4 +1,4 @@
-/* Rules of ftz.rail.RailEvent (../shared/domain.md). */
+/* Rules of ftz.rail.RailEvent (docs/domain.md). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Rules of ftz.registry.CompanyRegistration (../shared/domain.md). */
+/* Rules of ftz.registry.CompanyRegistration (docs/domain.md). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Hostile CustomsDeclaration v2 values, one per class of input that
-Avro-C 1.11.1 would mishandle (../../../shared/landmines.md), each framed with
+Avro-C 1.11.1 would mishandle (docs/landmines.md), each framed with
 single-object encoding. Written by hand from the Avro specification.
 
   hostile.py FINGERPRINT_HEX OUTDIR

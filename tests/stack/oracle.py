@@ -6,7 +6,7 @@
   oracle.py registrations FILE...  rows of ftz.registrations_monthly
 
 Reads records as JSON lines in the order they were produced (the order
-within each entity's partition) and applies ../../../shared/domain.md:
+within each entity's partition) and applies docs/domain.md:
 customs - only the highest revision of each declaration counts, an equal or
 lower one arriving later changes nothing, CANCELLED counts nowhere; rail -
 each event_id counts once; registrations - each uscc counts once, the first.

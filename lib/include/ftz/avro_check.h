@@ -1,7 +1,7 @@
 /* Validation of Avro binary data against a writer schema, before Avro-C
  * reads it.
  *
- * Avro-C 1.11.1 trusts the wire (see ../shared/landmines.md): it allocates
+ * Avro-C 1.11.1 trusts the wire (see docs/landmines.md): it allocates
  * whatever a string, bytes or block length claims, accepts enum indexes past
  * the last symbol, ignores trailing bytes and never looks at UTF-8. A
  * consumer therefore runs ftz_avro_check() on every datum first and turns a

@@ -1,7 +1,7 @@
 /* The records the pipeline carries, as C structs, and a table describing
  * each field. The field tables drive the Avro codec (codec.c), the JSON
  * mapping (json.c) and the rules' messages, so a field is described once.
- * See ../shared/domain.md for the contract and docs/data-model.md. */
+ * See docs/domain.md for the contract and docs/data-model.md. */
 #ifndef FTZ_RECORD_H
 #define FTZ_RECORD_H
 

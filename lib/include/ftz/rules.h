@@ -1,4 +1,4 @@
-/* Business rules of ../shared/domain.md, shared by producers (reject at the
+/* Business rules of docs/domain.md, shared by producers (reject at the
  * source) and consumers (dead-letter). Each rule has a stable code
  * (RULE_...) and a message naming the field and the offending value.
  * Rules are tables of checks per record type (rules_<record>.c). Pure

@@ -5,7 +5,7 @@
  * seeded by splitmix64) and its own exp(), never rand(), time() or libm's
  * transcendental functions.
  *
- * The magnitudes follow ../shared/domain.md and its seed report: Dalian
+ * The magnitudes follow docs/domain.md and the report it comes from: Dalian
  * busiest, Japan and Korea the main partners, rail to and from Europe,
  * plastic bags to Japan, timber inbound, clearance in hours; the tables
  * are in simulate.c. Every record passes ftz_rules_check.

@@ -1,4 +1,4 @@
-/* Why a record was rejected: a stable code from ../shared/domain.md
+/* Why a record was rejected: a stable code from docs/domain.md
  * (BAD_FRAMING, UNKNOWN_SCHEMA, DECODE_ERROR, RULE_...) and a reason that
  * names the field and the offending value. */
 #ifndef FTZ_VERDICT_H
