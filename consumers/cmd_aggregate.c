@@ -1,5 +1,6 @@
 /* ftz aggregate: the consumer-group member that validates and aggregates
  * into PostgreSQL, exactly once (lib/src/aggregator.c does the work). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -73,6 +74,54 @@ static void help(FILE *out) {
             "Kafka); 2 usage error.\n");
 }
 
+/* The numeric options: their ranges, and where each goes. */
+static const struct {
+    int id;
+    const char *name;
+    double min, max;
+    const char *unit;
+} number_options[] = {
+    {OPT_UNTIL_IDLE, "--until-idle", 0, 1e9, "seconds"},
+    {OPT_BATCH, "--batch", 1, INT_MAX, "messages"},
+    {OPT_BATCH_MS, "--batch-ms", 0, INT_MAX, "milliseconds"},
+    {OPT_MAX_RECORD, "--max-record-size", 16, 1e12, "bytes"},
+    {OPT_BATCH_BYTES, "--batch-bytes", 65536, 1e15, "bytes"},
+    {OPT_CONNECT_TIMEOUT, "--connect-timeout", 1, 1e9, "seconds"},
+    {OPT_LOCK_TIMEOUT, "--pg-lock-timeout", 1, INT_MAX, "milliseconds"},
+    {OPT_STATEMENT_TIMEOUT, "--pg-statement-timeout", 1, INT_MAX, "milliseconds"},
+    {OPT_IDLE_TX_TIMEOUT, "--pg-idle-timeout", 1, INT_MAX, "milliseconds"},
+};
+
+/* Sets numeric option `opt` from arg: FTZ_EXIT_OK, or FTZ_EXIT_USAGE after
+ * one line on stderr. */
+static int number_option(ftz_aggregator_conf_t *conf, int opt, const char *arg) {
+    for (size_t i = 0; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
+        if (number_options[i].id != opt)
+            continue;
+        double v = ftz_cli_number("aggregate", number_options[i].name, arg);
+        if (v < 0)
+            return FTZ_EXIT_USAGE;
+        if (v < number_options[i].min || v > number_options[i].max) {
+            fprintf(stderr, "ftz aggregate: %s must be %.0f to %.0f %s\n", number_options[i].name,
+                    number_options[i].min, number_options[i].max, number_options[i].unit);
+            return FTZ_EXIT_USAGE;
+        }
+        switch (opt) {
+        case OPT_UNTIL_IDLE: conf->until_idle_s = v; break;
+        case OPT_BATCH: conf->batch_max = (int)v; break;
+        case OPT_BATCH_MS: conf->batch_ms = (int)v; break;
+        case OPT_MAX_RECORD: conf->max_record_size = (size_t)v; break;
+        case OPT_BATCH_BYTES: conf->batch_bytes = (size_t)v; break;
+        case OPT_CONNECT_TIMEOUT: conf->connect_timeout_s = v; break;
+        case OPT_LOCK_TIMEOUT: conf->pg_lock_timeout_ms = (int)v; break;
+        case OPT_STATEMENT_TIMEOUT: conf->pg_statement_timeout_ms = (int)v; break;
+        case OPT_IDLE_TX_TIMEOUT: conf->pg_idle_tx_timeout_ms = (int)v; break;
+        }
+        return FTZ_EXIT_OK;
+    }
+    return FTZ_EXIT_OK; /* not a numeric option: ftz_cli_next handled it */
+}
+
 int ftz_cmd_aggregate(int argc, char **argv) {
     static const struct option longopts[] = {
         FTZ_CLI_COMMON_LONG,
@@ -100,7 +149,6 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     ftz_aggregator_conf_t conf = {0};
     ftz_aggregator_stats_t stats;
     char errstr[512];
-    double v;
 
     /* First: a SIGTERM that comes while starting is a clean stop too. */
     ftz_cli_catch_signals();
@@ -125,52 +173,6 @@ int ftz_cmd_aggregate(int argc, char **argv) {
         case OPT_PREFIX:
             prefix = optarg;
             break;
-        case OPT_UNTIL_IDLE:
-            if ((v = ftz_cli_number("aggregate", "--until-idle", optarg)) < 0) {
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            conf.until_idle_s = v;
-            break;
-        case OPT_BATCH:
-            if ((v = ftz_cli_number("aggregate", "--batch", optarg)) < 1) {
-                fprintf(stderr, "ftz aggregate: --batch must be at least 1\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            conf.batch_max = (int)v;
-            break;
-        case OPT_BATCH_MS:
-            if ((v = ftz_cli_number("aggregate", "--batch-ms", optarg)) < 0) {
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            conf.batch_ms = (int)v;
-            break;
-        case OPT_MAX_RECORD:
-            if ((v = ftz_cli_number("aggregate", "--max-record-size", optarg)) < 16) {
-                fprintf(stderr, "ftz aggregate: --max-record-size must be at least 16 bytes\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            conf.max_record_size = (size_t)v;
-            break;
-        case OPT_BATCH_BYTES:
-            if ((v = ftz_cli_number("aggregate", "--batch-bytes", optarg)) < 65536) {
-                fprintf(stderr, "ftz aggregate: --batch-bytes must be at least 65536\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            conf.batch_bytes = (size_t)v;
-            break;
-        case OPT_CONNECT_TIMEOUT:
-            if ((v = ftz_cli_number("aggregate", "--connect-timeout", optarg)) < 1) {
-                fprintf(stderr, "ftz aggregate: --connect-timeout must be at least 1 second\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            conf.connect_timeout_s = v;
-            break;
         case OPT_ON_GAP:
             if (strcmp(optarg, "fail") == 0)
                 conf.on_gap = FTZ_ON_GAP_FAIL;
@@ -183,23 +185,10 @@ int ftz_cmd_aggregate(int argc, char **argv) {
                 goto cleanup;
             }
             break;
-        case OPT_LOCK_TIMEOUT:
-        case OPT_STATEMENT_TIMEOUT:
-        case OPT_IDLE_TX_TIMEOUT: {
-            const char *name = opt == OPT_LOCK_TIMEOUT        ? "--pg-lock-timeout"
-                               : opt == OPT_STATEMENT_TIMEOUT ? "--pg-statement-timeout"
-                                                              : "--pg-idle-timeout";
-            if ((v = ftz_cli_number("aggregate", name, optarg)) < 1 || v > 2147483647) {
-                fprintf(stderr, "ftz aggregate: %s must be 1 to 2147483647 milliseconds\n",
-                        name);
-                rc = FTZ_EXIT_USAGE;
+        default:
+            if ((rc = number_option(&conf, opt, optarg)) != FTZ_EXIT_OK)
                 goto cleanup;
-            }
-            *(opt == OPT_LOCK_TIMEOUT        ? &conf.pg_lock_timeout_ms
-              : opt == OPT_STATEMENT_TIMEOUT ? &conf.pg_statement_timeout_ms
-                                             : &conf.pg_idle_tx_timeout_ms) = (int)v;
-            break;
-        }
+            rc = FTZ_EXIT_FAILURE;
         }
     }
     if (opt == FTZ_CLI_STOP)

@@ -710,9 +710,14 @@ static void poll_idle(agg_t *a, double until) {
 
 /* How long a batch run (--until-idle) waits, owning nothing, for the
  * group to give it partitions before it ends. */
+/* --connect-timeout, or its default. */
+static double connect_limit(const agg_t *a) {
+    return a->conf->connect_timeout_s > 0 ? a->conf->connect_timeout_s
+                                          : FTZ_AGG_CONNECT_TIMEOUT_S;
+}
+
 static double owned_nothing_limit(const agg_t *a) {
-    double limit = a->conf->connect_timeout_s > 0 ? a->conf->connect_timeout_s
-                                                  : FTZ_AGG_CONNECT_TIMEOUT_S;
+    double limit = connect_limit(a);
     return a->conf->until_idle_s > limit ? a->conf->until_idle_s : limit;
 }
 
@@ -727,8 +732,7 @@ static int batch_due(const agg_t *a, double now, int at_end) {
  * message and no end of partition seen, for the connect timeout, it fails
  * with what is wrong. */
 static void check_stuck(agg_t *a, double now, int at_end) {
-    double limit = a->conf->connect_timeout_s > 0 ? a->conf->connect_timeout_s
-                                                  : FTZ_AGG_CONNECT_TIMEOUT_S;
+    double limit = connect_limit(a);
     char what[1200];
     if (a->conf->until_idle_s <= 0)
         return;

@@ -70,8 +70,6 @@ void ftz_dlq_destroy(ftz_dlq_t *q) {
     free(q);
 }
 
-size_t ftz_dlq_copy_limit(const ftz_dlq_t *q) { return q->limit; }
-
 static ftz_err_t send_one(ftz_dlq_t *q, const ftz_dead_letter_t *d, size_t limit,
                           char *errstr, size_t errstr_size) {
     char partition[16], offset[24], key_cut[48], value_cut[48];

@@ -48,12 +48,6 @@ size_t ftz_keyidx_get_or_put(ftz_keyidx_t *ix, const char *key, size_t row) {
     return s->row;
 }
 
-void ftz_keyidx_set(ftz_keyidx_t *ix, const char *key, size_t row) {
-    struct ftz_keyidx_slot_s *s = find(ix, key);
-    s->key = key;
-    s->row = row;
-}
-
 void ftz_keyidx_free(ftz_keyidx_t *ix) {
     free(ix->slots);
     ix->slots = NULL;

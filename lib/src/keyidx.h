@@ -19,8 +19,6 @@ ftz_err_t ftz_keyidx_reset(ftz_keyidx_t *ix, size_t n);
 /* The row stored for key, or inserts `row` for it and returns `row`.
  * At most the n keys given to reset may be inserted. */
 size_t ftz_keyidx_get_or_put(ftz_keyidx_t *ix, const char *key, size_t row);
-/* Replaces the row stored for an existing key. */
-void ftz_keyidx_set(ftz_keyidx_t *ix, const char *key, size_t row);
 void ftz_keyidx_free(ftz_keyidx_t *ix);
 
 #endif

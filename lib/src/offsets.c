@@ -154,7 +154,7 @@ static ftz_err_t move_in_tx(PGconn *conn, const ftz_offset_move_t *mv, char *err
                            4, NULL, params, NULL, NULL, 0);
     else
         /* A first offset of the group for the topic claims the topic
-         * (ftz.claim_topic, lib/sql/006): a second group is refused. */
+         * (ftz.claim_topic, lib/sql/004): a second group is refused. */
         res = PQexecParams(conn,
                            "WITH c AS (SELECT ftz.claim_topic($2, $1))"
                            " INSERT INTO ftz.consumer_offsets (consumer_group, topic, partition,"

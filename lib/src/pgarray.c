@@ -43,11 +43,6 @@ ftz_err_t ftz_pgarr_bytes(ftz_pgarr_t *a, const void *p, size_t len) {
 
 ftz_err_t ftz_pgarr_str(ftz_pgarr_t *a, const char *s) { return element(a, s, strlen(s)); }
 
-ftz_err_t ftz_pgarr_int2(ftz_pgarr_t *a, int16_t v) {
-    unsigned char b[2] = {(unsigned char)((uint16_t)v >> 8), (unsigned char)v};
-    return element(a, b, 2);
-}
-
 ftz_err_t ftz_pgarr_int4(ftz_pgarr_t *a, int32_t v) {
     unsigned char b[4];
     put32(b, (uint32_t)v);

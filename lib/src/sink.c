@@ -41,7 +41,6 @@ static const char dead_letters_sql[] =
  * so far. */
 typedef struct flight_s {
     int active;
-    const ftz_batch_t *started;
     const char *what[SINK_MAX_QUERIES]; /* label of each query sent */
     int n;          /* queries sent */
     int commit;     /* index of COMMIT */
@@ -599,7 +598,6 @@ static ftz_err_t launch(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr
         return err;
     memset(f, 0, sizeof(*f));
     f->active = 1;
-    f->started = batch;
     err = send_batch(sink, batch, f->errstr, sizeof(f->errstr));
     if (err == FTZ_ERR_NOMEM) {
         /* Nothing that matters reached the server: leave the pipeline. */
@@ -625,8 +623,6 @@ ftz_err_t ftz_sink_send(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr
         return FTZ_OK;
     return launch(sink, batch, errstr, errstr_size);
 }
-
-int ftz_sink_in_flight(const ftz_sink_t *sink) { return sink->flight.active; }
 
 int ftz_sink_ready(ftz_sink_t *sink) {
     return !sink->flight.active || sink->flight.lost || take_results(sink, 0);

@@ -64,24 +64,7 @@ PROXY_PORT=$(cat proxy/port)
 "$FTZ" simulate -t customs -n 6000 --seed 61 --revision-rate 0.3 >customs.jsonl
 "$FTZ" simulate -t rail -n 3000 --seed 62 --resend-rate 0.1 >rail.jsonl
 "$FTZ" simulate -t registration -n 1500 --seed 63 --resend-rate 0.1 >registrations.jsonl
-for f in customs rail registrations; do
-  n=$(wc -l <"$f.jsonl")
-  for i in 0 1 2; do
-    sed -n "$((i * n / 3 + 1)),$(((i + 1) * n / 3))p" "$f.jsonl" >"$f.$i.jsonl"
-  done
-done
-produce_part() { # I
-  produce_checked customs "customs.$1.jsonl"
-  produce_checked rail "rail.$1.jsonl"
-  produce_checked registration "registrations.$1.jsonl"
-}
-upto() { # I: messages in parts 0..I
-  local i n=0
-  for i in $(seq 0 "$1"); do
-    n=$((n + $(cat "customs.$i.jsonl" "rail.$i.jsonl" "registrations.$i.jsonl" | wc -l)))
-  done
-  echo "$n"
-}
+split_parts 3 customs rail registrations
 total=$(upto 2)
 
 GROUP="lost.$TEST_ID"

@@ -69,24 +69,7 @@ print(pick, rec["revision"])
 PY
 read -r LOCKED_ID LOCKED_REV <locked.txt
 cat customs.0.jsonl customs.1.jsonl customs.2.jsonl customs.3.jsonl >customs.jsonl
-for f in rail registrations; do
-  n=$(wc -l <"$f.jsonl")
-  for i in 0 1 2 3; do
-    sed -n "$((i * n / 4 + 1)),$(((i + 1) * n / 4))p" "$f.jsonl" >"$f.$i.jsonl"
-  done
-done
-produce_part() { # I
-  produce_checked customs "customs.$1.jsonl"
-  produce_checked rail "rail.$1.jsonl"
-  produce_checked registration "registrations.$1.jsonl"
-}
-upto() { # I: messages in parts 0..I
-  local i n=0
-  for i in $(seq 0 "$1"); do
-    n=$((n + $(cat "customs.$i.jsonl" "rail.$i.jsonl" "registrations.$i.jsonl" | wc -l)))
-  done
-  echo "$n"
-}
+split_parts 4 rail registrations
 total=$(upto 3)
 assert_eq "$total" "$(cat customs.jsonl rail.jsonl registrations.jsonl | wc -l)" "parts add up"
 

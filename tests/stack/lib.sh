@@ -397,3 +397,32 @@ slow_commits() {
        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.slow_commit();
      INSERT INTO public.slow_commit DEFAULT VALUES;" >/dev/null
 }
+
+# split_parts N KIND...: KIND.jsonl into N consecutive parts KIND.0.jsonl
+# .. KIND.(N-1).jsonl, for tests that produce part by part.
+split_parts() {
+  local parts=$1 f n i
+  shift
+  for f in "$@"; do
+    n=$(wc -l <"$f.jsonl")
+    for ((i = 0; i < parts; i++)); do
+      sed -n "$((i * n / parts + 1)),$(((i + 1) * n / parts))p" "$f.jsonl" >"$f.$i.jsonl"
+    done
+  done
+}
+
+# produce_part I: part I of customs, rail and registrations.
+produce_part() {
+  produce_checked customs "customs.$1.jsonl"
+  produce_checked rail "rail.$1.jsonl"
+  produce_checked registration "registrations.$1.jsonl"
+}
+
+# upto I: the messages in parts 0 .. I of the three kinds.
+upto() {
+  local i n=0
+  for i in $(seq 0 "$1"); do
+    n=$((n + $(cat "customs.$i.jsonl" "rail.$i.jsonl" "registrations.$i.jsonl" | wc -l)))
+  done
+  echo "$n"
+}

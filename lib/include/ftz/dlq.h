@@ -40,7 +40,4 @@ void ftz_dlq_destroy(ftz_dlq_t *q);
 ftz_err_t ftz_dlq_send(ftz_dlq_t *q, const ftz_batch_t *batch, int timeout_ms, char *errstr,
                        size_t errstr_size);
 
-/* The current bound on key + value bytes of one copy. */
-size_t ftz_dlq_copy_limit(const ftz_dlq_t *q);
-
 #endif

@@ -13,13 +13,10 @@
 #include "ftz/err.h"
 
 /* Element type OIDs (pg_type.h is a server header). */
-#define FTZ_PG_BOOL 16
 #define FTZ_PG_BYTEA 17
 #define FTZ_PG_INT8 20
-#define FTZ_PG_INT2 21
 #define FTZ_PG_INT4 23
 #define FTZ_PG_TEXT 25
-#define FTZ_PG_FLOAT8 701
 
 typedef struct ftz_pgarr_s {
     ftz_buf_t buf;   /* header, then (length, bytes) per element */
@@ -35,7 +32,6 @@ ftz_err_t ftz_pgarr_begin(ftz_pgarr_t *a, uint32_t oid);
 /* Appends one element (bytes copied); FTZ_ERR_NOMEM on allocation failure. */
 ftz_err_t ftz_pgarr_bytes(ftz_pgarr_t *a, const void *p, size_t len); /* text, bytea */
 ftz_err_t ftz_pgarr_str(ftz_pgarr_t *a, const char *s);               /* text */
-ftz_err_t ftz_pgarr_int2(ftz_pgarr_t *a, int16_t v);
 ftz_err_t ftz_pgarr_int4(ftz_pgarr_t *a, int32_t v);
 ftz_err_t ftz_pgarr_int8(ftz_pgarr_t *a, int64_t v);
 ftz_err_t ftz_pgarr_null(ftz_pgarr_t *a);

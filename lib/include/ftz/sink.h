@@ -96,7 +96,6 @@ ftz_err_t ftz_sink_send(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr
 ftz_err_t ftz_sink_prepare(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                            size_t errstr_size);
 int ftz_sink_ready(ftz_sink_t *sink);
-int ftz_sink_in_flight(const ftz_sink_t *sink);
 ftz_err_t ftz_sink_finish(ftz_sink_t *sink, const ftz_batch_t *batch, char *errstr,
                           size_t errstr_size);
 
