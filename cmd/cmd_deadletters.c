@@ -1,4 +1,4 @@
-/* ftz deadletters: summary | list | export -- the operators' loop over
+/* ftz deadletters: summary | list | export | codes -- the operators' loop over
  * ftz.dead_letters: see what was rejected and why, export the decodable
  * records as JSON lines, fix them, and send them again with ftz produce. */
 #include <stdlib.h>
@@ -10,14 +10,16 @@
 #include "ftz/pg.h"
 #include "ftz/topics.h"
 #include "ftz/utf8.h"
+#include "ftz/verdict.h"
 
-enum { OPT_CODE = FTZ_OPT__COMMON_END, OPT_SINCE, OPT_LIMIT, OPT_TOPIC };
+enum { OPT_CODE = FTZ_OPT__COMMON_END, OPT_SINCE, OPT_LIMIT, OPT_TOPIC, OPT_MARKDOWN };
 
 static void help(FILE *out) {
     fprintf(out,
             "Usage: ftz deadletters summary [--since T]\n"
             "       ftz deadletters list [--code C] [--since T] [--topic NAME] [--limit N]\n"
             "       ftz deadletters export [--code C] [--since T] [-t TYPE] > fix.jsonl\n"
+            "       ftz deadletters codes [--markdown]\n"
             "\n"
             "  summary   rejected records counted by code, source topic and day\n"
             "            (Asia/Shanghai)\n"
@@ -29,6 +31,9 @@ static void help(FILE *out) {
             "            the plain JSON lines `ftz produce` reads: fix them, then\n"
             "            `ftz produce -t TYPE -f fix.jsonl`. Records that do not decode\n"
             "            are counted on stderr, not exported.\n"
+            "  codes     every verdict code: the stage that gives it, where it can\n"
+            "            happen (produce, aggregate) and what it means (--markdown:\n"
+            "            the table of docs/codes.md)\n"
             "\n"
             "Options:\n"
             "  --code C         only this reason code (e.g. RULE_HS_CODE)\n"
@@ -38,6 +43,25 @@ static void help(FILE *out) {
             "                   registration); needed when the export would mix types\n"
             "  --limit N        list: at most N lines (default 100; 0: all)\n"
             "\n" FTZ_CLI_COMMON_HELP);
+}
+
+static const char *where_name(unsigned where) {
+    return where == FTZ_AT_BOTH ? "produce, aggregate"
+           : where == FTZ_AT_PRODUCER ? "produce"
+                                      : "aggregate";
+}
+
+/* The table of verdict codes (ftz/verdict.h). */
+static void print_codes(int markdown) {
+    if (markdown)
+        printf("| code | stage | given by | meaning |\n| --- | --- | --- | --- |\n");
+    for (int c = 0; c < FTZ_V__COUNT; c++) {
+        const ftz_code_info_t *i = ftz_code_info((ftz_code_t)c);
+        if (markdown)
+            printf("| `%s` | %s | %s | %s |\n", i->code, i->stage, where_name(i->where), i->what);
+        else
+            printf("%-22s %-7s %-19s %s\n", i->code, i->stage, where_name(i->where), i->what);
+    }
 }
 
 static const char summary_sql[] =
@@ -162,12 +186,14 @@ int ftz_cmd_deadletters(int argc, char **argv) {
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"topic", required_argument, NULL, OPT_TOPIC},
         {"type", required_argument, NULL, 't'},
+        {"markdown", no_argument, NULL, OPT_MARKDOWN},
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
     int opt, rc = FTZ_EXIT_FAILURE;
     const char *code_filter = NULL, *since = NULL, *topic = NULL, *type = NULL;
     char limit[24] = "100";
+    int markdown = 0;
     PGconn *conn = NULL;
     PGresult *res = NULL;
     char errstr[512];
@@ -178,6 +204,7 @@ int ftz_cmd_deadletters(int argc, char **argv) {
         case OPT_SINCE: since = optarg; break;
         case OPT_TOPIC: topic = optarg; break;
         case 't': type = optarg; break;
+        case OPT_MARKDOWN: markdown = 1; break;
         case OPT_LIMIT: {
             double n = ftz_cli_number("deadletters", "--limit", optarg);
             if (n < 0) {
@@ -193,8 +220,19 @@ int ftz_cmd_deadletters(int argc, char **argv) {
         goto cleanup;
     const char *action = optind < argc ? argv[optind] : "";
     if (optind + 1 != argc || (strcmp(action, "summary") != 0 && strcmp(action, "list") != 0 &&
-                               strcmp(action, "export") != 0)) {
-        fprintf(stderr, "ftz deadletters: expected summary, list or export\n");
+                               strcmp(action, "export") != 0 && strcmp(action, "codes") != 0)) {
+        fprintf(stderr, "ftz deadletters: expected summary, list, export or codes\n");
+        rc = FTZ_EXIT_USAGE;
+        goto cleanup;
+    }
+    if (strcmp(action, "codes") == 0) {
+        print_codes(markdown);
+        rc = FTZ_EXIT_OK;
+        goto cleanup;
+    }
+    if (code_filter && ftz_code_find(code_filter) < 0) {
+        fprintf(stderr, "ftz deadletters: no verdict code \"%s\" (`ftz deadletters codes` lists "
+                        "them)\n", code_filter);
         rc = FTZ_EXIT_USAGE;
         goto cleanup;
     }
@@ -226,6 +264,14 @@ int ftz_cmd_deadletters(int argc, char **argv) {
             total += atoll(PQgetvalue(res, r, 3));
         }
         printf("%-24s %-36s %-10s %8lld\n", "total", "", "", total);
+        /* What each code seen means, from the table of codes. */
+        int seen[FTZ_V__COUNT] = {0};
+        for (int r = 0; r < PQntuples(res); r++) {
+            int c = ftz_code_find(PQgetvalue(res, r, 0));
+            if (c >= 0 && !seen[c]++)
+                printf("%s%s: %s\n", r ? "" : "\n", ftz_code_name((ftz_code_t)c),
+                       ftz_code_info((ftz_code_t)c)->what);
+        }
     } else {
         for (int r = 0; r < PQntuples(res); r++) {
             /* The key is any bytes (a bytea, in its text form here): valid

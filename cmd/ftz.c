@@ -14,7 +14,7 @@ static const struct {
     {"simulate", ftz_cmd_simulate, "print realistic simulated FTZ records as JSON lines"},
     {"aggregate", ftz_cmd_aggregate, "consume, validate and aggregate into PostgreSQL, exactly once"},
     {"consume", ftz_cmd_consume, "print a topic's records as JSON lines (operators)"},
-    {"db", ftz_cmd_db, "database tasks: migrate, status"},
+    {"db", ftz_cmd_db, "database tasks: migrate, status, grant-reader"},
     {"deadletters", ftz_cmd_deadletters, "rejected records: summary, list, export to fix and resend"},
     {"offsets", ftz_cmd_offsets, "consumer groups' stored offsets: show, reset, history"},
     {"report", ftz_cmd_report, "print the FTZ report from the aggregates"},
@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
         return FTZ_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("ftz 0.1.0\n");
+        printf("ftz %s\n", FTZ_VERSION);
         return FTZ_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "ftz/aggregator.h"
 #include "ftz/log.h"
+#include "ftz/prom.h"
 #include "ftz/topics.h"
 
 enum {
@@ -22,6 +23,10 @@ enum {
     OPT_LOCK_TIMEOUT,
     OPT_STATEMENT_TIMEOUT,
     OPT_IDLE_TX_TIMEOUT,
+    OPT_METRICS_ADDR,
+    OPT_READY_MAX_AGE,
+    OPT_STATS_INTERVAL,
+    OPT_LIST_METRICS,
 };
 
 static void help(FILE *out) {
@@ -67,6 +72,21 @@ static void help(FILE *out) {
             "      --pg-idle-timeout MS       idle_in_transaction_session_timeout\n"
             "                           (default 15000): a member stopped inside a\n"
             "                           transaction frees its locks after this\n"
+            "\n"
+            "Operations (docs/monitoring.md, docs/metrics.md):\n"
+            "      --metrics-addr HOST:PORT  serve /metrics (Prometheus text format),\n"
+            "                           /healthz and /readyz over HTTP (PORT 0: any free\n"
+            "                           port, logged); off by default\n"
+            "      --ready-max-age SEC  /readyz fails when the member owns no partition,\n"
+            "                           or has neither committed nor been caught up for\n"
+            "                           SEC seconds (default 60)\n"
+            "      --stats-interval SEC one stats line (rate, dead letters, lag, last\n"
+            "                           commit) every SEC seconds (default 10; 0 or -q:\n"
+            "                           none)\n"
+            "      --list-metrics       print the metrics served and exit\n"
+            "After each PostgreSQL commit the same offsets are committed to Kafka,\n"
+            "asynchronously and for information only (kafka-consumer-groups shows the\n"
+            "group's lag); PostgreSQL stays the truth.\n"
             "\n" FTZ_CLI_COMMON_HELP
             "\n"
             "Exit status: 0 clean stop; 1 fatal error (configuration, missing tables,\n"
@@ -90,6 +110,8 @@ static const struct {
     {OPT_LOCK_TIMEOUT, "--pg-lock-timeout", 1, INT_MAX, "milliseconds"},
     {OPT_STATEMENT_TIMEOUT, "--pg-statement-timeout", 1, INT_MAX, "milliseconds"},
     {OPT_IDLE_TX_TIMEOUT, "--pg-idle-timeout", 1, INT_MAX, "milliseconds"},
+    {OPT_READY_MAX_AGE, "--ready-max-age", 1, 1e9, "seconds"},
+    {OPT_STATS_INTERVAL, "--stats-interval", 0, 1e9, "seconds"},
 };
 
 /* Sets numeric option `opt` from arg: FTZ_EXIT_OK, or FTZ_EXIT_USAGE after
@@ -116,6 +138,8 @@ static int number_option(ftz_aggregator_conf_t *conf, int opt, const char *arg) 
         case OPT_LOCK_TIMEOUT: conf->pg_lock_timeout_ms = (int)v; break;
         case OPT_STATEMENT_TIMEOUT: conf->pg_statement_timeout_ms = (int)v; break;
         case OPT_IDLE_TX_TIMEOUT: conf->pg_idle_tx_timeout_ms = (int)v; break;
+        case OPT_READY_MAX_AGE: conf->ready_max_age_s = v; break;
+        case OPT_STATS_INTERVAL: conf->stats_interval_s = v; break;
         }
         return FTZ_EXIT_OK;
     }
@@ -138,6 +162,10 @@ int ftz_cmd_aggregate(int argc, char **argv) {
         {"pg-lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
         {"pg-statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT},
         {"pg-idle-timeout", required_argument, NULL, OPT_IDLE_TX_TIMEOUT},
+        {"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
+        {"ready-max-age", required_argument, NULL, OPT_READY_MAX_AGE},
+        {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+        {"list-metrics", no_argument, NULL, OPT_LIST_METRICS},
         {NULL, 0, NULL, 0},
     };
     ftz_cli_t cli = {0};
@@ -155,6 +183,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     conf.group = "ftz-aggregate";
     conf.batch_max = 5000;
     conf.batch_ms = 500;
+    conf.stats_interval_s = FTZ_AGG_STATS_INTERVAL_S;
     while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "g:t:", longopts, help, &rc)) >= 0) {
         switch (opt) {
         case 'g':
@@ -173,6 +202,17 @@ int ftz_cmd_aggregate(int argc, char **argv) {
         case OPT_PREFIX:
             prefix = optarg;
             break;
+        case OPT_METRICS_ADDR:
+            conf.metrics_addr = optarg;
+            break;
+        case OPT_LIST_METRICS: {
+            ftz_buf_t md = FTZ_BUF_INIT;
+            rc = ftz_prom_markdown(&md) ? FTZ_EXIT_FAILURE : FTZ_EXIT_OK;
+            if (md.data)
+                fputs(md.data, stdout);
+            ftz_buf_free(&md);
+            goto cleanup;
+        }
         case OPT_ON_GAP:
             if (strcmp(optarg, "fail") == 0)
                 conf.on_gap = FTZ_ON_GAP_FAIL;
@@ -232,9 +272,14 @@ int ftz_cmd_aggregate(int argc, char **argv) {
                     "(%.0f messages/s)",
                     (unsigned long long)stats.messages, stats.drain_s,
                     stats.messages / stats.drain_s);
-        for (int i = 0; i < stats.n_codes; i++)
-            ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu", stats.by_code[i].code,
-                    (unsigned long long)stats.by_code[i].n);
+        for (int c = 0; c < FTZ_V__COUNT; c++) {
+            uint64_t n = 0;
+            for (int t = 0; t < n_topics; t++)
+                n += stats.topic[t].by_code[c];
+            if (n)
+                ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu",
+                        ftz_code_name((ftz_code_t)c), (unsigned long long)n);
+        }
     }
     if (err) {
         fprintf(stderr, "ftz aggregate: %s\n", errstr);

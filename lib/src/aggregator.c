@@ -10,10 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "agg_metrics.h"
 #include "assignment.h"
 #include "ftz/batch.h"
 #include "ftz/dlq.h"
 #include "ftz/log.h"
+#include "ftz/metrics_server.h"
 #include "ftz/sink.h"
 #include "ftz/topics.h"
 #include "ftz/validate.h"
@@ -60,11 +62,23 @@ typedef struct agg_s {
     double pg_down_since;  /* offsets cannot be read since (0: they can) */
     char pg_trouble[512];
     int trouble_said;
+    ftz_agg_figures_t fig;  /* histograms and times for operators */
+    ftz_metrics_server_t *metrics; /* --metrics-addr; NULL: none */
+    ftz_buf_t metrics_text;
+    double published_at;   /* when figures were last handed to the server */
+    double stats_at;       /* when the last stats line was written */
+    uint64_t stats_messages, stats_rejected; /* their totals then */
 } agg_t;
 
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double unix_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -97,16 +111,13 @@ static void drop_batch(agg_t *a) {
     memset(&a->batch_stats, 0, sizeof(a->batch_stats));
 }
 
-static void count_code(ftz_aggregator_stats_t *s, const char *code, uint64_t n) {
-    for (int i = 0; i < s->n_codes; i++)
-        if (strcmp(s->by_code[i].code, code) == 0) {
-            s->by_code[i].n += n;
-            return;
-        }
-    if (s->n_codes < (int)(sizeof(s->by_code) / sizeof(s->by_code[0]))) {
-        s->by_code[s->n_codes].code = code;
-        s->by_code[s->n_codes++].n = n;
-    }
+/* The topic's place in conf->topics (the per-topic counts); every
+ * message comes from a subscribed topic. */
+static int topic_index(const agg_t *a, const char *topic) {
+    for (int i = 0; i < a->conf->n_topics && i < FTZ_AGG_TOPICS_MAX; i++)
+        if (strcmp(a->conf->topics[i], topic) == 0)
+            return i;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- rebalance */
@@ -165,6 +176,92 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
     }
     snprintf(what, sizeof(what), "Kafka at %s: %s", ftz_kafka_brokers(a->conf->brokers), reason);
     trouble(a, what);
+}
+
+/* Runs inside rd_kafka_consumer_poll every statistics.interval.ms: the
+ * log bounds of the owned partitions, for the lag. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque) {
+    agg_t *a = opaque;
+    (void)rk;
+    ftz_agg_apply_statistics(&a->asg, json, json_len);
+    return 0; /* librdkafka frees json */
+}
+
+/* Runs inside rd_kafka_consumer_poll: the informational Kafka commit's
+ * answer. A refusal (a rebalance under way, a partition moved) changes
+ * nothing: PostgreSQL holds the offsets. */
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+    (void)rk;
+    (void)offsets;
+    (void)opaque;
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        ftz_log(FTZ_LOG_DEBUG, "KAFKA", "informational offset commit to Kafka: %s",
+                rd_kafka_err2str(err));
+}
+
+/* ---------------------------------------------------------------- figures */
+
+static double ready_max_age(const agg_t *a) {
+    return a->conf->ready_max_age_s > 0 ? a->conf->ready_max_age_s : FTZ_AGG_READY_MAX_AGE_S;
+}
+
+static void health_of(agg_t *a, ftz_health_t *h) {
+    memset(h, 0, sizeof(*h));
+    h->owned = (int)a->asg.n;
+    h->last_commit = a->fig.last_commit_unix;
+    h->caught_up = a->fig.caught_up_unix;
+    h->max_age = ready_max_age(a);
+    if (a->pg_down_since)
+        snprintf(h->trouble, sizeof(h->trouble), "PostgreSQL: %.300s", a->pg_trouble);
+    else if (a->trouble_said)
+        snprintf(h->trouble, sizeof(h->trouble), "%.360s", a->trouble);
+}
+
+/* Hands the figures to the metrics server about once a second; a busy
+ * server is tried again at the next turn of the loop. */
+static void publish(agg_t *a, double now, int force) {
+    if (!a->metrics || (!force && now - a->published_at < 1.0))
+        return;
+    ftz_health_t h;
+    a->stats.pg_reconnects = ftz_sink_reconnects(a->sink);
+    ftz_buf_reset(&a->metrics_text);
+    if (ftz_agg_render_metrics(&a->metrics_text, a->conf, &a->stats, &a->asg, &a->fig))
+        return;
+    health_of(a, &h);
+    if (ftz_metrics_server_publish(a->metrics, a->metrics_text.data, a->metrics_text.len, &h))
+        a->published_at = now;
+}
+
+/* One line for the operator's terminal every --stats-interval seconds. */
+static void stats_line(agg_t *a, double now) {
+    double every = a->conf->stats_interval_s;
+    if (every <= 0 || now - a->stats_at < every)
+        return;
+    if (!a->stats_at) { /* the first interval starts now */
+        a->stats_at = now;
+        return;
+    }
+    double dt = now - a->stats_at;
+    int64_t lag = ftz_agg_total_lag(&a->asg);
+    char lag_s[32], commit_s[48];
+    if (lag >= 0)
+        snprintf(lag_s, sizeof(lag_s), "%" PRId64, lag);
+    else
+        snprintf(lag_s, sizeof(lag_s), "unknown");
+    if (a->fig.last_commit_unix)
+        snprintf(commit_s, sizeof(commit_s), "%.1f s ago", unix_s() - a->fig.last_commit_unix);
+    else
+        snprintf(commit_s, sizeof(commit_s), "none yet");
+    ftz_log(FTZ_LOG_INFO, "STATS",
+            "%.0f messages/s, %" PRIu64 " dead letters (+%" PRIu64 ") over %.0f s; %" PRIu64
+            " counted in all; lag %s; last commit %s; %zu partitions",
+            (double)(a->stats.messages - a->stats_messages) / dt, a->stats.rejected,
+            a->stats.rejected - a->stats_rejected, dt, a->stats.counted, lag_s, commit_s,
+            a->asg.n);
+    a->stats_at = now;
+    a->stats_messages = a->stats.messages;
+    a->stats_rejected = a->stats.rejected;
 }
 
 /* Starts fetching the partitions of `list` again at the offsets it gives,
@@ -276,10 +373,13 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
         a->batch_started = now_s();
     if (ftz_batch_note_offset(&a->batch, topic, m->partition, base, m->offset,
                               ftz_batch_fingerprint(m->key, m->key_len, m->payload,
-                                                    m->payload ? m->len : 0))) {
+                                                    m->payload ? m->len : 0)) ||
+        ftz_batch_note_time(&a->batch, rd_kafka_message_timestamp(m, NULL))) {
         set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         return;
     }
+    ftz_topic_counts_t *tc = &a->batch_stats.topic[topic_index(a, topic)];
+    tc->messages++;
     ftz_err_t err = ftz_validate(a->val, topic, m->key, m->key_len, m->payload,
                                  m->payload ? m->len : 0, &rt, &a->rec, &v);
     if (!err) {
@@ -287,6 +387,7 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
                                  m->key_len, m->payload, m->len))
             set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
         a->batch_stats.counted++;
+        tc->counted++;
         return;
     }
     ftz_log(FTZ_LOG_WARNING, "RULES", "%s [%d] @%" PRId64 ": %s %s", topic, (int)m->partition,
@@ -295,7 +396,8 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
                            m->payload, m->payload ? m->len : 0, v.code, v.reason))
         set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
     a->batch_stats.rejected++;
-    count_code(&a->batch_stats, v.code, 1);
+    tc->rejected++;
+    tc->by_code[v.id]++;
 }
 
 /* ---------------------------------------------------------------- commit
@@ -329,18 +431,36 @@ static ftz_err_t reject_refused(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t
         snprintf(reason, sizeof(reason), "PostgreSQL refused it: %s", r[k].reason);
         ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d] @%" PRId64 ": SINK_REJECTED %s", topic,
                 (int)m->partition, m->offset, reason);
-        if (ftz_batch_reject_record(b, rt, r[k].index, topic, "SINK_REJECTED", reason)) {
+        if (ftz_batch_reject_record(b, rt, r[k].index, topic,
+                                    ftz_code_name(FTZ_V_SINK_REJECTED), reason)) {
             set_fatal(a, FTZ_ERR_NOMEM, "out of memory");
             return 0;
         }
+        ftz_topic_counts_t *tc = &bs->topic[topic_index(a, topic)];
         bs->counted--;
         bs->rejected++;
-        count_code(bs, "SINK_REJECTED", 1);
+        tc->counted--;
+        tc->rejected++;
+        tc->by_code[FTZ_V_SINK_REJECTED]++;
     }
     if (n == 0)
         snprintf(errstr, errstr_size, "%s", "no single record explains the refusal");
     *found = n;
     return FTZ_OK;
+}
+
+/* Commits the batch's offsets to Kafka, asynchronously, for Kafka's own
+ * tools (kafka-consumer-groups, lag exporters); errors are logged at
+ * debug level by offset_commit_cb. */
+static void commit_to_kafka(agg_t *a, const ftz_batch_t *b) {
+    if (!b->n_parts)
+        return;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n_parts);
+    for (size_t i = 0; i < b->n_parts; i++)
+        rd_kafka_topic_partition_list_add(l, b->parts[i].topic, b->parts[i].partition)->offset =
+            b->parts[i].last + 1;
+    rd_kafka_commit(a->rk, l, 1);
+    rd_kafka_topic_partition_list_destroy(l);
 }
 
 /* The batch landed: its offsets are stored, its counts are the member's. */
@@ -353,10 +473,28 @@ static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
     a->stats.messages += b->messages;
     a->stats.counted += bs->counted;
     a->stats.rejected += bs->rejected;
-    for (int i = 0; i < bs->n_codes; i++)
-        count_code(&a->stats, bs->by_code[i].code, bs->by_code[i].n);
+    for (int t = 0; t < FTZ_AGG_TOPICS_MAX; t++) {
+        ftz_topic_counts_t *to = &a->stats.topic[t];
+        const ftz_topic_counts_t *from = &bs->topic[t];
+        to->messages += from->messages;
+        to->counted += from->counted;
+        to->rejected += from->rejected;
+        for (int c = 0; c < FTZ_V__COUNT; c++)
+            to->by_code[c] += from->by_code[c];
+    }
     a->stats.batches++;
     a->progress_at = now_s();
+    /* For operators: the histograms, and the same offsets committed to
+     * Kafka for its tools to see (information only: PostgreSQL holds the
+     * truth, and a refused or lost Kafka commit changes nothing). */
+    double unix_now = unix_s();
+    a->fig.last_commit_unix = unix_now;
+    ftz_histogram_observe(&a->fig.batch_messages, (double)b->messages);
+    ftz_histogram_observe(&a->fig.commit_seconds, a->progress_at - a->flight_sent);
+    for (size_t i = 0; i < b->n_times; i++)
+        if (b->times[i] >= 0)
+            ftz_histogram_observe(&a->fig.e2e_seconds, unix_now - (double)b->times[i] / 1000);
+    commit_to_kafka(a, b);
     if (a->first_assigned)
         a->stats.drain_s = a->progress_at - a->first_assigned;
     ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages in %.1f ms", b->messages,
@@ -369,7 +507,7 @@ static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
 /* A batch did not land: fenced or retriable, the open batch and the one
  * in flight are dropped and redone from the stored offsets after a pause;
  * anything else stops the member. */
-static void failed(agg_t *a, ftz_err_t err, size_t messages, const char *errstr) {
+static void failed(agg_t *a, ftz_err_t err, size_t messages, int pg, const char *errstr) {
     if (err != FTZ_ERR_FENCED && err != FTZ_ERR_RETRIABLE) {
         set_fatal(a, err, errstr);
         return;
@@ -383,6 +521,10 @@ static void failed(agg_t *a, ftz_err_t err, size_t messages, const char *errstr)
     ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing it%s%.1fs: %s",
             messages, a->backoff ? " in " : " (fenced) ", a->backoff, errstr);
     a->stats.redone++;
+    if (err == FTZ_ERR_FENCED)
+        a->stats.fenced++;
+    else if (pg)
+        a->stats.pg_retries++;
     a->asg.need_resync = 1;
     a->retry_at = now_s() + a->backoff;
     ftz_batch_clear(&a->flight);
@@ -436,7 +578,7 @@ static void land(agg_t *a, int wait) {
     if (err == FTZ_OK)
         landed(a, &a->flight, &a->flight_stats);
     else
-        failed(a, err, a->flight.messages, errstr);
+        failed(a, err, a->flight.messages, 1, errstr);
 }
 
 /* Sends the open batch: its dead letters to the dead-letter topic (they
@@ -450,7 +592,7 @@ static void launch(agg_t *a) {
     if (a->batch.n_dead &&
         (err = ftz_dlq_send(a->dlq, &a->batch, AGG_DLQ_TIMEOUT_MS, errstr, sizeof(errstr)))) {
         land(a, 1);
-        failed(a, err, a->batch.messages, errstr);
+        failed(a, err, a->batch.messages, 0, errstr);
         return;
     }
     if ((err = ftz_sink_prepare(a->sink, &a->batch, errstr, sizeof(errstr)))) {
@@ -474,7 +616,7 @@ static void launch(agg_t *a) {
             o->pending = a->flight.parts[i].last + 1;
     }
     if ((err = ftz_sink_send(a->sink, &a->flight, errstr, sizeof(errstr)))) {
-        failed(a, err, a->flight.messages, errstr);
+        failed(a, err, a->flight.messages, 1, errstr);
         return;
     }
     a->flying = 1;
@@ -774,6 +916,21 @@ static ftz_err_t setup(agg_t *a, rd_kafka_conf_t **kconfp, char *errstr, size_t 
     if (rd_kafka_conf_set(kconf, "group.id", conf->group, why, sizeof(why)) ||
         rd_kafka_conf_set(kconf, "auto.offset.reset", "error", why, sizeof(why)))
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+    /* The lag comes from librdkafka's statistics: every second when
+     * someone looks at it, unless -X statistics.interval.ms says. */
+    if ((conf->metrics_addr || conf->stats_interval_s > 0) &&
+        !ftz_props_get(conf->props, "statistics.interval.ms") &&
+        rd_kafka_conf_set(kconf, "statistics.interval.ms", "1000", why, sizeof(why)))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+    if (conf->n_topics > FTZ_AGG_TOPICS_MAX)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "at most %d topics per member", FTZ_AGG_TOPICS_MAX);
+    if (conf->metrics_addr &&
+        !(a->metrics = ftz_metrics_server_start(conf->metrics_addr, errstr, errstr_size)))
+        return FTZ_ERR_INVALID_ARG;
+    if (a->metrics)
+        ftz_log(FTZ_LOG_INFO, "METRICS", "serving /metrics, /healthz and /readyz on port %d",
+                ftz_metrics_server_port(a->metrics));
     ftz_avro_limits_t lim;
     ftz_avro_limits_default(&lim);
     if (conf->max_record_size)
@@ -793,6 +950,8 @@ static ftz_err_t setup(agg_t *a, rd_kafka_conf_t **kconfp, char *errstr, size_t 
         return FTZ_ERR_FATAL;
     rd_kafka_conf_set_rebalance_cb(kconf, rebalance_cb);
     rd_kafka_conf_set_error_cb(kconf, error_cb);
+    rd_kafka_conf_set_stats_cb(kconf, stats_cb);
+    rd_kafka_conf_set_offset_commit_cb(kconf, offset_commit_cb);
     rd_kafka_conf_set_opaque(kconf, a);
     if (!(a->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kconf, why, sizeof(why))))
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "consumer: %s", why);
@@ -821,6 +980,7 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
 
     memset(&a, 0, sizeof(a));
     a.conf = conf;
+    ftz_agg_figures_init(&a.fig);
     a.batch_bytes = conf->batch_bytes ? conf->batch_bytes : FTZ_AGG_BATCH_BYTES;
     ftz_batch_init(&a.batch);
     ftz_batch_init(&a.flight);
@@ -882,6 +1042,10 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
             launch(&a);
         else if (at_end && a.flying)
             land(&a, 1);
+        if (at_end && !a.batch.messages && !a.flying && !a.asg.need_resync)
+            a.fig.caught_up_unix = unix_s();
+        publish(&a, now, 0);
+        stats_line(&a, now);
         check_stuck(&a, now, at_end);
         if (conf->until_idle_s > 0 && a.asg.assigned_once && a.asg.n == 0 && !a.flying &&
             !a.batch.messages && now - a.rebalanced_at >= owned_nothing_limit(&a)) {
@@ -910,6 +1074,7 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
         err = ftz_seterr(a.fatal, errstr, errstr_size, "%s", a.fatal_str);
     else if (a.stop_err)
         err = ftz_seterr(a.stop_err, errstr, errstr_size, "%s", a.stop_str);
+    publish(&a, now_s(), 1);
 
 cleanup:
     if (a.rk) {
@@ -918,8 +1083,12 @@ cleanup:
     }
     if (kconf)
         rd_kafka_conf_destroy(kconf);
+    if (a.sink)
+        a.stats.pg_reconnects = ftz_sink_reconnects(a.sink);
     if (stats)
         *stats = a.stats;
+    ftz_metrics_server_stop(a.metrics);
+    ftz_buf_free(&a.metrics_text);
     ftz_assignment_free(&a.asg);
     ftz_batch_free(&a.batch);
     ftz_batch_free(&a.flight);

@@ -43,6 +43,7 @@ static ftz_err_t own(ftz_assignment_t *a, const char *topic, int32_t partition,
         o = &a->v[a->n];
         if (!(o->topic = strdup(topic)))
             return FTZ_ERR_NOMEM;
+        o->has_log = 0;
         a->n++;
     }
     o->partition = partition;

@@ -21,6 +21,9 @@ typedef struct ftz_owned_s {
     uint64_t verify_fp; /* ... with this fingerprint of what was counted; 0: no */
     int eof;           /* at the end since the last message */
     int stopped;       /* its offset is outside the log: not consumed */
+    int has_log;       /* log_start/log_end known (librdkafka statistics) */
+    int64_t log_start; /* the log's first offset */
+    int64_t log_end;   /* the offset after the last readable message */
 } ftz_owned_t;
 
 typedef struct ftz_assignment_s {

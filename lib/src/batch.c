@@ -57,6 +57,7 @@ void ftz_batch_clear(ftz_batch_t *b) {
     b->n_parts = 0;
     b->messages = 0;
     b->bytes = 0;
+    b->n_times = 0;
     b->generation = new_generation();
     ftz_buf_reset(&b->arena);
 }
@@ -69,6 +70,7 @@ void ftz_batch_free(ftz_batch_t *b) {
     }
     free(b->dead);
     free(b->parts);
+    free(b->times);
     ftz_buf_free(&b->arena);
     memset(b, 0, sizeof(*b));
 }
@@ -239,4 +241,12 @@ void ftz_batch_drop_partition(ftz_batch_t *b, const char *topic, int32_t partiti
         b->parts[k++] = b->parts[i];
     }
     b->n_parts = k;
+}
+
+ftz_err_t ftz_batch_note_time(ftz_batch_t *b, int64_t timestamp_ms) {
+    if (grow((void **)&b->times, &b->cap_times, b->n_times + 1, sizeof(*b->times)))
+        return FTZ_ERR_NOMEM;
+    b->times[b->n_times++] = timestamp_ms;
+    b->bytes += sizeof(*b->times);
+    return FTZ_OK;
 }

@@ -270,13 +270,13 @@ static ftz_err_t copy_string(const ftz_field_t *f, avro_value_t *sv, char *dst,
     const char *s;
     size_t size;
     if (avro_value_get_string(sv, &s, &size) || size == 0)
-        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: no string", f->name);
+        return ftz_verdict_set(v, FTZ_V_DECODE_ERROR, "field %s: no string", f->name);
     size--; /* Avro-C counts the terminating NUL */
     if (!ftz_utf8_valid(s, size))
-        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+        return ftz_verdict_set(v, FTZ_V_DECODE_ERROR,
                                "field %s: not valid UTF-8 or contains a NUL byte", f->name);
     if (size >= f->cap)
-        return ftz_verdict_set(v, "RULE_FIELD_LENGTH", "field %s: %zu bytes, at most %zu allowed",
+        return ftz_verdict_set(v, FTZ_V_RULE_FIELD_LENGTH, "field %s: %zu bytes, at most %zu allowed",
                                f->name, size, f->cap - 1);
     memcpy(dst, s, size);
     dst[size] = '\0';
@@ -294,7 +294,7 @@ static ftz_err_t extract(writer_slot_t *ws, void *rec, ftz_verdict_t *v) {
         if (ws->index[i] < 0)
             continue; /* an optional field this writer version lacks: absent */
         if (avro_value_get_by_index(&ws->value, (size_t)ws->index[i], &fv, NULL))
-            return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: %s", f->name,
+            return ftz_verdict_set(v, FTZ_V_DECODE_ERROR, "field %s: %s", f->name,
                                    avro_strerror());
         switch (f->type) {
         case FTZ_FT_STRING:
@@ -308,7 +308,7 @@ static ftz_err_t extract(writer_slot_t *ws, void *rec, ftz_verdict_t *v) {
             int sym = -1;
             avro_value_get_enum(&fv, &sym);
             if (sym < 0 || sym >= MAX_SYMBOLS || ws->enum_map[i][sym] < 0)
-                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                return ftz_verdict_set(v, FTZ_V_DECODE_ERROR,
                                        "field %s: enum index %d is not a symbol this "
                                        "version knows", f->name, sym);
             *(int32_t *)(void *)(base + f->off) = ws->enum_map[i][sym];
@@ -324,7 +324,7 @@ static ftz_err_t extract(writer_slot_t *ws, void *rec, ftz_verdict_t *v) {
             avro_value_get_bytes(&fv, &bytes, &size);
             if (ftz_decimal_from_bytes(bytes, size, (int64_t *)(void *)(base + f->off),
                                        why, sizeof(why)) != FTZ_OK)
-                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: %s", f->name,
+                return ftz_verdict_set(v, FTZ_V_DECODE_ERROR, "field %s: %s", f->name,
                                        why);
             break;
         }
@@ -344,7 +344,7 @@ static ftz_err_t extract(writer_slot_t *ws, void *rec, ftz_verdict_t *v) {
                     avro_value_get_long(&branch, (int64_t *)(void *)(base + f->off));
                 }
             } else if (disc != 0) {
-                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                return ftz_verdict_set(v, FTZ_V_DECODE_ERROR,
                                        "field %s: union branch %d out of range", f->name,
                                        disc);
             }
@@ -372,7 +372,7 @@ static ftz_err_t direct_string(const ftz_field_t *f, const unsigned char **p, ch
                                ftz_verdict_t *v) {
     size_t n = (size_t)rd_long(p);
     if (n >= f->cap)
-        return ftz_verdict_set(v, "RULE_FIELD_LENGTH", "field %s: %zu bytes, at most %zu allowed",
+        return ftz_verdict_set(v, FTZ_V_RULE_FIELD_LENGTH, "field %s: %zu bytes, at most %zu allowed",
                                f->name, n, f->cap - 1);
     memcpy(dst, *p, n);
     dst[n] = '\0';
@@ -418,7 +418,7 @@ static ftz_err_t decode_direct(const writer_slot_t *ws, const unsigned char *p, 
             size_t n = (size_t)rd_long(&p);
             if (f && ftz_decimal_from_bytes(p, n, (int64_t *)(void *)dst, why, sizeof(why)) !=
                          FTZ_OK)
-                return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "field %s: %s", f->name, why);
+                return ftz_verdict_set(v, FTZ_V_DECODE_ERROR, "field %s: %s", f->name, why);
             p += n;
             break;
         }
@@ -435,7 +435,7 @@ static ftz_err_t decode_direct(const writer_slot_t *ws, const unsigned char *p, 
             int64_t sym = rd_long(&p);
             if (f) {
                 if (sym < 0 || sym >= MAX_SYMBOLS || ws->enum_map[t][sym] < 0)
-                    return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR,
+                    return ftz_verdict_set(v, FTZ_V_DECODE_ERROR,
                                            "field %s: enum index %d is not a symbol this "
                                            "version knows", f->name, (int)sym);
                 *(int32_t *)(void *)dst = ws->enum_map[t][sym];
@@ -477,10 +477,10 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
 
     ftz_verdict_clear(v);
     if (ftz_frame_parse(buf, len, &fp, &datum, &datum_len, why, sizeof(why)) != FTZ_OK)
-        return ftz_verdict_set(v, FTZ_CODE_BAD_FRAMING, "%s", why);
+        return ftz_verdict_set(v, FTZ_V_BAD_FRAMING, "%s", why);
     const ftz_schema_entry_t *e = ftz_catalog_lookup(dec->cat, fp);
     if (!e)
-        return ftz_verdict_set(v, FTZ_CODE_UNKNOWN_SCHEMA,
+        return ftz_verdict_set(v, FTZ_V_UNKNOWN_SCHEMA,
                                "fingerprint %016llx (%lld) is not in the schema catalog",
                                (unsigned long long)fp, (long long)fp);
     writer_slot_t *ws = &dec->writers[e - ftz_catalog_entry(dec->cat, 0)];
@@ -488,7 +488,7 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
     /* Avro-C trusts the wire (docs/landmines.md): nothing reaches it
      * that the hardened walk has not proven to be one whole, bounded datum. */
     if (ftz_avro_check(ws->check, datum, datum_len, &dec->limits, why, sizeof(why)) != FTZ_OK)
-        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s v%d: %s", e->rt->fullname,
+        return ftz_verdict_set(v, FTZ_V_DECODE_ERROR, "%s v%d: %s", e->rt->fullname,
                                e->version, why);
     *rtp = e->rt;
     if (ws->nsteps && !dec->avro_only)
@@ -497,7 +497,7 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
     if (avro_value_read(dec->reader, &ws->value))
         /* Not expected after the walk; avro_strerror() accumulates text of
          * earlier failures, so it is not quoted. */
-        return ftz_verdict_set(v, FTZ_CODE_DECODE_ERROR, "%s v%d: Avro-C could not read it",
+        return ftz_verdict_set(v, FTZ_V_DECODE_ERROR, "%s v%d: Avro-C could not read it",
                                e->rt->fullname, e->version);
     return extract(ws, rec, v);
 }

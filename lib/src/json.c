@@ -14,13 +14,13 @@ static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,
     char why[160];
     if (json_is_string(j)) {
         if (ftz_decimal_parse(json_string_value(j), fen, why, sizeof(why)) != FTZ_OK)
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: %s", f->name, why);
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
         return FTZ_OK;
     }
     if (json_is_integer(j)) {
         json_int_t n = json_integer_value(j);
         if (n > FTZ_DECIMAL18_MAX / 100 || n < -FTZ_DECIMAL18_MAX / 100)
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                                    "field %s: %lld does not fit decimal(18,2)", f->name,
                                    (long long)n);
         *fen = (int64_t)n * 100;
@@ -38,14 +38,14 @@ static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,
                 break;
         }
         if (strchr(text, 'e'))
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                                    "field %s: %s: write large or tiny amounts as a decimal "
                                    "string", f->name, text);
         if (ftz_decimal_parse(text, fen, why, sizeof(why)) != FTZ_OK)
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: %s", f->name, why);
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
         return FTZ_OK;
     }
-    return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+    return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                            "field %s: expected a decimal string or number", f->name);
 }
 
@@ -60,14 +60,14 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
         /* fall through */
     case FTZ_FT_STRING: {
         if (!json_is_string(j))
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: expected a string",
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: expected a string",
                                    f->name);
         size_t n = json_string_length(j);
         if (!ftz_utf8_valid(json_string_value(j), n))
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: contains a NUL byte",
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: contains a NUL byte",
                                    f->name);
         if (n >= f->cap)
-            return ftz_verdict_set(v, "RULE_FIELD_LENGTH",
+            return ftz_verdict_set(v, FTZ_V_RULE_FIELD_LENGTH,
                                    "field %s: %zu bytes, at most %zu allowed", f->name, n,
                                    f->cap - 1);
         memcpy(base + f->off, json_string_value(j), n + 1);
@@ -76,7 +76,7 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
     case FTZ_FT_INT: {
         if (!json_is_integer(j) || json_integer_value(j) < INT32_MIN ||
             json_integer_value(j) > INT32_MAX)
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                                    "field %s: expected a 32-bit integer", f->name);
         *(int32_t *)(void *)(base + f->off) = (int32_t)json_integer_value(j);
         return FTZ_OK;
@@ -93,13 +93,13 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
             strncat(allowed, k ? ", " : "", sizeof(allowed) - strlen(allowed) - 1);
             strncat(allowed, f->symbols[k], sizeof(allowed) - strlen(allowed) - 1);
         }
-        return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: \"%s\" is not one of %s",
+        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: \"%s\" is not one of %s",
                                f->name, json_is_string(j) ? json_string_value(j) : "?",
                                allowed);
     }
     case FTZ_FT_DOUBLE:
         if (!json_is_number(j))
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: expected a number",
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: expected a number",
                                    f->name);
         *(double *)(void *)(base + f->off) = json_number_value(j);
         return FTZ_OK;
@@ -112,15 +112,15 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
         /* fall through */
     case FTZ_FT_TIMESTAMP:
         if (!json_is_string(j))
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON,
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                                    "field %s: expected an RFC 3339 timestamp string",
                                    f->name);
         if (ftz_time_parse(json_string_value(j), (int64_t *)(void *)(base + f->off), why,
                            sizeof(why)) != FTZ_OK)
-            return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: %s", f->name, why);
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
         return FTZ_OK;
     }
-    return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: unsupported type", f->name);
+    return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: unsupported type", f->name);
 }
 
 ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size_t len,
@@ -132,10 +132,10 @@ ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size
     ftz_verdict_clear(v);
     memset(rec, 0, rt->size);
     if (!root)
-        return ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "column %d: %s", jerr.column,
+        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "column %d: %s", jerr.column,
                                jerr.text);
     if (!json_is_object(root)) {
-        err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "expected a JSON object");
+        err = ftz_verdict_set(v, FTZ_V_BAD_JSON, "expected a JSON object");
         goto cleanup;
     }
     const char *key;
@@ -145,7 +145,7 @@ ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size
         for (int i = 0; i < rt->nfields && !known; i++)
             known = strcmp(rt->fields[i].name, key) == 0;
         if (!known) {
-            err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: not a field of %s", key,
+            err = ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: not a field of %s", key,
                                   rt->fullname);
             goto cleanup;
         }
@@ -156,7 +156,7 @@ ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size
         if (!j) {
             if (f->type == FTZ_FT_OPT_TIMESTAMP || f->type == FTZ_FT_OPT_STRING)
                 continue;
-            err = ftz_verdict_set(v, FTZ_CODE_BAD_JSON, "field %s: missing", f->name);
+            err = ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: missing", f->name);
             goto cleanup;
         }
         if ((err = field_from_json(f, j, rec, v)) != FTZ_OK)

@@ -27,7 +27,7 @@ bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size) {
 ftz_err_t ftz_rules_time_range(const char *field, int64_t ms, ftz_verdict_t *v) {
     if (ms >= FTZ_TIME_MIN_MS && ms < FTZ_TIME_MAX_MS)
         return FTZ_OK;
-    return ftz_verdict_set(v, "RULE_TIMESTAMP_RANGE",
+    return ftz_verdict_set(v, FTZ_V_RULE_TIMESTAMP_RANGE,
                            "%s: %lld ms since 1970 is outside 1900-01-01 to 3000-01-01", field,
                            (long long)ms);
 }

@@ -16,7 +16,7 @@ static ftz_err_t empty_fields(const void *r, ftz_verdict_t *v) {
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (!fields[i].value[0])
-            return ftz_verdict_set(v, "RULE_EMPTY_FIELD", "%s: empty string", fields[i].name);
+            return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD, "%s: empty string", fields[i].name);
     return FTZ_OK;
 }
 
@@ -24,7 +24,7 @@ static ftz_err_t container_id(const void *r, ftz_verdict_t *v) {
     const ftz_rail_t *e = r;
     char why[160];
     if (!ftz_rules_container_id_valid(e->container_id, why, sizeof(why)))
-        return ftz_verdict_set(v, "RULE_CONTAINER_ID", "container_id: %s", why);
+        return ftz_verdict_set(v, FTZ_V_RULE_CONTAINER_ID, "container_id: %s", why);
     return FTZ_OK;
 }
 
@@ -37,10 +37,10 @@ static ftz_err_t corridor(const void *r, ftz_verdict_t *v) {
         ok = p == dash || (*p >= 'A' && *p <= 'Z');
     if (ok && strlen(dash + 1) == (size_t)(dash - e->corridor) &&
         strncmp(e->corridor, dash + 1, (size_t)(dash - e->corridor)) == 0)
-        return ftz_verdict_set(v, "RULE_CORRIDOR", "corridor: \"%s\" starts and ends in one city",
+        return ftz_verdict_set(v, FTZ_V_RULE_CORRIDOR, "corridor: \"%s\" starts and ends in one city",
                                e->corridor);
     if (!ok)
-        return ftz_verdict_set(v, "RULE_CORRIDOR",
+        return ftz_verdict_set(v, FTZ_V_RULE_CORRIDOR,
                                "corridor: \"%s\" is not ORIGIN-DEST in capital letters "
                                "(e.g. DALIAN-DUISBURG)", e->corridor);
     return FTZ_OK;
@@ -49,10 +49,10 @@ static ftz_err_t corridor(const void *r, ftz_verdict_t *v) {
 static ftz_err_t countries(const void *r, ftz_verdict_t *v) {
     const ftz_rail_t *e = r;
     if (!ftz_rules_country_valid(e->country))
-        return ftz_verdict_set(v, "RULE_COUNTRY_CODE",
+        return ftz_verdict_set(v, FTZ_V_RULE_COUNTRY_CODE,
                                "country: \"%s\" is not an ISO 3166-1 alpha-2 code", e->country);
     if (!ftz_rules_country_valid(e->goods_origin_country))
-        return ftz_verdict_set(v, "RULE_COUNTRY_CODE",
+        return ftz_verdict_set(v, FTZ_V_RULE_COUNTRY_CODE,
                                "goods_origin_country: \"%s\" is not an ISO 3166-1 alpha-2 code",
                                e->goods_origin_country);
     return FTZ_OK;
@@ -61,7 +61,7 @@ static ftz_err_t countries(const void *r, ftz_verdict_t *v) {
 static ftz_err_t teu(const void *r, ftz_verdict_t *v) {
     const ftz_rail_t *e = r;
     if (e->teu < 1 || e->teu > 4)
-        return ftz_verdict_set(v, "RULE_TEU", "teu: %d, must be 1 to 4", (int)e->teu);
+        return ftz_verdict_set(v, FTZ_V_RULE_TEU, "teu: %d, must be 1 to 4", (int)e->teu);
     return FTZ_OK;
 }
 
@@ -70,7 +70,7 @@ static ftz_err_t amount(const void *r, ftz_verdict_t *v) {
     char dec[32];
     if (e->cargo_value_fen < 0) {
         ftz_decimal_format(e->cargo_value_fen, dec, sizeof(dec));
-        return ftz_verdict_set(v, "RULE_NEGATIVE_AMOUNT", "cargo_value_cny: %s, must be >= 0",
+        return ftz_verdict_set(v, FTZ_V_RULE_NEGATIVE_AMOUNT, "cargo_value_cny: %s, must be >= 0",
                                dec);
     }
     return FTZ_OK;
@@ -88,29 +88,29 @@ static ftz_err_t departed_at(const void *r, ftz_verdict_t *v) {
     const ftz_rail_t *e = r;
     char a[40], b[40];
     if (e->event_type == FTZ_RAIL_ARRIVED && !e->has_departed_at)
-        return ftz_verdict_set(v, "RULE_DEPARTED_AT",
+        return ftz_verdict_set(v, FTZ_V_RULE_DEPARTED_AT,
                                "departed_at: missing, required when event_type is ARRIVED");
     if (e->has_departed_at && e->departed_at_ms > e->event_time_ms) {
         ftz_time_format(e->departed_at_ms, a, sizeof(a));
         ftz_time_format(e->event_time_ms, b, sizeof(b));
-        return ftz_verdict_set(v, "RULE_DEPARTED_AT", "departed_at: %s is after event_time %s",
+        return ftz_verdict_set(v, FTZ_V_RULE_DEPARTED_AT, "departed_at: %s is after event_time %s",
                                a, b);
     }
     return FTZ_OK;
 }
 
 const ftz_rule_t ftz_rules_rail[] = {
-    {"RULE_EMPTY_FIELD", "ids, container, corridor, station and countries are not empty",
+    {FTZ_V_RULE_EMPTY_FIELD, "ids, container, corridor, station and countries are not empty",
      empty_fields},
-    {"RULE_CONTAINER_ID", "container_id is an ISO 6346 code with a valid check digit",
+    {FTZ_V_RULE_CONTAINER_ID, "container_id is an ISO 6346 code with a valid check digit",
      container_id},
-    {"RULE_CORRIDOR", "corridor is ORIGIN-DEST in capital letters, two different cities",
+    {FTZ_V_RULE_CORRIDOR, "corridor is ORIGIN-DEST in capital letters, two different cities",
      corridor},
-    {"RULE_COUNTRY_CODE", "country and goods_origin_country are ISO 3166-1 alpha-2", countries},
-    {"RULE_TEU", "teu is 1 to 4", teu},
-    {"RULE_NEGATIVE_AMOUNT", "cargo_value_cny >= 0", amount},
-    {"RULE_TIMESTAMP_RANGE", "timestamps lie between 1900 and 3000", times},
-    {"RULE_DEPARTED_AT", "departed_at is present when ARRIVED, and not after event_time",
+    {FTZ_V_RULE_COUNTRY_CODE, "country and goods_origin_country are ISO 3166-1 alpha-2", countries},
+    {FTZ_V_RULE_TEU, "teu is 1 to 4", teu},
+    {FTZ_V_RULE_NEGATIVE_AMOUNT, "cargo_value_cny >= 0", amount},
+    {FTZ_V_RULE_TIMESTAMP_RANGE, "timestamps lie between 1900 and 3000", times},
+    {FTZ_V_RULE_DEPARTED_AT, "departed_at is present when ARRIVED, and not after event_time",
      departed_at},
 };
 const int ftz_rules_rail_count = sizeof(ftz_rules_rail) / sizeof(ftz_rules_rail[0]);

@@ -13,7 +13,7 @@ static ftz_err_t empty_fields(const void *r, ftz_verdict_t *v) {
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (fields[i].value[strspn(fields[i].value, " \t")] == '\0')
-            return ftz_verdict_set(v, "RULE_EMPTY_FIELD", "%s: empty string", fields[i].name);
+            return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD, "%s: empty string", fields[i].name);
     return FTZ_OK;
 }
 
@@ -21,14 +21,14 @@ static ftz_err_t uscc(const void *r, ftz_verdict_t *v) {
     const ftz_registration_t *c = r;
     char why[160];
     if (!ftz_rules_uscc_valid(c->uscc, why, sizeof(why)))
-        return ftz_verdict_set(v, "RULE_USCC_CHECKSUM", "uscc: %s", why);
+        return ftz_verdict_set(v, FTZ_V_RULE_USCC_CHECKSUM, "uscc: %s", why);
     return FTZ_OK;
 }
 
 static ftz_err_t industry(const void *r, ftz_verdict_t *v) {
     const ftz_registration_t *c = r;
     if (strlen(c->industry) != 1 || c->industry[0] < 'A' || c->industry[0] > 'T')
-        return ftz_verdict_set(v, "RULE_INDUSTRY",
+        return ftz_verdict_set(v, FTZ_V_RULE_INDUSTRY,
                                "industry: \"%s\" is not a GB/T 4754 section letter A-T",
                                c->industry);
     return FTZ_OK;
@@ -37,7 +37,7 @@ static ftz_err_t industry(const void *r, ftz_verdict_t *v) {
 static ftz_err_t country(const void *r, ftz_verdict_t *v) {
     const ftz_registration_t *c = r;
     if (!ftz_rules_country_valid(c->investor_country))
-        return ftz_verdict_set(v, "RULE_COUNTRY_CODE",
+        return ftz_verdict_set(v, FTZ_V_RULE_COUNTRY_CODE,
                                "investor_country: \"%s\" is not an ISO 3166-1 alpha-2 code",
                                c->investor_country);
     return FTZ_OK;
@@ -48,7 +48,7 @@ static ftz_err_t capital(const void *r, ftz_verdict_t *v) {
     char dec[32];
     if (c->registered_capital_fen <= 0) {
         ftz_decimal_format(c->registered_capital_fen, dec, sizeof(dec));
-        return ftz_verdict_set(v, "RULE_NEGATIVE_AMOUNT",
+        return ftz_verdict_set(v, FTZ_V_RULE_NEGATIVE_AMOUNT,
                                "registered_capital_cny: %s, must be > 0", dec);
     }
     return FTZ_OK;
@@ -63,14 +63,14 @@ static ftz_err_t times(const void *r, ftz_verdict_t *v) {
 }
 
 const ftz_rule_t ftz_rules_registration[] = {
-    {"RULE_EMPTY_FIELD", "uscc, company_name, industry and investor_country are not empty",
+    {FTZ_V_RULE_EMPTY_FIELD, "uscc, company_name, industry and investor_country are not empty",
      empty_fields},
-    {"RULE_USCC_CHECKSUM", "uscc has 18 characters and a valid GB 32100-2015 check character",
+    {FTZ_V_RULE_USCC_CHECKSUM, "uscc has 18 characters and a valid GB 32100-2015 check character",
      uscc},
-    {"RULE_INDUSTRY", "industry is a GB/T 4754 section letter A-T", industry},
-    {"RULE_COUNTRY_CODE", "investor_country is ISO 3166-1 alpha-2", country},
-    {"RULE_NEGATIVE_AMOUNT", "registered_capital_cny > 0", capital},
-    {"RULE_TIMESTAMP_RANGE", "timestamps lie between 1900 and 3000", times},
+    {FTZ_V_RULE_INDUSTRY, "industry is a GB/T 4754 section letter A-T", industry},
+    {FTZ_V_RULE_COUNTRY_CODE, "investor_country is ISO 3166-1 alpha-2", country},
+    {FTZ_V_RULE_NEGATIVE_AMOUNT, "registered_capital_cny > 0", capital},
+    {FTZ_V_RULE_TIMESTAMP_RANGE, "timestamps lie between 1900 and 3000", times},
 };
 const int ftz_rules_registration_count =
     sizeof(ftz_rules_registration) / sizeof(ftz_rules_registration[0]);

@@ -58,6 +58,8 @@ struct ftz_sink_s {
     char *group;
     int lock_timeout_ms, statement_timeout_ms, idle_tx_timeout_ms;
     PGconn *conn;
+    int connected_once;
+    uint64_t reconnects;
     /* A whole batch's parameters, staged before anything is sent (so the
      * server never waits for the client halfway through a transaction):
      * one set per record type, one for the dead letters, the offsets. */
@@ -195,8 +197,15 @@ ftz_err_t ftz_sink_ensure_connected(ftz_sink_t *sink, char *errstr, size_t errst
     if (err) {
         PQfinish(sink->conn);
         sink->conn = NULL;
+        return err;
     }
-    return err;
+    sink->reconnects += sink->connected_once;
+    sink->connected_once = 1;
+    return FTZ_OK;
+}
+
+uint64_t ftz_sink_reconnects(const ftz_sink_t *sink) {
+    return sink->reconnects;
 }
 
 ftz_sink_t *ftz_sink_new(const ftz_sink_conf_t *conf, char *errstr, size_t errstr_size) {

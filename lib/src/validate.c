@@ -47,27 +47,27 @@ ftz_err_t ftz_validate(ftz_validator_t *val, const char *topic, const void *key,
     ftz_verdict_clear(v);
     *rtp = NULL;
     if (!value)
-        return ftz_verdict_set(v, FTZ_CODE_BAD_FRAMING,
+        return ftz_verdict_set(v, FTZ_V_BAD_FRAMING,
                                "the message has no value (NULL, a tombstone)");
     err = ftz_decoder_decode(val->dec, value, value ? value_len : 0, &rt, rec, v);
     if (err)
         return err;
     if (topic && ftz_topic_record_type(val->prefix, topic) != rt)
-        return ftz_verdict_set(v, FTZ_CODE_UNKNOWN_SCHEMA,
+        return ftz_verdict_set(v, FTZ_V_UNKNOWN_SCHEMA,
                                "a %s record does not belong on topic %s", rt->fullname, topic);
     /* The key routes the record: a producer that keyed it by anything
      * else would spread one entity's records over partitions unseen. */
     const char *want = ftz_record_key(rt, rec);
     const char *field = rt->fields[rt->key_field].name;
     if (!key)
-        return ftz_verdict_set(v, "RULE_KEY_MISMATCH",
+        return ftz_verdict_set(v, FTZ_V_RULE_KEY_MISMATCH,
                                "%s: the message has no key; it must be the record's %s \"%s\"",
                                field, field, want);
     if (key_len != strlen(want) || memcmp(key, want, key_len) != 0) {
         /* The key quoted as far as it is useful (the verdict makes it
          * valid UTF-8). */
         int shown = key_len > 64 ? 64 : (int)key_len;
-        return ftz_verdict_set(v, "RULE_KEY_MISMATCH",
+        return ftz_verdict_set(v, FTZ_V_RULE_KEY_MISMATCH,
                                "%s: the message key \"%.*s\"%s must equal the record's %s \"%s\"",
                                field, shown, (const char *)key, key_len > 64 ? "..." : "", field,
                                want);

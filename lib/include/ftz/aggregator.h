@@ -11,9 +11,14 @@
 #include "ftz/catalog.h"
 #include "ftz/kafka.h"
 #include "ftz/rules.h"
+#include "ftz/verdict.h"
 
 #define FTZ_AGG_BATCH_BYTES (32u << 20)
 #define FTZ_AGG_CONNECT_TIMEOUT_S 30.0
+#define FTZ_AGG_READY_MAX_AGE_S 60.0
+#define FTZ_AGG_STATS_INTERVAL_S 10.0
+/* Topics one member consumes at most. */
+#define FTZ_AGG_TOPICS_MAX 8
 
 /* What to do when a partition's stored offset is outside its log (records
  * deleted by retention before they were counted, or the topic deleted and
@@ -44,22 +49,35 @@ typedef struct ftz_aggregator_conf_s {
     int pg_lock_timeout_ms;       /* 0: the sink's defaults (ftz/sink.h) */
     int pg_statement_timeout_ms;
     int pg_idle_tx_timeout_ms;
+    const char *metrics_addr;     /* HOST:PORT for /metrics, /healthz, /readyz; NULL: none */
+    double ready_max_age_s;       /* /readyz fails when neither committed nor caught
+                                   * up for this long (0: FTZ_AGG_READY_MAX_AGE_S) */
+    double stats_interval_s;      /* > 0: one stats line (INFO) this often; 0: none */
     volatile sig_atomic_t *stop;  /* set to non-zero to stop (signal-safe) */
 } ftz_aggregator_conf_t;
 
+/* Counts of one topic. */
+typedef struct ftz_topic_counts_s {
+    uint64_t messages;             /* consumed, good or bad */
+    uint64_t counted;              /* good records handed to the aggregates */
+    uint64_t rejected;             /* dead letters written */
+    uint64_t by_code[FTZ_V__COUNT]; /* dead letters per verdict code */
+} ftz_topic_counts_t;
+
+/* What committed batches held (the per-topic counts are by index in
+ * conf->topics), and what happened to the batches. */
 typedef struct ftz_aggregator_stats_s {
     uint64_t messages;   /* consumed, good or bad, in committed batches */
     uint64_t counted;    /* good records handed to the aggregates */
     uint64_t rejected;   /* dead letters written */
     uint64_t batches;    /* committed batches */
     uint64_t redone;     /* batches dropped and redone (fenced, retriable) */
+    uint64_t fenced;     /* of those, fenced: another member owns the partition */
+    uint64_t pg_retries; /* of those, after a retriable PostgreSQL error */
+    uint64_t pg_reconnects; /* PostgreSQL connections made after a lost one */
     double drain_s;      /* first assignment to last commit, seconds */
     uint64_t gaps_skipped; /* out-of-range offsets skipped (--on-gap skip) */
-    struct {
-        const char *code; /* static verdict code */
-        uint64_t n;
-    } by_code[32];       /* rejections per code, in committed batches */
-    int n_codes;
+    ftz_topic_counts_t topic[FTZ_AGG_TOPICS_MAX];
 } ftz_aggregator_stats_t;
 
 /* Runs until *conf->stop, the idle limit, or a fatal error. FTZ_OK on a

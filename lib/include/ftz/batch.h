@@ -64,6 +64,9 @@ typedef struct ftz_batch_s {
                            * structs are swapped (the sink knows a staged
                            * batch by it) */
     ftz_buf_t arena;      /* keys and values of the good records */
+    int64_t *times;       /* Kafka timestamps of the messages (ms), for the
+                           * end-to-end latency; -1 where a message had none */
+    size_t n_times, cap_times;
 } ftz_batch_t;
 
 void ftz_batch_init(ftz_batch_t *b);
@@ -83,6 +86,8 @@ ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t parti
  * at that offset is still the one it counted. Never 0. */
 uint64_t ftz_batch_fingerprint(const void *key, size_t key_len, const void *value,
                                size_t value_len);
+/* Notes a message's Kafka timestamp (ms since the epoch; -1: none). */
+ftz_err_t ftz_batch_note_time(ftz_batch_t *b, int64_t timestamp_ms);
 /* Copies a good record (rt->size bytes from rec) and its message's key
  * (may be NULL) and value. */
 ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,

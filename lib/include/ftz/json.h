@@ -13,7 +13,6 @@
 #include "ftz/verdict.h"
 
 /* Code of a verdict from ftz_json_to_record. */
-#define FTZ_CODE_BAD_JSON "BAD_JSON"
 
 /* Parses one JSON object (text[0..len), borrowed) into rec (rt->size bytes).
  * FTZ_ERR_POISON with verdict code BAD_JSON and a reason naming the field. */

@@ -18,7 +18,7 @@
 typedef ftz_err_t (*ftz_rule_fn)(const void *rec, ftz_verdict_t *v);
 
 typedef struct ftz_rule_s {
-    const char *code;  /* "RULE_HS_CODE" */
+    ftz_code_t code;   /* FTZ_V_RULE_HS_CODE */
     const char *what;  /* one line for docs and --help */
     ftz_rule_fn check;
 } ftz_rule_t;

@@ -42,6 +42,8 @@ void ftz_sink_destroy(ftz_sink_t *sink);
 /* Reconnects if the connection is broken. FTZ_ERR_RETRIABLE while the
  * server cannot be reached. */
 ftz_err_t ftz_sink_ensure_connected(ftz_sink_t *sink, char *errstr, size_t errstr_size);
+/* Connections made after a lost one, since ftz_sink_new. */
+uint64_t ftz_sink_reconnects(const ftz_sink_t *sink);
 
 /* The aggregate tables hold one count of each topic: a second consumer
  * group reading the same topic into the same database would count every
