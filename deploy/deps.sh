@@ -12,6 +12,8 @@ PACKAGES=(
   zlib1g-dev liblzma-dev libsnappy-dev
   postgresql kcat clang libclang-rt-14-dev python3 procps
   python3-venv python3-confluent-kafka python3-psycopg
+  prometheus python3-yaml
+  libjs-chart.js chromium
 )
 readonly JAVA_MIN=17
 readonly JAVA_PKG=openjdk-17-jre-headless

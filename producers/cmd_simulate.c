@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "ftz/json.h"
@@ -220,6 +221,8 @@ int ftz_cmd_simulate(int argc, char **argv) {
 
     /* A closed pipe is an error to report (exit 1), not a signal to die of. */
     signal(SIGPIPE, SIG_IGN);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (uint64_t i = 0; i < count; i++) {
         union {
             ftz_customs_t customs;
@@ -246,9 +249,13 @@ int ftz_cmd_simulate(int argc, char **argv) {
         fprintf(stderr, "ftz simulate: write error on standard output: %s\n", strerror(errno));
         goto cleanup;
     }
-    ftz_log(FTZ_LOG_DEBUG, "SIM", "%" PRIu64 " %s records written (%" PRIu64 " %s), seed %" PRIu64,
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ftz_log(FTZ_LOG_INFO, "SIM", "%" PRIu64 " %s records written (%" PRIu64 " %s), seed %" PRIu64
+            ", in %.2f s (%.0f records/s)",
             count, rt->short_name, ftz_sim_repeats(sim, rt->id),
-            rt->id == FTZ_REC_CUSTOMS ? "revisions" : "re-sends", conf.seed);
+            rt->id == FTZ_REC_CUSTOMS ? "revisions" : "re-sends", conf.seed, took,
+            took > 0 ? (double)count / took : 0.0);
     rc = FTZ_EXIT_OK;
     goto cleanup;
 usage:

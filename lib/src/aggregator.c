@@ -1042,7 +1042,11 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
             launch(&a);
         else if (at_end && a.flying)
             land(&a, 1);
-        if (at_end && !a.batch.messages && !a.flying && !a.asg.need_resync)
+        /* Caught up: nothing read is left uncommitted, and every owned
+         * partition is at its end (owning none, once the group has
+         * answered, is nothing to catch up with). */
+        if ((at_end || (a.asg.assigned_once && a.asg.n == 0)) && !a.batch.messages &&
+            !a.flying && !a.asg.need_resync)
             a.fig.caught_up_unix = unix_s();
         publish(&a, now, 0);
         stats_line(&a, now);

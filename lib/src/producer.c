@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ftz/log.h"
 
@@ -10,7 +11,11 @@ struct ftz_producer_s {
     uint64_t sent, acked, failed, too_large;
     int quiet;                     /* failures at DEBUG: the caller sums them up */
     rd_kafka_resp_err_t last_error; /* of the last failed delivery */
+    ftz_histogram_t latency;       /* send to acknowledgement, seconds */
 };
+
+static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                        0.25,  0.5,    1,     2.5,  5,     10,   30};
 
 /* Runs inside rd_kafka_poll/flush, on the caller's thread. A quiet
  * producer's transport errors are debug lines: its caller reports them. */
@@ -35,6 +40,13 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
                 rd_kafka_err2str(m->err));
     } else {
         p->acked++;
+        /* The message's timestamp is its CreateTime: when it was queued. */
+        int64_t ts = rd_kafka_message_timestamp(m, NULL);
+        struct timespec now;
+        if (ts >= 0 && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+            double dt = (double)now.tv_sec + now.tv_nsec / 1e9 - (double)ts / 1000;
+            ftz_histogram_observe(&p->latency, dt > 0 ? dt : 0);
+        }
     }
     free(label);
 }
@@ -48,6 +60,8 @@ ftz_producer_t *ftz_producer_new(const char *brokers, const ftz_props_t *props,
         ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
         return NULL;
     }
+    ftz_histogram_init(&p->latency, latency_bounds,
+                       (int)(sizeof(latency_bounds) / sizeof(latency_bounds[0])));
     if (!(conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, brokers, props, errstr, errstr_size)))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
@@ -156,4 +170,8 @@ uint64_t ftz_producer_too_large(const ftz_producer_t *p) { return p->too_large; 
 void ftz_producer_set_quiet(ftz_producer_t *p, int quiet) { p->quiet = quiet; }
 const char *ftz_producer_last_error(const ftz_producer_t *p) {
     return p->last_error ? rd_kafka_err2str(p->last_error) : "no error";
+}
+
+const ftz_histogram_t *ftz_producer_latency(const ftz_producer_t *p) {
+    return &p->latency;
 }

@@ -706,6 +706,14 @@ static int plan_path(sim_rng_t *r, int final, int nsteps, int *path) {
 }
 
 /* Draws a new declaration and plans all its revisions into snap[0..n). */
+/* Customs offices by area (ftz_area_t order: SHENYANG, YINGKOU, DALIAN)
+ * and transport mode (SEA, RAIL, ROAD, AIR). */
+static const char *const customs_offices[3][4] = {
+    {"SHENYANG-FTZ", "SHENYANG-RAIL", "SHENYANG-FTZ", "SHENYANG-TAOXIAN"},
+    {"YINGKOU-BAYUQUAN", "YINGKOU-RAIL", "YINGKOU-PORT", "YINGKOU-PORT"},
+    {"DALIAN-DAYAOWAN", "DALIAN-RAIL", "DALIAN-FTZ", "DALIAN-AIRPORT"},
+};
+
 static int sim_declaration(ftz_sim_t *sim, ftz_customs_t snap[MAX_STEPS]) {
     sim_rng_t *r = &sim->rng;
     ftz_customs_t base;
@@ -724,6 +732,12 @@ static int sim_declaration(ftz_sim_t *sim, ftz_customs_t snap[MAX_STEPS]) {
 
     base.revision = 1;
     base.area = area;
+    /* The customs office clearing it (schema v2): the port's, by area and
+     * mode. Drawn from no random number, so a seed's totals are the same
+     * as before the field existed. */
+    snprintf(base.customs_office, sizeof(base.customs_office), "%s",
+             customs_offices[area][mode]);
+    base.has_customs_office = true;
     base.direction = dir;
     base.transport_mode = mode;
     pick_hs_code(r, hs, base.hs_code, sizeof(base.hs_code));

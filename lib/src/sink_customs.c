@@ -31,9 +31,10 @@ static const char lock_sql[] =
 static const char apply_sql[] =
     "WITH s AS ("
     "  SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[],"
-    "   $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::text[], $12::int8[])"
+    "   $6::text[], $7::text[], $8::text[], $9::int8[], $10::int8[], $11::text[], $12::int8[],"
+    "   $13::text[])"
     "  AS s(declaration_id, revision, status, area, direction, hs_chapter, partner_country,"
-    "   transport_mode, filed_ms, value_fen, weight, clearance_seconds)),"
+    "   transport_mode, filed_ms, value_fen, weight, clearance_seconds, customs_office)),"
     /* One index probe per declaration (see sink_rail.c). */
     " cur AS ("
     "  SELECT c.* FROM s, LATERAL (SELECT * FROM ftz.customs_declarations c"
@@ -42,7 +43,7 @@ static const char apply_sql[] =
     "  SELECT s.declaration_id, s.revision, s.status, " FTZ_SQL_SHANGHAI_DAY("s.filed_ms") " AS day,"
     "   s.area, s.direction, s.hs_chapter, s.partner_country, s.transport_mode,"
     "   (s.value_fen::numeric / 100)::numeric(38,2) AS declared_value_cny,"
-    "   s.weight::numeric AS gross_weight_kg_exact, s.clearance_seconds,"
+    "   s.weight::numeric AS gross_weight_kg_exact, s.clearance_seconds, s.customs_office,"
     "   cur.revision AS prev_revision"
     "  FROM s LEFT JOIN cur USING (declaration_id)"
     "  WHERE cur.declaration_id IS NULL OR s.revision > cur.revision),"
@@ -52,17 +53,17 @@ static const char apply_sql[] =
     "   partner_country = f.partner_country, transport_mode = f.transport_mode,"
     "   declared_value_cny = f.declared_value_cny,"
     "   gross_weight_kg_exact = f.gross_weight_kg_exact,"
-    "   clearance_seconds = f.clearance_seconds"
+    "   clearance_seconds = f.clearance_seconds, customs_office = f.customs_office"
     "  FROM fresh f"
     "  WHERE t.declaration_id = f.declaration_id AND t.revision = f.prev_revision"
     "  RETURNING t.declaration_id),"
     " ins AS ("
     "  INSERT INTO ftz.customs_declarations (declaration_id, revision, status, day, area,"
     "   direction, hs_chapter, partner_country, transport_mode, declared_value_cny,"
-    "   gross_weight_kg_exact, clearance_seconds)"
+    "   gross_weight_kg_exact, clearance_seconds, customs_office)"
     "  SELECT declaration_id, revision, status, day, area, direction, hs_chapter,"
     "   partner_country, transport_mode, declared_value_cny, gross_weight_kg_exact,"
-    "   clearance_seconds"
+    "   clearance_seconds, customs_office"
     "  FROM fresh WHERE prev_revision IS NULL ORDER BY declaration_id"
     "  RETURNING declaration_id),"
     " written AS (SELECT declaration_id FROM upd UNION ALL SELECT declaration_id FROM ins),"
@@ -104,14 +105,15 @@ static const char apply_sql[] =
 
 static const ftz_sink_stmt_t stmts[] = {
     {"ftz_customs_lock", lock_sql, 1},
-    {"ftz_customs_apply", apply_sql, 12},
+    {"ftz_customs_apply", apply_sql, 13},
 };
 
 static ftz_err_t stage(ftz_sink_stage_t *st, const ftz_batch_rows_t *rows, size_t lo,
                        size_t hi, size_t *n) {
-    static const uint32_t oids[12] = {FTZ_PG_TEXT, FTZ_PG_INT4, FTZ_PG_TEXT, FTZ_PG_TEXT,
+    static const uint32_t oids[13] = {FTZ_PG_TEXT, FTZ_PG_INT4, FTZ_PG_TEXT, FTZ_PG_TEXT,
                                       FTZ_PG_TEXT, FTZ_PG_TEXT, FTZ_PG_TEXT, FTZ_PG_TEXT,
-                                      FTZ_PG_INT8, FTZ_PG_INT8, FTZ_PG_TEXT, FTZ_PG_INT8};
+                                      FTZ_PG_INT8, FTZ_PG_INT8, FTZ_PG_TEXT, FTZ_PG_INT8,
+                                      FTZ_PG_TEXT};
     const ftz_customs_t *recs = (const ftz_customs_t *)rows->data;
     ftz_err_t err = ftz_sink_stage_reset(st, hi - lo);
 
@@ -123,7 +125,7 @@ static ftz_err_t stage(ftz_sink_stage_t *st, const ftz_batch_rows_t *rows, size_
         else if (recs[i].revision > recs[st->pick[k]].revision)
             st->pick[k] = i;
     }
-    for (int p = 0; !err && p < 12; p++)
+    for (int p = 0; !err && p < 13; p++)
         err = ftz_pgarr_begin(&st->arr[p], oids[p]);
     for (size_t k = 0; !err && k < st->n_pick; k++) {
         const ftz_customs_t *c = &recs[st->pick[k]];
@@ -150,6 +152,10 @@ static ftz_err_t stage(ftz_sink_stage_t *st, const ftz_batch_rows_t *rows, size_
             err = ftz_pgarr_int8(&st->arr[11], (c->cleared_at_ms - c->filed_at_ms) / 1000);
         else
             err = ftz_pgarr_null(&st->arr[11]);
+        /* Schema v2: the customs office, a dimension of the BI views. */
+        if (!err)
+            err = c->has_customs_office ? ftz_pgarr_str(&st->arr[12], c->customs_office)
+                                        : ftz_pgarr_null(&st->arr[12]);
     }
     *n = st->n_pick;
     return err;

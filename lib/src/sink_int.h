@@ -10,7 +10,7 @@
 #include "ftz/pgarray.h"
 #include "keyidx.h"
 
-#define FTZ_SINK_MAX_PARAMS 12
+#define FTZ_SINK_MAX_PARAMS 13
 
 /* One prepared statement of a record type, run once per batch with the
  * first n_params arrays the type staged. */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ftz/kafka.h"
+#include "ftz/prom.h"
 
 typedef struct ftz_producer_s ftz_producer_t;
 
@@ -45,6 +46,9 @@ uint64_t ftz_producer_too_large(const ftz_producer_t *p);
 /* quiet != 0: a failed delivery is a debug line, for callers that report a
  * summary themselves. */
 void ftz_producer_set_quiet(ftz_producer_t *p, int quiet);
+/* Send-to-acknowledgement seconds of the acknowledged messages (borrowed;
+ * delivery reports update it inside the producer's polls). */
+const ftz_histogram_t *ftz_producer_latency(const ftz_producer_t *p);
 /* Why the last failed delivery failed (static string). */
 const char *ftz_producer_last_error(const ftz_producer_t *p);
 
