@@ -249,6 +249,9 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             n_topics++;
         }
 
+    /* -q: no stats line, so no statistics either (unless --metrics-addr). */
+    if (ftz_log_get_level() < FTZ_LOG_INFO)
+        conf.stats_interval_s = 0;
     conf.brokers = cli.brokers;
     conf.props = &cli.props;
     conf.pg_conninfo = cli.pg;
