@@ -9,7 +9,9 @@ DEBUG_BUILD ?= build-debug
 FTZ := $(BUILD)/ftz
 STACK := $(CURDIR)/deploy/local/stack
 DEMO_RECORDS ?= 3000
-DEMO_REGISTRATIONS ?= 1750
+DEMO_REGISTRATIONS ?= 12000
+# Registrations since the zone opened (the curve against Shanghai's).
+DEMO_REGISTRATION_WINDOW := --start 2017-04-01T00:00:00+08:00 --days 3500
 DEMO_RAIL ?= 20000
 
 # The test stack lives apart from the demo stack: own state, own ports.
@@ -65,14 +67,16 @@ migrate: build stack-up
 demo: build stack-up
 	@eval "$$($(STACK) env)" && set -o pipefail && \
 	  $(FTZ) db migrate && \
-	  echo "== simulating FTZ traffic: $(DEMO_RECORDS) customs declarations, $(DEMO_RAIL) rail events, $(DEMO_REGISTRATIONS) registrations" && \
+	  echo "== simulating FTZ traffic: $(DEMO_RECORDS) customs declarations, $(DEMO_RAIL) rail events, $(DEMO_REGISTRATIONS) registrations since 2017" && \
 	  seed=$$RANDOM && \
-	  $(FTZ) simulate -t customs -n $(DEMO_RECORDS) --seed $$seed | $(FTZ) produce -q -t customs && \
-	  $(FTZ) simulate -t rail -n $(DEMO_RAIL) --seed $$seed | $(FTZ) produce -q -t rail && \
-	  $(FTZ) simulate -t registration -n $(DEMO_REGISTRATIONS) --seed $$seed | $(FTZ) produce -q -t registration && \
+	  $(FTZ) simulate -q -t customs -n $(DEMO_RECORDS) --seed $$seed | $(FTZ) produce -q -t customs && \
+	  $(FTZ) simulate -q -t rail -n $(DEMO_RAIL) --seed $$seed | $(FTZ) produce -q -t rail && \
+	  $(FTZ) simulate -q -t registration -n $(DEMO_REGISTRATIONS) $(DEMO_REGISTRATION_WINDOW) --seed $$seed | $(FTZ) produce -q -t registration && \
 	  echo "== aggregating (exits once idle for 3 s)" && \
 	  $(FTZ) aggregate -q -g ftz-demo --until-idle 3 && \
-	  echo && $(FTZ) report
+	  echo && $(FTZ) report && \
+	  $(FTZ) report --format html -o $(abspath $(BUILD))/ftz-dashboard.html && \
+	  echo && echo "== dashboard (one page, works offline): $(abspath $(BUILD))/ftz-dashboard.html"
 	@echo
 	@echo "The stack keeps running: eval \"\$$($(STACK) env)\" for a shell, $(STACK) down to stop it."
 

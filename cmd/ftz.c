@@ -17,7 +17,7 @@ static const struct {
     {"db", ftz_cmd_db, "database tasks: migrate, status, grant-reader"},
     {"deadletters", ftz_cmd_deadletters, "rejected records: summary, list, export to fix and resend"},
     {"offsets", ftz_cmd_offsets, "consumer groups' stored offsets: show, reset, history"},
-    {"report", ftz_cmd_report, "print the FTZ report from the aggregates"},
+    {"report", ftz_cmd_report, "named reports (text, CSV, JSON) and the HTML dashboard"},
     {"schema", ftz_cmd_schema, "schemas: list, canonical form, fingerprint"},
     {"topics", ftz_cmd_topics, "create the pipeline's Kafka topics"},
 };
