@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ftz/codec.h"
 #include "ftz/json.h"
+#include "ftz/lines.h"
 #include "ftz/log.h"
 #include "ftz/metrics_server.h"
 #include "ftz/produce_metrics.h"
@@ -92,8 +94,8 @@ int ftz_cmd_produce(int argc, char **argv) {
     ftz_encoder_t *enc = NULL;
     ftz_producer_t *prod = NULL;
     ftz_buf_t out = FTZ_BUF_INIT;
-    char *line = NULL;
-    size_t line_cap = 0;
+    ftz_lines_t lines = {0};
+    const char *line = NULL;
     char errstr[512];
     unsigned long long sent = 0, rejected = 0;
 
@@ -141,9 +143,11 @@ int ftz_cmd_produce(int argc, char **argv) {
         goto cleanup;
     }
     memset(&counts, 0, sizeof(counts));
-    if (metrics_addr && !(metrics = ftz_metrics_server_start(metrics_addr, errstr, sizeof(errstr)))) {
+    ftz_err_t merr;
+    if (metrics_addr &&
+        (merr = ftz_metrics_server_start(metrics_addr, &metrics, errstr, sizeof(errstr)))) {
         fprintf(stderr, "ftz produce: %s\n", errstr);
-        rc = FTZ_EXIT_USAGE;
+        rc = merr == FTZ_ERR_INVALID_ARG ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }
     if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr))) ||
@@ -156,14 +160,28 @@ int ftz_cmd_produce(int argc, char **argv) {
 
     ftz_record_buf_t recbuf;
     void *rec = &recbuf;
-    ssize_t n;
     long lineno = 0;
-    while ((n = getline(&line, &line_cap, in ? in : stdin)) >= 0) {
+    ftz_lines_result_t got;
+    ftz_lines_init(&lines, in ? fileno(in) : STDIN_FILENO);
+    size_t n;
+    /* With a metrics endpoint, a quiet input (a pipe) does not stop the
+     * delivery reports and the figures: wait for it a second at a time. */
+    while ((got = ftz_lines_next(&lines, &line, &n, metrics ? 1000 : -1, errstr,
+                                 sizeof(errstr))) != FTZ_LINES_EOF) {
         ftz_verdict_t v;
         char where[300];
+        if (got == FTZ_LINES_ERROR) {
+            fprintf(stderr, "ftz produce: %s: line %ld: %s\n", label, lineno + 1, errstr);
+            goto cleanup;
+        }
+        if (got == FTZ_LINES_WAIT) {
+            ftz_producer_poll(prod);
+            publish_metrics(metrics, topic, &counts, prod);
+            continue;
+        }
         lineno++;
-        size_t len = (size_t)n;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        size_t len = n;
+        while (len && line[len - 1] == '\r')
             len--;
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t'))
@@ -179,8 +197,10 @@ int ftz_cmd_produce(int argc, char **argv) {
         if (ftz_json_to_record(rt, line, len, rec, &v) != FTZ_OK ||
             (!skip_rules && ftz_rules_check(rt, rec, &v) != FTZ_OK)) {
             fprintf(stderr, "%s: %s %s\n", where, v.code, v.reason);
-            if (rejects)
-                fwrite(line, 1, (size_t)n, rejects);
+            if (rejects) {
+                fwrite(line, 1, n, rejects);
+                fputc('\n', rejects);
+            }
             rejected++;
             counts.rejected++;
             counts.by_code[v.id]++;
@@ -199,11 +219,15 @@ int ftz_cmd_produce(int argc, char **argv) {
         sent++;
         counts.sent++;
     }
-    if (ferror(in ? in : stdin)) {
-        fprintf(stderr, "ftz produce: %s: read error: %s\n", label, strerror(errno));
-        goto cleanup;
+    /* Up to two minutes for the last acknowledgements; the figures are
+     * published each second meanwhile. */
+    ftz_err_t ferr = FTZ_ERR_RETRIABLE;
+    for (int waited = 0; ferr == FTZ_ERR_RETRIABLE && waited < 120; waited++) {
+        ferr = ftz_producer_flush(prod, 1000, errstr, sizeof(errstr));
+        if (metrics)
+            publish_metrics(metrics, topic, &counts, prod);
     }
-    if (ftz_producer_flush(prod, 120000, errstr, sizeof(errstr)) != FTZ_OK) {
+    if (ferr != FTZ_OK) {
         fprintf(stderr, "ftz produce: %s\n", errstr);
         goto cleanup;
     }
@@ -214,7 +238,7 @@ int ftz_cmd_produce(int argc, char **argv) {
     rc = rejected ? FTZ_EXIT_REJECTED : FTZ_EXIT_OK;
 cleanup:
     ftz_metrics_server_stop(metrics);
-    free(line);
+    ftz_lines_free(&lines);
     ftz_buf_free(&out);
     ftz_producer_destroy(prod);
     ftz_encoder_destroy(enc);

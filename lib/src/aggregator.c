@@ -22,6 +22,9 @@
 
 /* Longest pause between two attempts at a batch that could not commit. */
 #define AGG_BACKOFF_MAX_S 30.0
+/* An idle member asks PostgreSQL whether it answers this often, seconds
+ * (readiness: /readyz names PostgreSQL when it does not). */
+#define AGG_PG_PING_S 10.0
 /* Wait for the dead-letter topic to acknowledge one batch's copies. */
 #define AGG_DLQ_TIMEOUT_MS 10000
 /* Passes of "commit, find the records PostgreSQL refuses, dead-letter
@@ -60,6 +63,7 @@ typedef struct agg_s {
     char stop_str[1024];
     char trouble[1024];    /* what keeps Kafka from working, said once */
     double pg_down_since;  /* offsets cannot be read since (0: they can) */
+    double pg_seen_at;     /* PostgreSQL last answered (a commit, a ping) */
     char pg_trouble[512];
     int trouble_said;
     ftz_agg_figures_t fig;  /* histograms and times for operators */
@@ -456,11 +460,56 @@ static void commit_to_kafka(agg_t *a, const ftz_batch_t *b) {
     if (!b->n_parts)
         return;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)b->n_parts);
-    for (size_t i = 0; i < b->n_parts; i++)
+    for (size_t i = 0; i < b->n_parts; i++) {
+        ftz_owned_t *o = ftz_assignment_find(&a->asg, b->parts[i].topic, b->parts[i].partition);
         rd_kafka_topic_partition_list_add(l, b->parts[i].topic, b->parts[i].partition)->offset =
             b->parts[i].last + 1;
+        if (o)
+            o->kafka_at = b->parts[i].last + 1;
+    }
     rd_kafka_commit(a->rk, l, 1);
     rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Idle and caught up: is PostgreSQL still there? Said once when it is
+ * not (readiness names it), and once when it is back. */
+static void ping_pg(agg_t *a, double now) {
+    char why[512];
+    if (now - a->pg_seen_at < AGG_PG_PING_S)
+        return;
+    a->pg_seen_at = now;
+    if (ftz_sink_ping(a->sink, why, sizeof(why)) == FTZ_OK) {
+        if (a->pg_down_since)
+            ftz_log(FTZ_LOG_INFO, "PG", "PostgreSQL answers again");
+        a->pg_down_since = 0;
+        return;
+    }
+    if (!a->pg_down_since) {
+        ftz_log(FTZ_LOG_WARNING, "PG", "PostgreSQL does not answer: %s; retrying", why);
+        a->pg_down_since = now;
+        snprintf(a->pg_trouble, sizeof(a->pg_trouble), "%s", why);
+    }
+}
+
+/* Caught up: the stored offsets of the owned partitions Kafka has not
+ * seen (an offset moved by `ftz offsets reset` or --on-gap skip, a
+ * partition assigned with nothing new to read) are committed to Kafka
+ * too, so that its tools show no lag where there is none. */
+static void sync_kafka_offsets(agg_t *a) {
+    rd_kafka_topic_partition_list_t *l = NULL;
+    for (size_t i = 0; i < a->asg.n; i++) {
+        ftz_owned_t *o = &a->asg.v[i];
+        if (o->stopped || o->committed < 0 || o->committed == o->kafka_at)
+            continue;
+        if (!l)
+            l = rd_kafka_topic_partition_list_new((int)a->asg.n);
+        rd_kafka_topic_partition_list_add(l, o->topic, o->partition)->offset = o->committed;
+        o->kafka_at = o->committed;
+    }
+    if (l) {
+        rd_kafka_commit(a->rk, l, 1);
+        rd_kafka_topic_partition_list_destroy(l);
+    }
 }
 
 /* The batch landed: its offsets are stored, its counts are the member's. */
@@ -483,7 +532,7 @@ static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
             to->by_code[c] += from->by_code[c];
     }
     a->stats.batches++;
-    a->progress_at = now_s();
+    a->progress_at = a->pg_seen_at = now_s();
     /* For operators: the histograms, and the same offsets committed to
      * Kafka for its tools to see (information only: PostgreSQL holds the
      * truth, and a refused or lost Kafka commit changes nothing). */
@@ -837,8 +886,14 @@ static void handle_error(agg_t *a, const rd_kafka_message_t *m) {
 
 /* Polls without consuming until `until`: the group keeps us while we
  * wait; what arrives is read again after the seek. */
+static void publish(agg_t *a, double now, int force);
+static void stats_line(agg_t *a, double now);
+
 static void poll_idle(agg_t *a, double until) {
     while (now_s() < until && !*a->conf->stop && !a->fatal) {
+        /* Operators keep seeing the figures while the member waits. */
+        publish(a, now_s(), 0);
+        stats_line(a, now_s());
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a->rk, 100);
         if (m) {
             if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
@@ -926,8 +981,8 @@ static ftz_err_t setup(agg_t *a, rd_kafka_conf_t **kconfp, char *errstr, size_t 
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
                           "at most %d topics per member", FTZ_AGG_TOPICS_MAX);
     if (conf->metrics_addr &&
-        !(a->metrics = ftz_metrics_server_start(conf->metrics_addr, errstr, errstr_size)))
-        return FTZ_ERR_INVALID_ARG;
+        (err = ftz_metrics_server_start(conf->metrics_addr, &a->metrics, errstr, errstr_size)))
+        return err;
     if (a->metrics)
         ftz_log(FTZ_LOG_INFO, "METRICS", "serving /metrics, /healthz and /readyz on port %d",
                 ftz_metrics_server_port(a->metrics));
@@ -1006,6 +1061,8 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
                 }
                 a.retry_at = now_s() + a.backoff;
                 check_stuck(&a, now_s(), 0);
+                publish(&a, now_s(), 0);
+                stats_line(&a, now_s());
                 continue;
             }
             if (a.pg_down_since)
@@ -1046,8 +1103,12 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
          * partition is at its end (owning none, once the group has
          * answered, is nothing to catch up with). */
         if ((at_end || (a.asg.assigned_once && a.asg.n == 0)) && !a.batch.messages &&
-            !a.flying && !a.asg.need_resync)
+            !a.flying && !a.asg.need_resync) {
             a.fig.caught_up_unix = unix_s();
+            sync_kafka_offsets(&a);
+            if (!conf->until_idle_s)
+                ping_pg(&a, now);
+        }
         publish(&a, now, 0);
         stats_line(&a, now);
         check_stuck(&a, now, at_end);

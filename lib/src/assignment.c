@@ -53,6 +53,7 @@ static ftz_err_t own(ftz_assignment_t *a, const char *topic, int32_t partition,
     o->verify_fp = 0;
     o->eof = 0;
     o->stopped = 0;
+    o->kafka_at = -1;
     return FTZ_OK;
 }
 

@@ -24,6 +24,8 @@ typedef struct ftz_owned_s {
     int has_log;       /* log_start/log_end known (librdkafka statistics) */
     int64_t log_start; /* the log's first offset */
     int64_t log_end;   /* the offset after the last readable message */
+    int64_t kafka_at;  /* the offset last committed to Kafka (information
+                        * only); -1: none since it was assigned */
 } ftz_owned_t;
 
 typedef struct ftz_assignment_s {

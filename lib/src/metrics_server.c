@@ -1,6 +1,7 @@
 /* /metrics, /healthz and /readyz over libmicrohttpd. */
 #include "ftz/metrics_server.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -46,9 +47,15 @@ int ftz_health_ready(const ftz_health_t *h, double start_unix, double now_unix, 
     if (!last)
         last = start_unix;
     if (now_unix - last > h->max_age) {
+        char commit[64];
+        if (h->last_commit)
+            snprintf(commit, sizeof(commit), "%.0f s ago", now_unix - h->last_commit);
+        else
+            snprintf(commit, sizeof(commit), "none since it started");
         snprintf(why, why_size,
-                 "no commit for %.0f s and not caught up with its %d partitions (bound %.0f s)",
-                 now_unix - last, h->owned, h->max_age);
+                 "neither committed nor caught up with its %d partitions for %.0f s (bound "
+                 "%.0f s; last commit: %s)",
+                 h->owned, now_unix - last, h->max_age, commit);
         return 0;
     }
     return 1;
@@ -154,21 +161,29 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", &body);
 }
 
-ftz_metrics_server_t *ftz_metrics_server_start(const char *addr, char *errstr,
-                                               size_t errstr_size) {
+ftz_err_t ftz_metrics_server_start(const char *addr, ftz_metrics_server_t **out, char *errstr,
+                                   size_t errstr_size) {
     char host[256];
     const char *colon = strrchr(addr, ':');
     struct addrinfo hints, *ai = NULL;
     ftz_metrics_server_t *s = NULL;
     size_t hlen;
 
-    if (!colon || colon == addr || !colon[1] || (hlen = (size_t)(colon - addr)) >= sizeof(host)) {
-        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                   "metrics address \"%s\": expected HOST:PORT (e.g. 127.0.0.1:9464)", addr);
-        return NULL;
-    }
+    *out = NULL;
+    if (!colon || colon == addr || !colon[1] || (hlen = (size_t)(colon - addr)) >= sizeof(host))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "metrics address \"%s\": expected HOST:PORT (e.g. 127.0.0.1:9464)",
+                          addr);
     memcpy(host, addr, hlen);
     host[hlen] = '\0';
+    /* The port: digits, 0 to 65535 (getaddrinfo would cut a larger one to
+     * 16 bits and serve somewhere else). */
+    const char *port = colon + 1;
+    char *end = NULL;
+    long pn = strtol(port, &end, 10);
+    if (!isdigit((unsigned char)port[0]) || *end || pn > 65535)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "metrics address \"%s\": port \"%s\" is not 0 to 65535", addr, port);
     if (host[0] == '[' && hlen > 2 && host[hlen - 1] == ']') { /* [::1]:9464 */
         memmove(host, host + 1, hlen - 2);
         host[hlen - 2] = '\0';
@@ -178,15 +193,12 @@ ftz_metrics_server_t *ftz_metrics_server_start(const char *addr, char *errstr,
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(host, colon + 1, &hints, &ai);
-    if (gai) {
-        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "metrics address \"%s\": %s",
-                   addr, gai_strerror(gai));
-        return NULL;
-    }
+    if (gai)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "metrics address \"%s\": %s",
+                          addr, gai_strerror(gai));
     if (!(s = calloc(1, sizeof(*s)))) {
         freeaddrinfo(ai);
-        ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
-        return NULL;
+        return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
     }
     pthread_mutex_init(&s->lock, NULL);
     s->start_unix = unix_now();
@@ -194,19 +206,26 @@ ftz_metrics_server_t *ftz_metrics_server_start(const char *addr, char *errstr,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                                 ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT, 32u,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+    /* A client holding connections open (slowloris) must not starve the
+     * scrapes: a few connections per client address, many in all, and
+     * an idle connection closed after a few seconds. */
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)FTZ_METRICS_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)FTZ_METRICS_MAX_PER_CLIENT,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)FTZ_METRICS_IDLE_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->daemon) {
-        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                   "cannot serve metrics on %s (address in use, or not this host's?)", addr);
         ftz_metrics_server_stop(s);
-        return NULL;
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
+                          "cannot serve metrics on %s (address in use, or not this host's?)",
+                          addr);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
-    return s;
+    *out = s;
+    return FTZ_OK;
 }
 
 void ftz_metrics_server_stop(ftz_metrics_server_t *s) {

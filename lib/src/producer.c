@@ -175,3 +175,7 @@ const char *ftz_producer_last_error(const ftz_producer_t *p) {
 const ftz_histogram_t *ftz_producer_latency(const ftz_producer_t *p) {
     return &p->latency;
 }
+
+void ftz_producer_poll(ftz_producer_t *p) {
+    rd_kafka_poll(p->rk, 0);
+}

@@ -279,6 +279,18 @@ ftz_err_t ftz_sink_check_group(ftz_sink_t *sink, const char *topic, char *errstr
     return err ? err : ftz_offsets_check_group(sink->conn, sink->group, topic, errstr, errstr_size);
 }
 
+ftz_err_t ftz_sink_ping(ftz_sink_t *sink, char *errstr, size_t errstr_size) {
+    ftz_err_t err = ftz_sink_ensure_connected(sink, errstr, errstr_size);
+    if (err)
+        return err;
+    PGresult *res = PQexec(sink->conn, "SELECT 1");
+    err = ftz_pg_check(sink->conn, res, PGRES_TUPLES_OK, "ping", errstr, errstr_size);
+    PQclear(res);
+    if (err && PQstatus(sink->conn) != CONNECTION_OK)
+        err = FTZ_ERR_RETRIABLE;
+    return err;
+}
+
 ftz_err_t ftz_sink_skip_gap(ftz_sink_t *sink, const char *topic, int32_t partition,
                             int64_t from, int64_t to, int64_t log_start, int64_t log_end,
                             const char *reason, char *errstr, size_t errstr_size) {

@@ -119,11 +119,14 @@ static void test_readiness(void **state) {
     h.owned = 6;
     assert_int_equal(ftz_health_ready(&h, 1000, 1059, why, sizeof(why)), 1); /* grace */
     assert_int_equal(ftz_health_ready(&h, 1000, 1061, why, sizeof(why)), 0);
-    assert_non_null(strstr(why, "no commit for 61 s"));
+    assert_non_null(strstr(why, "neither committed nor caught up with its 6 partitions for 61 s"));
+    assert_non_null(strstr(why, "last commit: none since it started"));
     h.caught_up = 1050; /* quiet but caught up */
     assert_int_equal(ftz_health_ready(&h, 1000, 1100, why, sizeof(why)), 1);
     h.last_commit = 1090;
     assert_int_equal(ftz_health_ready(&h, 1000, 1140, why, sizeof(why)), 1);
+    assert_int_equal(ftz_health_ready(&h, 1000, 1200, why, sizeof(why)), 0);
+    assert_non_null(strstr(why, "for 110 s (bound 60 s; last commit: 110 s ago)"));
     snprintf(h.trouble, sizeof(h.trouble), "PostgreSQL: connection refused");
     assert_int_equal(ftz_health_ready(&h, 1000, 1100, why, sizeof(why)), 0);
     assert_string_equal(why, "PostgreSQL: connection refused");
@@ -153,16 +156,27 @@ static void http_get(int port, const char *path, char *out, size_t out_size) {
 static void test_server(void **state) {
     (void)state;
     char errstr[256], out[65536];
-    assert_null(ftz_metrics_server_start("nonsense", errstr, sizeof(errstr)));
+    ftz_metrics_server_t *s = NULL, *s2 = NULL;
+    assert_int_equal(ftz_metrics_server_start("nonsense", &s, errstr, sizeof(errstr)),
+                     FTZ_ERR_INVALID_ARG);
     assert_non_null(strstr(errstr, "HOST:PORT"));
-    ftz_metrics_server_t *s = ftz_metrics_server_start("127.0.0.1:0", errstr, sizeof(errstr));
+    /* getaddrinfo would cut these to 16 bits and serve elsewhere. */
+    static const char *const bad[] = {"localhost:99999", "127.0.0.1:65536", "127.0.0.1: 80",
+                                      "127.0.0.1:-1", "127.0.0.1:80x", ":9464"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (ftz_metrics_server_start(bad[i], &s, errstr, sizeof(errstr)) != FTZ_ERR_INVALID_ARG)
+            fail_msg("%s accepted", bad[i]);
+        assert_null(s);
+    }
+    assert_int_equal(ftz_metrics_server_start("127.0.0.1:0", &s, errstr, sizeof(errstr)), FTZ_OK);
     assert_non_null(s);
     int port = ftz_metrics_server_port(s);
     assert_true(port > 0);
     /* The same port twice: refused with a clear error. */
     char addr[64];
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-    assert_null(ftz_metrics_server_start(addr, errstr, sizeof(errstr)));
+    assert_int_equal(ftz_metrics_server_start(addr, &s2, errstr, sizeof(errstr)), FTZ_ERR_FATAL);
+    assert_null(s2);
     assert_non_null(strstr(errstr, "cannot serve metrics"));
 
     ftz_health_t h;

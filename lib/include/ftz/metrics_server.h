@@ -18,6 +18,12 @@
 
 typedef struct ftz_metrics_server_s ftz_metrics_server_t;
 
+/* Connections served at once, in all and per client address, and how
+ * long an idle connection is kept. */
+#define FTZ_METRICS_MAX_CONNECTIONS 256
+#define FTZ_METRICS_MAX_PER_CLIENT 8
+#define FTZ_METRICS_IDLE_TIMEOUT_S 5
+
 /* What readiness is judged on, as of the publish. */
 typedef struct ftz_health_s {
     int owned;              /* partitions owned; -1: not a consumer (always ready
@@ -31,9 +37,11 @@ typedef struct ftz_health_s {
 } ftz_health_t;
 
 /* Listens on "HOST:PORT" (PORT 0: any free port; ftz_metrics_server_port
- * says which). NULL with errstr when the address is bad or taken. */
-ftz_metrics_server_t *ftz_metrics_server_start(const char *addr, char *errstr,
-                                               size_t errstr_size);
+ * says which) and sets *out. FTZ_ERR_INVALID_ARG with errstr when the
+ * address is malformed; FTZ_ERR_FATAL when it cannot be served (in use,
+ * not this host's). */
+ftz_err_t ftz_metrics_server_start(const char *addr, ftz_metrics_server_t **out, char *errstr,
+                                   size_t errstr_size);
 /* Stops serving and frees the server (NULL is fine). */
 void ftz_metrics_server_stop(ftz_metrics_server_t *s);
 int ftz_metrics_server_port(const ftz_metrics_server_t *s);

@@ -38,6 +38,9 @@ ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const 
 ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
                              size_t errstr_size);
 
+/* Serves the delivery reports that arrived, without waiting. */
+void ftz_producer_poll(ftz_producer_t *p);
+
 /* Messages acknowledged / failed so far. */
 uint64_t ftz_producer_acked(const ftz_producer_t *p);
 uint64_t ftz_producer_failed(const ftz_producer_t *p);

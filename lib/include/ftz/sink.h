@@ -42,6 +42,9 @@ void ftz_sink_destroy(ftz_sink_t *sink);
 /* Reconnects if the connection is broken. FTZ_ERR_RETRIABLE while the
  * server cannot be reached. */
 ftz_err_t ftz_sink_ensure_connected(ftz_sink_t *sink, char *errstr, size_t errstr_size);
+/* Whether PostgreSQL answers (reconnecting if needed): for an idle
+ * member's readiness. Not while a batch is in flight. */
+ftz_err_t ftz_sink_ping(ftz_sink_t *sink, char *errstr, size_t errstr_size);
 /* Connections made after a lost one, since ftz_sink_new. */
 uint64_t ftz_sink_reconnects(const ftz_sink_t *sink);
 
