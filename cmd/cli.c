@@ -88,7 +88,8 @@ void ftz_cli_free(ftz_cli_t *cli) { ftz_props_free(&cli->props); }
 double ftz_cli_number(const char *cmd, const char *opt, const char *arg) {
     char *end;
     double v = strtod(arg, &end);
-    if (!*arg || *end || v < 0) {
+    /* NaN and infinity are not numbers an option can take. */
+    if (!*arg || *end || !(v >= 0) || v > 1e300) {
         fprintf(stderr, "ftz %s: %s: \"%s\" is not a non-negative number\n", cmd, opt, arg);
         return -1;
     }

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "ftz/pg.h"
+#include "ftz/roles.h"
 
 enum { OPT_PASSWORD_FILE = FTZ_OPT__COMMON_END };
 
@@ -18,6 +19,9 @@ static void help(FILE *out) {
             "  migrate       apply the numbered SQL migrations (lib/sql/) not applied\n"
             "                yet, each once, in its own transaction, recorded in\n"
             "                ftz.schema_migrations; safe to run concurrently and again.\n"
+            "                Waits at most 60 s for another migration and 10 s for each\n"
+            "                table lock (an open transaction elsewhere), then fails\n"
+            "                and says so: run it again.\n"
             "                Migration 005 creates the roles ftz_owner, ftz_writer and\n"
             "                ftz_reader when missing (that needs CREATEROLE) and grants\n"
             "                them their rights in this database (docs/bi.md)\n"
@@ -25,11 +29,13 @@ static void help(FILE *out) {
             "  grant-reader  make NAME a login for an analyst: creates LOGIN role NAME\n"
             "                (or makes an existing one LOGIN) as a member of\n"
             "                ftz_reader, which reads every table and view of schema\n"
-            "                ftz and writes nothing. Refuses a superuser, a role with\n"
-            "                CREATEROLE and members of ftz_writer or ftz_owner. Run it\n"
-            "                as a role with CREATEROLE, after `ftz db migrate`; it\n"
-            "                calls ftz.grant_reader(NAME, PASSWORD), which can be\n"
-            "                used from SQL as well\n"
+            "                ftz and writes nothing. Refuses a name over 63 bytes, pg_*\n"
+            "                and the group roles, and an existing role that could do\n"
+            "                more than read: superuser, CREATEROLE, CREATEDB,\n"
+            "                REPLICATION, BYPASSRLS, a member of any other role, or\n"
+            "                one that owns objects or holds privileges of its own.\n"
+            "                Sets its idle_in_transaction_session_timeout to 10min.\n"
+            "                Run it as a role with CREATEROLE, after `ftz db migrate`\n"
             "\n"
             "Options:\n"
             "  --password-file FILE  grant-reader: set NAME's password to the one line\n"
@@ -94,9 +100,8 @@ done:
     return err;
 }
 
-/* ftz.grant_reader(NAME, hash) (lib/sql/005_bi.sql): the name and the
- * password travel as parameters, the server quotes them (format %I, %L);
- * the password only as the hash libpq computes here. */
+/* ftz_grant_reader (lib/src/roles.c); the password travels only as the
+ * hash libpq computes here. */
 static int grant_reader(PGconn *conn, const char *name, const char *password_file) {
     char pw[DB_PASSWORD_MAX + 3], errstr[512];
     char *hash = NULL;
@@ -116,19 +121,14 @@ static int grant_reader(PGconn *conn, const char *name, const char *password_fil
             return FTZ_EXIT_FAILURE;
         }
     }
-    const char *params[2] = {name, hash};
-    res = PQexecParams(conn, "SELECT ftz.grant_reader($1, $2)", 2, NULL, params, NULL, NULL, 0);
-    if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "ftz.grant_reader", errstr, sizeof(errstr)) !=
-        FTZ_OK) {
-        /* No schema ftz (3F000) or no function (42883): not migrated. */
-        const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int created = 0;
+    ftz_err_t err = ftz_grant_reader(conn, name, hash, &created, errstr, sizeof(errstr));
+    if (err) {
         fprintf(stderr, "ftz db grant-reader: %s\n", errstr);
-        if (state && (strcmp(state, "3F000") == 0 || strcmp(state, "42883") == 0))
-            fprintf(stderr, "ftz db grant-reader: is the database migrated (`ftz db migrate`)?\n");
-        goto cleanup;
+        goto cleanup; /* refused: exit 1, like a permission denied */
     }
     fprintf(stderr, "ftz db grant-reader: role %s %s: LOGIN, member of ftz_reader%s\n", name,
-            PQgetvalue(res, 0, 0), hash ? ", password set" : "");
+            created ? "created" : "updated", hash ? ", password set" : "");
     rc = FTZ_EXIT_OK;
 cleanup:
     PQclear(res);

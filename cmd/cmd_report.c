@@ -236,8 +236,13 @@ int ftz_cmd_report(int argc, char **argv) {
         case OPT_CHARTJS: chartjs_opt = optarg; break;
         case OPT_MAX_ROWS: {
             double v = ftz_cli_number("report", "--max-rows", optarg);
-            if (v < 0 || v > 1e9) {
+            if (v < 0) { /* ftz_cli_number said why */
                 rc = FTZ_EXIT_USAGE;
+                goto cleanup;
+            }
+            if (!(v <= 1e9) || v != (double)(long long)v) {
+                rc = ftz_cli_usage_error("report", "--max-rows \"%s\": a whole number from 0 "
+                                                   "to 1000000000", optarg);
                 goto cleanup;
             }
             max_rows = (int)v;

@@ -1,4 +1,5 @@
 /* Text output: aligned for a terminal, widths from the data. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,14 +34,33 @@ void ftz_report_group_digits(const char *in, char *out, size_t size) {
     strcpy(o, digits + nint);
 }
 
-/* The cell as shown: "-" for NULL, numbers grouped. */
+/* Text as it may reach a terminal: control characters (C0, DEL, and the
+ * C1 range U+0080-U+009F) as \xNN, so data can neither move the cursor,
+ * change colours nor split a row; cut to fit size. */
+static const char *printable(const char *v, char *buf, size_t size) {
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)v; *p && o + 5 < size; p++) {
+        if (*p < 0x20 || *p == 0x7F) {
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02X", *p);
+        } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            o += (size_t)snprintf(buf + o, size - o, "\\x%02X", p[1]);
+            p++;
+        } else {
+            buf[o++] = (char)*p;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* The cell as shown: "-" for NULL, numbers grouped, text printable. */
 static const char *shown(const ftz_report_result_t *r, int row, int col, char *buf,
                          size_t size) {
     const char *v = ftz_report_cell(r, row, col);
     if (!v)
         return "-";
     if (r->kinds[col] != FTZ_REPORT_NUMBER)
-        return v;
+        return printable(v, buf, size);
     ftz_report_group_digits(v, buf, size);
     return buf;
 }
@@ -63,7 +83,7 @@ static void print_cell(FILE *out, const char *s, size_t width, int right, int fi
 
 static void print_table(FILE *out, const ftz_report_result_t *r, int max_rows) {
     size_t widths[FTZ_REPORT_MAX_COLUMNS];
-    char buf[128];
+    char buf[512];
     int all = ftz_report_rows(r);
     int nrows = max_rows > 0 && all > max_rows ? max_rows : all;
 
