@@ -123,6 +123,12 @@ static int number_option(ftz_aggregator_conf_t *conf, int opt, const char *arg) 
         double v = ftz_cli_number("aggregate", number_options[i].name, arg);
         if (v < 0)
             return FTZ_EXIT_USAGE;
+        /* Counts, bytes and milliseconds are whole; seconds may be 0.5. */
+        if (strcmp(number_options[i].unit, "seconds") != 0 && v != (double)(long long)v) {
+            fprintf(stderr, "ftz aggregate: %s must be a whole number of %s, not \"%s\"\n",
+                    number_options[i].name, number_options[i].unit, arg);
+            return FTZ_EXIT_USAGE;
+        }
         if (v < number_options[i].min || v > number_options[i].max) {
             fprintf(stderr, "ftz aggregate: %s must be %.0f to %.0f %s\n", number_options[i].name,
                     number_options[i].min, number_options[i].max, number_options[i].unit);
