@@ -14,6 +14,7 @@
  * Field tables and schemas are matched once, when the decoder or encoder
  * is built; a schema that disagrees with the table is refused then, so the
  * per-record path only indexes. */
+#include "ftz/rules.h"
 #include "ftz/codec.h"
 
 #include <stdlib.h>
@@ -276,7 +277,7 @@ static ftz_err_t copy_string(const ftz_field_t *f, avro_value_t *sv, char *dst,
         return ftz_verdict_set(v, FTZ_V_DECODE_ERROR,
                                "field %s: not valid UTF-8 or contains a NUL byte", f->name);
     if (size >= f->cap)
-        return ftz_verdict_set(v, FTZ_V_RULE_FIELD_LENGTH, "field %s: %zu bytes, at most %zu allowed",
+        return ftz_verdict_set(v, ftz_rules_length_code(f), "field %s: %zu bytes, at most %zu allowed",
                                f->name, size, f->cap - 1);
     memcpy(dst, s, size);
     dst[size] = '\0';
@@ -372,7 +373,7 @@ static ftz_err_t direct_string(const ftz_field_t *f, const unsigned char **p, ch
                                ftz_verdict_t *v) {
     size_t n = (size_t)rd_long(p);
     if (n >= f->cap)
-        return ftz_verdict_set(v, FTZ_V_RULE_FIELD_LENGTH, "field %s: %zu bytes, at most %zu allowed",
+        return ftz_verdict_set(v, ftz_rules_length_code(f), "field %s: %zu bytes, at most %zu allowed",
                                f->name, n, f->cap - 1);
     memcpy(dst, *p, n);
     dst[n] = '\0';
@@ -559,6 +560,21 @@ void ftz_encoder_destroy(ftz_encoder_t *enc) {
     if (enc->writer)
         avro_writer_free(enc->writer);
     free(enc);
+}
+
+ftz_err_t ftz_encoder_check_fields(const ftz_encoder_t *enc, const void *rec, ftz_verdict_t *v) {
+    const char *base = rec;
+    for (int i = 0; i < enc->rt->nfields; i++) {
+        const ftz_field_t *f = &enc->rt->fields[i];
+        int set = (f->type != FTZ_FT_OPT_STRING && f->type != FTZ_FT_OPT_TIMESTAMP) ||
+                  *(const bool *)(base + f->has_off);
+        if (enc->index[i] < 0 && set)
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
+                                   "field %s: not in schema version %d, which would drop it; "
+                                   "leave it out or write a newer version",
+                                   f->name, enc->entry->version);
+    }
+    return FTZ_OK;
 }
 
 ftz_err_t ftz_encoder_encode(ftz_encoder_t *enc, const void *rec, ftz_buf_t *out,

@@ -1,3 +1,4 @@
+#include "ftz/rules.h"
 #include "ftz/json.h"
 
 #include <jansson.h>
@@ -9,8 +10,49 @@
 #include "ftz/utf8.h"
 #include "ftz/value.h"
 
-static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,
-                                 ftz_verdict_t *v) {
+/* The text of the number that is the value of top-level key `key` in the
+ * JSON object text[0..len) (already parsed by jansson, so well-formed),
+ * copied into out; 0 when there is none (the key written with escapes,
+ * say). Money given as a JSON number is read from this text, never
+ * through a double: 1234567890123456.78 must stay exact, and
+ * 1.999999999999999999 must be refused, not rounded to 2.00. */
+static int raw_number(const char *text, size_t len, const char *key, char *out, size_t out_size) {
+    size_t i = 0, klen = strlen(key);
+    int depth = 0;
+    while (i < len) {
+        char c = text[i];
+        if (c == '"') { /* a string: a key of the top-level object, or a value */
+            size_t start = ++i;
+            while (i < len && text[i] != '"')
+                i += text[i] == '\\' ? 2 : 1;
+            size_t end = i++;
+            if (depth != 1 || end - start != klen || memcmp(text + start, key, klen) != 0)
+                continue;
+            while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
+                               text[i] == '\n'))
+                i++;
+            if (i >= len || text[i] != ':')
+                continue; /* a value that happens to equal the key */
+            i++;
+            while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' ||
+                               text[i] == '\n'))
+                i++;
+            size_t n = strspn(text + i, "+-0123456789.eE");
+            if (n == 0 || n >= out_size || i + n > len)
+                return 0;
+            memcpy(out, text + i, n);
+            out[n] = '\0';
+            return 1;
+        }
+        depth += c == '{' || c == '[';
+        depth -= c == '}' || c == ']';
+        i++;
+    }
+    return 0;
+}
+
+static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, const char *text, size_t len,
+                                 int64_t *fen, ftz_verdict_t *v) {
     char why[160];
     if (json_is_string(j)) {
         if (ftz_decimal_parse(json_string_value(j), fen, why, sizeof(why)) != FTZ_OK)
@@ -27,21 +69,17 @@ static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,
         return FTZ_OK;
     }
     if (json_is_real(j)) {
-        /* The shortest text that reads back as the same double is what the
-         * writer meant ("0.29", not 0.28999999999999998); it then obeys the
-         * same rules as a decimal string. */
-        double x = json_real_value(j);
-        char text[40];
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(text, sizeof(text), "%.*g", prec, x);
-            if (strtod(text, NULL) == x)
-                break;
-        }
-        if (strchr(text, 'e'))
+        /* The number as written, read as a decimal: exact, or refused. */
+        char num[64];
+        if (!raw_number(text, len, f->name, num, sizeof(num)))
             return ftz_verdict_set(v, FTZ_V_BAD_JSON,
-                                   "field %s: %s: write large or tiny amounts as a decimal "
-                                   "string", f->name, text);
-        if (ftz_decimal_parse(text, fen, why, sizeof(why)) != FTZ_OK)
+                                   "field %s: write the amount as a decimal string, e.g. "
+                                   "\"1250.50\"", f->name);
+        if (strpbrk(num, "eE"))
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
+                                   "field %s: %s: write amounts without an exponent, e.g. as "
+                                   "the decimal string \"1250.50\"", f->name, num);
+        if (ftz_decimal_parse(num, fen, why, sizeof(why)) != FTZ_OK)
             return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
         return FTZ_OK;
     }
@@ -49,8 +87,8 @@ static ftz_err_t money_from_json(json_t *j, const ftz_field_t *f, int64_t *fen,
                            "field %s: expected a decimal string or number", f->name);
 }
 
-static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
-                                 ftz_verdict_t *v) {
+static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, const char *text,
+                                 size_t len, char *base, ftz_verdict_t *v) {
     char why[160];
     switch (f->type) {
     case FTZ_FT_OPT_STRING:
@@ -67,7 +105,7 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
             return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: contains a NUL byte",
                                    f->name);
         if (n >= f->cap)
-            return ftz_verdict_set(v, FTZ_V_RULE_FIELD_LENGTH,
+            return ftz_verdict_set(v, ftz_rules_length_code(f),
                                    "field %s: %zu bytes, at most %zu allowed", f->name, n,
                                    f->cap - 1);
         memcpy(base + f->off, json_string_value(j), n + 1);
@@ -104,7 +142,7 @@ static ftz_err_t field_from_json(const ftz_field_t *f, json_t *j, char *base,
         *(double *)(void *)(base + f->off) = json_number_value(j);
         return FTZ_OK;
     case FTZ_FT_DECIMAL2:
-        return money_from_json(j, f, (int64_t *)(void *)(base + f->off), v);
+        return money_from_json(j, f, text, len, (int64_t *)(void *)(base + f->off), v);
     case FTZ_FT_OPT_TIMESTAMP:
         if (json_is_null(j))
             return FTZ_OK;
@@ -159,7 +197,7 @@ ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size
             err = ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: missing", f->name);
             goto cleanup;
         }
-        if ((err = field_from_json(f, j, rec, v)) != FTZ_OK)
+        if ((err = field_from_json(f, j, text, len, rec, v)) != FTZ_OK)
             goto cleanup;
     }
 cleanup:

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftz/utf8.h"
+
 bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size) {
     size_t n = strlen(code);
     for (size_t i = 0; i < n; i++)
@@ -40,7 +42,10 @@ bool ftz_rules_container_id_valid(const char *id, char *why, size_t why_size) {
     size_t n = strlen(id);
     long sum = 0;
     if (n != 11) {
-        snprintf(why, why_size, "\"%s\" has %zu characters, expected 11 (e.g. CSQU3054383)", id, n);
+        snprintf(why, why_size,
+                 "\"%s\" has %zu characters (%zu bytes), expected 11 ASCII characters (e.g. "
+                 "CSQU3054383)",
+                 id, ftz_utf8_length(id), n);
         return false;
     }
     for (int i = 0; i < 4; i++)
@@ -139,4 +144,68 @@ ftz_err_t ftz_rules_check(const ftz_record_type_t *rt, const void *rec, ftz_verd
         if (rules[i].check(rec, v) != FTZ_OK)
             return FTZ_ERR_POISON;
     return FTZ_OK;
+}
+
+/* The text fields of rec that are present: calls fn(field, text) until it
+ * returns non-zero. */
+static ftz_err_t each_text(const ftz_record_type_t *rt, const void *rec, ftz_verdict_t *v,
+                           ftz_err_t (*fn)(const ftz_field_t *, const char *, ftz_verdict_t *)) {
+    const char *base = rec;
+    for (int i = 0; i < rt->nfields; i++) {
+        const ftz_field_t *f = &rt->fields[i];
+        if (f->type != FTZ_FT_STRING &&
+            !(f->type == FTZ_FT_OPT_STRING && *(const bool *)(base + f->has_off)))
+            continue;
+        ftz_err_t err = fn(f, base + f->off, v);
+        if (err)
+            return err;
+    }
+    return FTZ_OK;
+}
+
+static ftz_err_t blank(const ftz_field_t *f, const char *text, ftz_verdict_t *v) {
+    if (!text[0])
+        return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD, "%s: empty string", f->name);
+    if (ftz_utf8_blank(text))
+        return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD,
+                               "%s: blank (only white space or invisible characters)", f->name);
+    return FTZ_OK;
+}
+
+static ftz_err_t control(const ftz_field_t *f, const char *text, ftz_verdict_t *v) {
+    long cp = ftz_utf8_first_control(text);
+    if (cp >= 0)
+        return ftz_verdict_set(v, FTZ_V_RULE_CONTROL_CHARACTER, "%s: control character U+%04lX",
+                               f->name, (unsigned long)cp);
+    return FTZ_OK;
+}
+
+ftz_err_t ftz_rules_not_blank(const ftz_record_type_t *rt, const void *rec, ftz_verdict_t *v) {
+    return each_text(rt, rec, v, blank);
+}
+
+ftz_err_t ftz_rules_no_control(const ftz_record_type_t *rt, const void *rec, ftz_verdict_t *v) {
+    return each_text(rt, rec, v, control);
+}
+
+ftz_code_t ftz_rules_length_code(const ftz_field_t *f) {
+    static const struct {
+        const char *field;
+        ftz_code_t code;
+    } governed[] = {
+        {"hs_code", FTZ_V_RULE_HS_CODE},
+        {"origin_country", FTZ_V_RULE_COUNTRY_CODE},
+        {"destination_country", FTZ_V_RULE_COUNTRY_CODE},
+        {"country", FTZ_V_RULE_COUNTRY_CODE},
+        {"goods_origin_country", FTZ_V_RULE_COUNTRY_CODE},
+        {"investor_country", FTZ_V_RULE_COUNTRY_CODE},
+        {"container_id", FTZ_V_RULE_CONTAINER_ID},
+        {"corridor", FTZ_V_RULE_CORRIDOR},
+        {"uscc", FTZ_V_RULE_USCC_CHECKSUM},
+        {"industry", FTZ_V_RULE_INDUSTRY},
+    };
+    for (size_t i = 0; i < sizeof(governed) / sizeof(governed[0]); i++)
+        if (strcmp(governed[i].field, f->name) == 0)
+            return governed[i].code;
+    return FTZ_V_RULE_FIELD_LENGTH;
 }

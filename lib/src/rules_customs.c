@@ -7,18 +7,13 @@
 
 #define DECLARATION_ID_MAX_CHARS 40
 
-static ftz_err_t empty_fields(const void *r, ftz_verdict_t *v) {
-    const ftz_customs_t *c = r;
-    const struct { const char *name, *value; } fields[] = {
-        {"declaration_id", c->declaration_id},
-        {"hs_code", c->hs_code},
-        {"origin_country", c->origin_country},
-        {"destination_country", c->destination_country},
-    };
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        if (!fields[i].value[0])
-            return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD, "%s: empty string", fields[i].name);
-    return FTZ_OK;
+/* Every text field: not blank, no control character (rules.c). */
+static ftz_err_t not_blank(const void *r, ftz_verdict_t *v) {
+    return ftz_rules_not_blank(ftz_record_type(FTZ_REC_CUSTOMS), r, v);
+}
+
+static ftz_err_t no_control(const void *r, ftz_verdict_t *v) {
+    return ftz_rules_no_control(ftz_record_type(FTZ_REC_CUSTOMS), r, v);
 }
 
 static ftz_err_t id_length(const void *r, ftz_verdict_t *v) {
@@ -103,8 +98,9 @@ static ftz_err_t cleared_at(const void *r, ftz_verdict_t *v) {
 }
 
 const ftz_rule_t ftz_rules_customs[] = {
-    {FTZ_V_RULE_EMPTY_FIELD, "declaration_id, hs_code and country codes are not empty",
-     empty_fields},
+    {FTZ_V_RULE_EMPTY_FIELD, "no text field is blank (empty, or Unicode white space only)",
+     not_blank},
+    {FTZ_V_RULE_CONTROL_CHARACTER, "no text field holds a control character", no_control},
     {FTZ_V_RULE_FIELD_LENGTH, "declaration_id has at most 40 characters", id_length},
     {FTZ_V_RULE_REVISION, "revision >= 1", revision},
     {FTZ_V_RULE_HS_CODE, "hs_code has 6, 8 or 10 digits, chapter 01-97 except 77", hs_code},

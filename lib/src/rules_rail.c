@@ -6,18 +6,13 @@
 #include "ftz/rules.h"
 #include "ftz/value.h"
 
-static ftz_err_t empty_fields(const void *r, ftz_verdict_t *v) {
-    const ftz_rail_t *e = r;
-    const struct { const char *name, *value; } fields[] = {
-        {"event_id", e->event_id}, {"shipment_id", e->shipment_id},
-        {"train_id", e->train_id}, {"container_id", e->container_id},
-        {"corridor", e->corridor}, {"station", e->station},
-        {"country", e->country}, {"goods_origin_country", e->goods_origin_country},
-    };
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        if (!fields[i].value[0])
-            return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD, "%s: empty string", fields[i].name);
-    return FTZ_OK;
+/* Every text field: not blank, no control character (rules.c). */
+static ftz_err_t not_blank(const void *r, ftz_verdict_t *v) {
+    return ftz_rules_not_blank(ftz_record_type(FTZ_REC_RAIL), r, v);
+}
+
+static ftz_err_t no_control(const void *r, ftz_verdict_t *v) {
+    return ftz_rules_no_control(ftz_record_type(FTZ_REC_RAIL), r, v);
 }
 
 static ftz_err_t container_id(const void *r, ftz_verdict_t *v) {
@@ -100,8 +95,9 @@ static ftz_err_t departed_at(const void *r, ftz_verdict_t *v) {
 }
 
 const ftz_rule_t ftz_rules_rail[] = {
-    {FTZ_V_RULE_EMPTY_FIELD, "ids, container, corridor, station and countries are not empty",
-     empty_fields},
+    {FTZ_V_RULE_EMPTY_FIELD, "no text field is blank (empty, or Unicode white space only)",
+     not_blank},
+    {FTZ_V_RULE_CONTROL_CHARACTER, "no text field holds a control character", no_control},
     {FTZ_V_RULE_CONTAINER_ID, "container_id is an ISO 6346 code with a valid check digit",
      container_id},
     {FTZ_V_RULE_CORRIDOR, "corridor is ORIGIN-DEST in capital letters, two different cities",

@@ -5,16 +5,13 @@
 #include "ftz/rules.h"
 #include "ftz/value.h"
 
-static ftz_err_t empty_fields(const void *r, ftz_verdict_t *v) {
-    const ftz_registration_t *c = r;
-    const struct { const char *name, *value; } fields[] = {
-        {"uscc", c->uscc}, {"company_name", c->company_name},
-        {"industry", c->industry}, {"investor_country", c->investor_country},
-    };
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-        if (fields[i].value[strspn(fields[i].value, " \t")] == '\0')
-            return ftz_verdict_set(v, FTZ_V_RULE_EMPTY_FIELD, "%s: empty string", fields[i].name);
-    return FTZ_OK;
+/* Every text field: not blank, no control character (rules.c). */
+static ftz_err_t not_blank(const void *r, ftz_verdict_t *v) {
+    return ftz_rules_not_blank(ftz_record_type(FTZ_REC_REGISTRATION), r, v);
+}
+
+static ftz_err_t no_control(const void *r, ftz_verdict_t *v) {
+    return ftz_rules_no_control(ftz_record_type(FTZ_REC_REGISTRATION), r, v);
 }
 
 static ftz_err_t uscc(const void *r, ftz_verdict_t *v) {
@@ -63,8 +60,9 @@ static ftz_err_t times(const void *r, ftz_verdict_t *v) {
 }
 
 const ftz_rule_t ftz_rules_registration[] = {
-    {FTZ_V_RULE_EMPTY_FIELD, "uscc, company_name, industry and investor_country are not empty",
-     empty_fields},
+    {FTZ_V_RULE_EMPTY_FIELD, "no text field is blank (empty, or Unicode white space only)",
+     not_blank},
+    {FTZ_V_RULE_CONTROL_CHARACTER, "no text field holds a control character", no_control},
     {FTZ_V_RULE_USCC_CHECKSUM, "uscc has 18 characters and a valid GB 32100-2015 check character",
      uscc},
     {FTZ_V_RULE_INDUSTRY, "industry is a GB/T 4754 section letter A-T", industry},

@@ -87,3 +87,43 @@ size_t ftz_utf8_sanitize(char *dst, size_t dst_size, const char *src, size_t src
     dst[out] = '\0';
     return out;
 }
+
+/* The code point at *p (valid UTF-8), advancing *p past it. */
+static unsigned long next_code_point(const unsigned char **p) {
+    const unsigned char *s = *p;
+    size_t n = ftz_utf8_char_len((const char *)s, 4);
+    unsigned long cp;
+    if (n <= 1) {
+        *p = s + 1;
+        return s[0];
+    }
+    cp = s[0] & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t k = 1; k < n; k++)
+        cp = (cp << 6) | (s[k] & 0x3F);
+    *p = s + n;
+    return cp;
+}
+
+static int invisible(unsigned long cp) {
+    return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
+           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200D) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202F || cp == 0x205F || cp == 0x2060 || cp == 0x3000 || cp == 0xFEFF;
+}
+
+int ftz_utf8_blank(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p)
+        if (!invisible(next_code_point(&p)))
+            return 0;
+    return 1;
+}
+
+long ftz_utf8_first_control(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned long cp = next_code_point(&p);
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+            return (long)cp;
+    }
+    return -1;
+}

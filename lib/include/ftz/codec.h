@@ -63,6 +63,10 @@ ftz_err_t ftz_decoder_decode(ftz_decoder_t *dec, const void *buf, size_t len,
 ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rt, int version,
                                char *errstr, size_t errstr_size);
 void ftz_encoder_destroy(ftz_encoder_t *enc);
+/* Whether rec (borrowed) fits the encoder's schema version: FTZ_OK, or
+ * FTZ_ERR_POISON with a BAD_JSON verdict naming a field rec sets that the
+ * version lacks (an older --schema-version would drop it silently). */
+ftz_err_t ftz_encoder_check_fields(const ftz_encoder_t *enc, const void *rec, ftz_verdict_t *v);
 /* Replaces out's contents with the framed encoding of rec (borrowed). */
 ftz_err_t ftz_encoder_encode(ftz_encoder_t *enc, const void *rec, ftz_buf_t *out,
                              char *errstr, size_t errstr_size);

@@ -47,6 +47,18 @@ bool ftz_rules_uscc_valid(const char *uscc, char *why, size_t why_size);
  * stay a finite double. */
 #define FTZ_WEIGHT_MAX_KG 1e12
 
+/* The rules every text field of every type obeys, driven by the record
+ * type's field table: RULE_EMPTY_FIELD when a required text (or an
+ * optional one that is present) is blank (ftz_utf8_blank), and
+ * RULE_CONTROL_CHARACTER when any text holds a control character. */
+ftz_err_t ftz_rules_not_blank(const ftz_record_type_t *rt, const void *rec, ftz_verdict_t *v);
+ftz_err_t ftz_rules_no_control(const ftz_record_type_t *rt, const void *rec, ftz_verdict_t *v);
+
+/* The code for a text longer than its field holds: the format rule that
+ * governs the field (an hs_code of 17 digits is an RULE_HS_CODE fault,
+ * like one of 11), else RULE_FIELD_LENGTH. One code per fault. */
+ftz_code_t ftz_rules_length_code(const ftz_field_t *f);
+
 /* RULE_TIMESTAMP_RANGE for `field` when ms is outside the range above. */
 ftz_err_t ftz_rules_time_range(const char *field, int64_t ms, ftz_verdict_t *v);
 

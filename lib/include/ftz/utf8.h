@@ -20,6 +20,16 @@ size_t ftz_utf8_char_len(const char *s, size_t len);
  * invalid byte counts as one). */
 size_t ftz_utf8_length(const char *s);
 
+/* Whether the NUL-terminated valid UTF-8 string s shows nothing: empty, or
+ * only Unicode White_Space (tab, space, U+00A0, U+1680, U+2000-U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000, ...) and invisible format
+ * characters (U+200B-U+200D, U+2060, U+FEFF). */
+int ftz_utf8_blank(const char *s);
+
+/* The first control character of the NUL-terminated valid UTF-8 string s
+ * (C0 U+0000-U+001F, DEL U+007F, C1 U+0080-U+009F), or -1 when it has none. */
+long ftz_utf8_first_control(const char *s);
+
 /* Copies src[0..src_len) into dst (dst_size > 0; always NUL-terminated) as
  * valid UTF-8: valid characters are kept, every other byte, NUL and the
  * C0 control characters but tab are written as \xNN, and when dst is too

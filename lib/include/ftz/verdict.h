@@ -37,9 +37,14 @@
     X(RULE_KEY_MISMATCH, "rules", FTZ_AT_CONSUMER,                                               \
       "the Kafka key is not the record's id")                                                    \
     X(RULE_EMPTY_FIELD, "rules", FTZ_AT_BOTH,                                                    \
-      "a required string (ids, codes, names, station, ...) is empty")                            \
+      "a text field (ids, codes, names, station, ...) is blank: empty, or only Unicode white "   \
+      "space and invisible characters (U+00A0, U+3000, U+200B, ...)")                            \
+    X(RULE_CONTROL_CHARACTER, "rules", FTZ_AT_BOTH,                                              \
+      "a text field holds a control character (C0, DEL or C1: tabs, escapes, ...), which would " \
+      "reach logs and terminals raw")                                                            \
     X(RULE_FIELD_LENGTH, "rules", FTZ_AT_BOTH,                                                   \
-      "declaration_id over 40 characters, or a string too long for its field")                   \
+      "declaration_id over 40 characters, or a text longer than its field holds (in bytes) "     \
+      "where no format rule governs the field")                                                  \
     X(RULE_REVISION, "rules", FTZ_AT_BOTH, "customs: revision < 1")                              \
     X(RULE_HS_CODE, "rules", FTZ_AT_BOTH,                                                        \
       "customs: hs_code not 6, 8 or 10 digits, or chapter outside 01-97, or 77")                 \
