@@ -73,7 +73,7 @@ demo: build stack-up
 	  $(FTZ) simulate -q -t rail -n $(DEMO_RAIL) --seed $$seed | $(FTZ) produce -q -t rail && \
 	  $(FTZ) simulate -q -t registration -n $(DEMO_REGISTRATIONS) $(DEMO_REGISTRATION_WINDOW) --seed $$seed | $(FTZ) produce -q -t registration && \
 	  echo "== aggregating (exits once idle for 3 s)" && \
-	  $(FTZ) aggregate -q -g ftz-demo --until-idle 3 && \
+	  $(FTZ) aggregate -q --until-idle 3 && \
 	  echo && $(FTZ) report && \
 	  $(FTZ) report --format html -o $(abspath $(BUILD))/ftz-dashboard.html && \
 	  echo && echo "== dashboard (one page, works offline): $(abspath $(BUILD))/ftz-dashboard.html"
