@@ -22,7 +22,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test fuzz fuzz-short bench bench-drain bench-memory clean help
+        test unit-test stack-test fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
 
 all: build
 
@@ -35,6 +35,7 @@ help:
 	@echo "make bench       decode + validate throughput per record type"
 	@echo "make bench-drain drain one backlog: ftz aggregate (1, 2 members) vs Python vs PostgreSQL's limit"
 	@echo "make bench-memory resident memory of one member draining 10 million events"
+	@echo "make bench-produce ftz produce against Kafka's ProducerPerformance, per record type"
 	@echo "make fuzz        run the decoder fuzzer until stopped (FUZZ_SECONDS=N to bound it)"
 
 deps:
@@ -117,6 +118,12 @@ bench: build
 # aggregates differ. Options: DRAIN_ARGS="--events 500000 --repeat 3".
 bench-drain: build
 	FTZ_BIN=$(FTZ) bench/drain $(DRAIN_ARGS)
+
+# Produce benchmark: ftz produce of simulated files of each type against
+# Kafka's ProducerPerformance, same counts, sizes and producer settings.
+# Options: PRODUCE_ARGS="--rail 1000000".
+bench-produce: build
+	FTZ_BIN=$(FTZ) bench/produce $(PRODUCE_ARGS)
 
 # Memory benchmark: one member's resident size while it drains 10 million
 # simulated events (MEMORY_ARGS="--events 2000000" for a shorter run).
