@@ -88,6 +88,7 @@ double ftz_cli_number(const char *cmd, const char *opt, const char *arg);
 int ftz_cmd_produce(int argc, char **argv);
 int ftz_cmd_simulate(int argc, char **argv);
 int ftz_cmd_aggregate(int argc, char **argv);
+int ftz_cmd_check(int argc, char **argv);
 int ftz_cmd_consume(int argc, char **argv);
 int ftz_cmd_db(int argc, char **argv);
 int ftz_cmd_deadletters(int argc, char **argv);

@@ -11,8 +11,9 @@ static const struct {
     const char *what;
 } commands[] = {
     {"produce", ftz_cmd_produce, "read JSON lines, validate, encode to Avro, send to Kafka"},
-    {"simulate", ftz_cmd_simulate, "print realistic simulated FTZ records as JSON lines"},
+    {"simulate", ftz_cmd_simulate, "realistic FTZ records to JSON, CSV or Kafka, expected tables"},
     {"aggregate", ftz_cmd_aggregate, "consume, validate and aggregate into PostgreSQL, exactly once"},
+    {"check", ftz_cmd_check, "compare the tables with an expectation (ftz simulate --expect)"},
     {"consume", ftz_cmd_consume, "print a topic's records as JSON lines (operators)"},
     {"db", ftz_cmd_db, "database tasks: migrate, status, grant-reader"},
     {"deadletters", ftz_cmd_deadletters, "rejected records: summary, list, export to fix and resend"},

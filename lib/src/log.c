@@ -16,7 +16,7 @@ void ftz_log_set_callback(ftz_log_cb_t cb, void *opaque) {
     log_opaque = opaque;
 }
 
-static const char *level_name(ftz_log_level_t level) {
+const char *ftz_log_level_name(ftz_log_level_t level) {
     switch (level) {
     case FTZ_LOG_ERROR: return "ERROR";
     case FTZ_LOG_WARNING: return "WARN";
@@ -54,5 +54,5 @@ void ftz_log(ftz_log_level_t level, const char *fac, const char *fmt, ...) {
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(stderr, "%s.%03ldZ %-5s %-5s %s\n", when, ts.tv_nsec / 1000000L,
-            level_name(level), fac, msg);
+            ftz_log_level_name(level), fac, msg);
 }

@@ -1,5 +1,6 @@
 #include "ftz/producer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,9 @@ struct ftz_producer_s {
     int quiet;                     /* failures at DEBUG: the caller sums them up */
     rd_kafka_resp_err_t last_error; /* of the last failed delivery */
     ftz_histogram_t latency;       /* send to acknowledgement, seconds */
+    ftz_producer_failure_cb_t on_failure;
+    void *on_failure_opaque;
+    char transport_error[512];     /* the last broker connection failure */
 };
 
 static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -22,6 +26,12 @@ static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     ftz_producer_t *p = opaque;
     (void)rk;
+    /* "1/1 brokers are down" says less than the connection failure
+     * before it: keep the failure. */
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__RESOLVE ||
+        err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
+        (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !p->transport_error[0]))
+        snprintf(p->transport_error, sizeof(p->transport_error), "%s", reason);
     ftz_kafka_log_error(err, reason, p->quiet);
 }
 
@@ -35,9 +45,11 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
             p->too_large++;
         p->last_error = m->err;
-        ftz_log(p->quiet ? FTZ_LOG_DEBUG : FTZ_LOG_ERROR, "KAFKA", "%s: not delivered to %s: %s",
-                label ? label : "message", rd_kafka_topic_name(m->rkt),
-                rd_kafka_err2str(m->err));
+        ftz_log(p->quiet || p->on_failure ? FTZ_LOG_DEBUG : FTZ_LOG_ERROR, "KAFKA",
+                "%s: not delivered to %s: %s", label ? label : "message",
+                rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+        if (p->on_failure)
+            p->on_failure(label, rd_kafka_err2str(m->err), p->on_failure_opaque);
     } else {
         p->acked++;
         /* The message's timestamp is its CreateTime: when it was queued. */
@@ -179,3 +191,12 @@ const ftz_histogram_t *ftz_producer_latency(const ftz_producer_t *p) {
 void ftz_producer_poll(ftz_producer_t *p) {
     rd_kafka_poll(p->rk, 0);
 }
+
+void ftz_producer_on_failure(ftz_producer_t *p, ftz_producer_failure_cb_t cb, void *opaque) {
+    p->on_failure = cb;
+    p->on_failure_opaque = opaque;
+}
+
+const char *ftz_producer_transport_error(const ftz_producer_t *p) { return p->transport_error; }
+
+int ftz_producer_outq(const ftz_producer_t *p) { return rd_kafka_outq_len(p->rk); }

@@ -16,7 +16,10 @@ py() { "$FTZ_PY" "$FTZ_SOURCE_DIR/tests/interop/avro_py.py" "$@"; }
 # parts are produced one after the other so each declaration's order holds.
 split -n l/4 -d customs.jsonl part.
 "$FTZ" produce -q -t customs -f part.00 || fail "ftz produce (v2) exited $?"
-"$FTZ" produce -q -t customs --schema-version 1 -f part.01 || fail "ftz produce (v1) exited $?"
+# A v1 writer's input has no v2 field: ftz produce --schema-version 1 refuses
+# a line with customs_office rather than drop it.
+sed -E 's/"customs_office":"[^"]*",//' part.01 >part.01.v1
+"$FTZ" produce -q -t customs --schema-version 1 -f part.01.v1 || fail "ftz produce (v1) exited $?"
 py produce "$FTZ_BROKERS" "$(topic ftz.customs.declarations)" "$S/customs/CustomsDeclaration.v1.avsc" <part.02 \
   || fail "fastavro produce (v1) failed"
 # v2 from fastavro, with the new field filled in on some records.

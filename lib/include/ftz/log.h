@@ -14,6 +14,8 @@ typedef enum ftz_log_level_e {
 typedef void (*ftz_log_cb_t)(ftz_log_level_t level, const char *fac,
                              const char *msg, void *opaque);
 
+/* "ERROR", "WARN", "INFO" or "DEBUG" (static). */
+const char *ftz_log_level_name(ftz_log_level_t level);
 /* Messages above this level are dropped (default FTZ_LOG_INFO). */
 void ftz_log_set_level(ftz_log_level_t level);
 ftz_log_level_t ftz_log_get_level(void);

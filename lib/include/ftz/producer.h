@@ -55,4 +55,20 @@ const ftz_histogram_t *ftz_producer_latency(const ftz_producer_t *p);
 /* Why the last failed delivery failed (static string). */
 const char *ftz_producer_last_error(const ftz_producer_t *p);
 
+/* Called for each message whose delivery failed, from the delivery report
+ * (inside the producer's polls and flushes, on the caller's thread), with
+ * the label given to send (borrowed for the call; may be NULL) and the
+ * reason (static). With a callback set the failure is a debug line, not an
+ * error line: the caller reports it. opaque is borrowed. */
+typedef void (*ftz_producer_failure_cb_t)(const char *label, const char *reason, void *opaque);
+void ftz_producer_on_failure(ftz_producer_t *p, ftz_producer_failure_cb_t cb, void *opaque);
+
+/* librdkafka's last report of a broker it could not connect to, e.g.
+ * "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection
+ * refused ..."; "" when none (borrowed, updated inside polls). */
+const char *ftz_producer_transport_error(const ftz_producer_t *p);
+
+/* Messages handed to the producer and not yet acknowledged or failed. */
+int ftz_producer_outq(const ftz_producer_t *p);
+
 #endif

@@ -8,12 +8,22 @@
  * The magnitudes follow docs/domain.md and the report it comes from: Dalian
  * busiest, Japan and Korea the main partners, rail to and from Europe,
  * plastic bags to Japan, timber inbound, clearance in hours; the tables
- * are in simulate.c. Every record passes ftz_rules_check.
+ * are in lib/src/simulate_<type>.c. Every record passes ftz_rules_check,
+ * but those dirty_rate mixes in to break a rule (FTZ_SIM_BROKEN).
  *
  * One generator makes three streams: customs declarations, rail events and
  * company registrations. Each has its own PRNG (derived from the one seed)
  * and its own state, so each stream depends only on the configuration, not
- * on how calls for the three types are interleaved. */
+ * on how calls for the three types are interleaved. The generators live in
+ * lib/src/simulate_<type>.c, the shared random source and calendar in
+ * simulate_rng.c and simulate_calendar.c.
+ *
+ * With dirty_rate > 0 each stream also mixes in records that test the
+ * consumer (simulate_dirty.c): records that break one rule each, exact
+ * re-sends, stale, out-of-order and moving revisions, registrations sent
+ * again with other fields; ftz_sim_next_info says what each record is, so
+ * that the caller can compute the tables the consumer must end with
+ * (ftz_sim_expect_*, simulate_expect.c). */
 #ifndef FTZ_SIMULATE_H
 #define FTZ_SIMULATE_H
 
@@ -21,6 +31,7 @@
 #include <stdint.h>
 
 #include "ftz/err.h"
+#include "ftz/expect.h"
 #include "ftz/record.h"
 
 /* Bounds checked by ftz_sim_new. */
@@ -28,6 +39,14 @@
 #define FTZ_SIM_PENDING_MAX 1048576    /* declarations awaiting a revision */
 #define FTZ_SIM_TRAINS_MAX 4096        /* trains travelling at once */
 #define FTZ_SIM_RESEND_QUEUE 64        /* re-sends waiting, per record type */
+
+/* The report's magnitudes, per day of the window (ftz_sim_magnitude):
+ * about 1,750 registrations a month across the three areas; the customs
+ * and rail figures are the simulator's own (its timetable makes about 350
+ * rail events a day: two trains of 40 containers, 4.4 events each). */
+#define FTZ_SIM_CUSTOMS_PER_DAY 100.0
+#define FTZ_SIM_RAIL_EVENTS_PER_DAY 350.0
+#define FTZ_SIM_REGISTRATIONS_PER_DAY (1750.0 * 12 / 365.25)
 
 typedef struct ftz_sim_conf_s {
     uint64_t seed;        /* any value; same seed, same stream (default 1) */
@@ -53,6 +72,13 @@ typedef struct ftz_sim_conf_s {
                               * sent again 1 to 1000 records later (same
                               * fields, a later event_time), 0..1
                               * (default 0.02) */
+    double dirty_rate;    /* share of each stream's records that are dirty
+                           * (see ftz_sim_next_info), 0..1 (default 0: the
+                           * streams are exactly those without it). Dirty
+                           * records come from a PRNG of their own and take
+                           * the place of no clean record: the clean
+                           * records are the same, in the same order, with
+                           * the dirty ones between them. */
 } ftz_sim_conf_t;
 
 /* The generator; not thread-safe: one per thread. */
@@ -144,6 +170,83 @@ ftz_err_t ftz_sim_next_registration(ftz_sim_t *sim, ftz_registration_t *out);
  * that type's struct, ftz_record_type(type)->size): one of the three calls
  * above. FTZ_ERR_INVALID_ARG for an unknown type. */
 ftz_err_t ftz_sim_next(ftz_sim_t *sim, ftz_rtype_t type, void *out);
+
+/* What a record of the stream is. */
+typedef enum ftz_sim_kind_e {
+    FTZ_SIM_CLEAN,    /* from the generator: new, a planned revision, a re-send */
+    FTZ_SIM_BROKEN,   /* breaks exactly one rule: info->code says which */
+    FTZ_SIM_RESEND,   /* dirty: an exact copy of an earlier record */
+    FTZ_SIM_STALE,    /* dirty, customs: a revision no higher than one already
+                       * sent, with other values (changes nothing) */
+    FTZ_SIM_MOVED,    /* dirty, customs: the next revision of a declaration sent,
+                       * moving it to another day, area or partner country */
+    FTZ_SIM_VARIANT,  /* dirty, registrations: a company sent with other fields;
+                       * counts when it comes first, not when it comes later */
+    FTZ_SIM_LATE,     /* a clean record held back and sent out of order */
+    FTZ_SIM__KINDS
+} ftz_sim_kind_t;
+
+/* Static name of a kind ("broken", "resend", ...). */
+const char *ftz_sim_kind_name(ftz_sim_kind_t kind);
+
+typedef struct ftz_sim_info_s {
+    ftz_sim_kind_t kind;
+    int code; /* FTZ_SIM_BROKEN: the ftz_code_t (ftz/verdict.h) the rules give
+               * it, hence the dead letter's code; -1 otherwise */
+} ftz_sim_info_t;
+
+/* ftz_sim_next, and what the record is into info (borrowed; may be NULL).
+ * With conf.dirty_rate 0 every record is FTZ_SIM_CLEAN and the stream is
+ * that of ftz_sim_next.
+ *
+ * The dirty records (a share dirty_rate of the stream) cycle through every
+ * kind of the type, in an order shuffled each cycle, so that a few dozen
+ * dirty records cover them all: one broken record per rule code that can
+ * occur for the type (every RULE_* code of its rule table, and
+ * RULE_AMOUNT_RANGE for customs; RULE_KEY_MISMATCH cannot come from a
+ * record, whose key is always its id), each a copy of the next clean
+ * record with one field broken (so it comes just before the valid one,
+ * same id); an exact re-send of a recent record; for customs a stale
+ * revision and revisions moving a declaration to another day (filed_at),
+ * area or partner country; for registrations the same uscc with other
+ * fields, before or after the original; and a clean record held back 1 to
+ * 200 records (out of order: for rail, events of a journey in the wrong
+ * order). Broken records still map to the schema: `ftz produce
+ * --skip-rules` sends them as they are, `ftz produce` refuses them. */
+ftz_err_t ftz_sim_next_info(ftz_sim_t *sim, ftz_rtype_t type, void *out, ftz_sim_info_t *info);
+
+/* Records of `type` over `days` days at the report's magnitudes (the
+ * FTZ_SIM_*_PER_DAY figures above), at least 1. */
+uint64_t ftz_sim_magnitude(ftz_rtype_t type, int days);
+
+/* ---- The expected tables (simulate_expect.c) ----
+ *
+ * The simulator's own bookkeeping of what it sent: fed every record in the
+ * order it was sent, it applies docs/domain.md (customs: the highest
+ * revision of each declaration counts, an equal or lower one arriving later
+ * changes nothing, a newer one replaces the older one's contribution,
+ * CANCELLED counts nowhere; rail: each event_id once; registrations: the
+ * first valid record of each uscc) and counts each broken record as a dead
+ * letter of its code. It assumes that the consumer reads each key's records
+ * in the order they were sent (Kafka keeps the order within a partition,
+ * and a key's records share one), and reads all of them once. */
+typedef struct ftz_sim_expect_s ftz_sim_expect_t;
+
+/* An empty bookkeeping; NULL when out of memory. Owned by the caller. */
+ftz_sim_expect_t *ftz_sim_expect_new(void);
+void ftz_sim_expect_destroy(ftz_sim_expect_t *x);
+
+/* Records rec (borrowed) of `type`, sent as info (borrowed) says.
+ * FTZ_ERR_NOMEM; FTZ_ERR_INVALID_ARG for a customs weight that is not a
+ * multiple of 0.25 kg (the simulator's always are: the sums are exact). */
+ftz_err_t ftz_sim_expect_add(ftz_sim_expect_t *x, ftz_rtype_t type, const void *rec,
+                             const ftz_sim_info_t *info, char *errstr, size_t errstr_size);
+
+/* The tables as they must be (non-zero rows) and the dead letters by topic
+ * (without prefix) and code; owned by the caller (ftz_expect_destroy). NULL
+ * with errstr when out of memory. */
+ftz_expect_t *ftz_sim_expect_result(const ftz_sim_expect_t *x, char *errstr,
+                                    size_t errstr_size);
 
 /* Records of type `type` that were re-sends (rail, registration) or later
  * revisions (customs), among those returned so far; for summaries. */

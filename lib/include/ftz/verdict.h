@@ -32,8 +32,14 @@
       "or union index out of range, invalid UTF-8 or NUL in a string, truncated, trailing "      \
       "bytes, larger than --max-record-size, decimal beyond precision 18")                       \
     X(BAD_JSON, "parse", FTZ_AT_PRODUCER,                                                        \
-      "the line is not JSON, or a field is missing, unknown, of the wrong type or an unknown "   \
-      "enum name")                                                                               \
+      "the line is not JSON, or a field (a JSON member or a CSV cell) is missing, unknown, of "  \
+      "the wrong type or an unknown enum name")                                                  \
+    X(BAD_CSV, "parse", FTZ_AT_PRODUCER,                                                         \
+      "a CSV record is not RFC 4180: a quote inside an unquoted cell, text after a closing "     \
+      "quote, a quoted cell never closed, or more or fewer cells than the header")               \
+    X(LINE_TOO_LONG, "parse", FTZ_AT_PRODUCER,                                                   \
+      "a line (JSON lines) or record (CSV) longer than ftz produce --max-line-bytes; skipped "   \
+      "without being read into memory")                                                          \
     X(RULE_KEY_MISMATCH, "rules", FTZ_AT_CONSUMER,                                               \
       "the Kafka key is not the record's id")                                                    \
     X(RULE_EMPTY_FIELD, "rules", FTZ_AT_BOTH,                                                    \
