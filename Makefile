@@ -8,11 +8,10 @@ BUILD ?= build
 DEBUG_BUILD ?= build-debug
 FTZ := $(BUILD)/ftz
 STACK := $(CURDIR)/deploy/local/stack
-DEMO_RECORDS ?= 3000
-DEMO_REGISTRATIONS ?= 12000
-# Registrations since the zone opened (the curve against Shanghai's).
-DEMO_REGISTRATION_WINDOW := --start 2017-04-01T00:00:00+08:00 --days 3500
-DEMO_RAIL ?= 20000
+# make demo: its own database (made again each run) and topic prefix.
+DEMO_DB ?= ftz_demo
+DEMO_EVENTS ?= 40000
+DEMO_DIRTY ?= 2
 
 # The test stack lives apart from the demo stack: own state, own ports.
 TEST_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/test-state,$(HOME)/.local/state/ftz-pipeline-test)
@@ -67,19 +66,22 @@ migrate: build stack-up
 
 demo: build stack-up
 	@eval "$$($(STACK) env)" && set -o pipefail && \
-	  $(FTZ) db migrate && \
-	  echo "== simulating FTZ traffic: $(DEMO_RECORDS) customs declarations, $(DEMO_RAIL) rail events, $(DEMO_REGISTRATIONS) registrations since 2017" && \
-	  seed=$$RANDOM && \
-	  $(FTZ) simulate -q -t customs -n $(DEMO_RECORDS) --seed $$seed | $(FTZ) produce -q -t customs && \
-	  $(FTZ) simulate -q -t rail -n $(DEMO_RAIL) --seed $$seed | $(FTZ) produce -q -t rail && \
-	  $(FTZ) simulate -q -t registration -n $(DEMO_REGISTRATIONS) $(DEMO_REGISTRATION_WINDOW) --seed $$seed | $(FTZ) produce -q -t registration && \
+	  export PGDATABASE=$(DEMO_DB) FTZ_TOPIC_PREFIX=demo$$(date +%Y%m%d%H%M%S). && \
+	  psql -X -q -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS $(DEMO_DB)' -c 'CREATE DATABASE $(DEMO_DB)' >/dev/null && \
+	  $(FTZ) db migrate -q && $(FTZ) topics create -q && \
+	  echo "== simulating FTZ traffic since the zone opened (2017-04-01): $(DEMO_EVENTS) events of the three types, $(DEMO_DIRTY)% dirty, straight to Kafka" && \
+	  $(FTZ) simulate -q -t all -n $(DEMO_EVENTS) --start 2017-04-01T00:00:00+08:00 --days 3500 \
+	    --dirty $(DEMO_DIRTY) --seed $$RANDOM --expect $(abspath $(BUILD))/demo-expect.json -b "$$FTZ_BROKERS" && \
 	  echo "== aggregating (exits once idle for 3 s)" && \
 	  $(FTZ) aggregate -q --until-idle 3 && \
+	  echo "== checking the tables against what the simulator expects" && \
+	  $(FTZ) check --expect $(abspath $(BUILD))/demo-expect.json && \
 	  echo && $(FTZ) report && \
 	  $(FTZ) report --format html -o $(abspath $(BUILD))/ftz-dashboard.html && \
 	  echo && echo "== dashboard (one page, works offline): $(abspath $(BUILD))/ftz-dashboard.html"
 	@echo
-	@echo "The stack keeps running: eval \"\$$($(STACK) env)\" for a shell, $(STACK) down to stop it."
+	@echo "The stack keeps running: eval \"\$$($(STACK) env)\" for a shell (the demo's data is in"
+	@echo "database $(DEMO_DB): PGDATABASE=$(DEMO_DB) $(FTZ) report), $(STACK) down to stop it."
 
 unit-test: build-debug
 	cd $(DEBUG_BUILD) && ctest -L 'unit|mock' --output-on-failure

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ftz/log.h"
 #include "ftz/pg.h"
 #include "ftz/roles.h"
 
@@ -196,7 +197,8 @@ int ftz_cmd_db(int argc, char **argv) {
             fprintf(stderr, "ftz db migrate: %s\n", errstr);
             goto cleanup;
         }
-        fprintf(stderr, "ftz db migrate: %d migration(s) applied\n", applied);
+        if (ftz_log_get_level() >= FTZ_LOG_INFO) /* -q: errors only */
+            fprintf(stderr, "ftz db migrate: %d migration(s) applied\n", applied);
     } else if (ftz_pg_migrate_status(conn, stdout, errstr, sizeof(errstr)) != FTZ_OK) {
         fprintf(stderr, "ftz db status: %s\n", errstr);
         goto cleanup;

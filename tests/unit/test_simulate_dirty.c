@@ -165,10 +165,12 @@ static void test_dirt_keeps_the_clean_records(void **state) {
             size_t j = kind == FTZ_SIM_CLEAN ? next : 0;
             while (j < N && (used[j] || memcmp(clean.recs + j * clean.size, r, clean.size) != 0))
                 j++;
-            if (j == N)
+            if (j >= N) {
                 fail_msg("%s record %zu (%s) is not in the clean stream%s",
                          ftz_record_type((ftz_rtype_t)t)->short_name, i,
                          ftz_sim_kind_name(kind), kind == FTZ_SIM_CLEAN ? " in order" : "");
+                return;
+            }
             used[j] = 1;
             if (kind == FTZ_SIM_CLEAN)
                 next = j + 1;
