@@ -14,14 +14,19 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
         cli->brokers = arg;
         return 1;
     case 'X':
+        if (strcmp(arg, "list") == 0) { /* kcat's -X list */
+            rd_kafka_conf_properties_show(stdout);
+            *exit_code = FTZ_EXIT_OK;
+            return 1;
+        }
         if (ftz_props_add(&cli->props, arg, why, sizeof(why)) != FTZ_OK) {
             fprintf(stderr, "ftz: -X %s\n", why);
             *exit_code = FTZ_EXIT_USAGE;
         }
         return 1;
-    case 'c':
+    case 'F':
         if (ftz_props_load_file(&cli->props, arg, why, sizeof(why)) != FTZ_OK) {
-            fprintf(stderr, "ftz: -c %s\n", why);
+            fprintf(stderr, "ftz: -F %s\n", why);
             *exit_code = FTZ_EXIT_USAGE;
         }
         return 1;
@@ -33,6 +38,10 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
         return 1;
     case 'q':
         ftz_log_set_level(FTZ_LOG_ERROR);
+        return 1;
+    case 'V':
+        printf("ftz %s\n", FTZ_VERSION);
+        *exit_code = FTZ_EXIT_OK;
         return 1;
     }
     return 0;
@@ -60,6 +69,7 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
         optind = 0; /* glibc: start over, for each command */
         cli->started = 1;
     }
+    opterr = 0; /* the messages below name the command */
     while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (opt == 'h') {
             help(stdout);
@@ -67,8 +77,16 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
             return FTZ_CLI_STOP;
         }
         if (opt == '?' || opt == ':') {
-            help(stderr);
-            *rc = FTZ_EXIT_USAGE;
+            const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+            char shortname[4] = {'-', (char)optopt, '\0', '\0'};
+            const char *name = !strncmp(bad, "--", 2) ? bad : shortname;
+            if (optopt == 0) /* an unknown long option */
+                *rc = ftz_cli_usage_error(argv[0], "unknown option %s", bad);
+            else if (optopt >= 256 || strchr(shortopts, optopt))
+                *rc = ftz_cli_usage_error(argv[0], "option %s needs a value", name);
+            else
+                *rc = ftz_cli_usage_error(argv[0], "unknown option -%c", optopt);
+            (void)help;
             return FTZ_CLI_STOP;
         }
         if (opt < 256 && cli->own && strchr(cli->own, opt))

@@ -1,5 +1,6 @@
-/* What every `ftz` subcommand shares: the common options (-b, -X, -c,
- * --pg, -v, -q), exit statuses, and the command table. Each command lives
+/* What every `ftz` subcommand shares: the common options (-b, -X, -F,
+ * --pg, -v, -q, -V, -h), exit statuses, and the command table. Options
+ * follow kcat and the PostgreSQL tools where they agree. Each command lives
  * in its own file (producers/, consumers/, cmd/) as ftz_cmd_<name>(). */
 #ifndef FTZ_CLI_H
 #define FTZ_CLI_H
@@ -19,11 +20,11 @@
 
 typedef struct ftz_cli_s {
     const char *own;       /* short options the command takes over from the
-                            * common set (consume: "c" is --count) */
+                            * common set (none today) */
     int started;           /* ftz_cli_next has reset getopt */
     const char *brokers;   /* -b; NULL: $FTZ_BROKERS or 127.0.0.1:9092 */
     const char *pg;        /* --pg; NULL: libpq environment (PGHOST, ...) */
-    ftz_props_t props;     /* -X and -c */
+    ftz_props_t props;     /* -X and -F */
 } ftz_cli_t;
 
 /* Long-option ids of the common options, above any short option. */
@@ -31,11 +32,12 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
 
 /* The short options and long options every command accepts; a command
  * appends its own. FTZ_CLI_COMMON_LONG ends without a terminator. */
-#define FTZ_CLI_COMMON_SHORT "b:X:c:vqh"
+#define FTZ_CLI_COMMON_SHORT "b:X:F:vqVh"
 #define FTZ_CLI_COMMON_LONG                                                   \
     {"brokers", required_argument, NULL, 'b'},                                \
     {"property", required_argument, NULL, 'X'},                               \
-    {"config", required_argument, NULL, 'c'},                                 \
+    {"config", required_argument, NULL, 'F'},                                 \
+    {"version", no_argument, NULL, 'V'},                                      \
     {"pg", required_argument, NULL, FTZ_OPT_PG},                              \
     {"verbose", no_argument, NULL, 'v'},                                      \
     {"quiet", no_argument, NULL, 'q'},                                        \
@@ -46,12 +48,13 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
     "  -b, --brokers LIST    Kafka bootstrap servers (default: $FTZ_BROKERS,\n" \
     "                        else 127.0.0.1:9092)\n"                           \
     "  -X PROP=VALUE         librdkafka property (repeatable; see\n"           \
-    "                        docs/operations.md)\n"                            \
-    "  -c FILE               librdkafka properties file (PROP=VALUE lines)\n"  \
+    "                        docs/operations.md); -X list lists them all\n"    \
+    "  -F, --config FILE     librdkafka properties file (PROP=VALUE lines)\n"  \
     "      --pg CONNINFO     PostgreSQL connection string or URI (default:\n"  \
     "                        libpq's PGHOST, PGPORT, PGDATABASE, PGUSER, ...)\n" \
     "  -v, --verbose         more log lines (debug)\n"                         \
     "  -q, --quiet           errors only\n"                                    \
+    "  -V, --version         print the version and exit\n"                     \
     "  -h, --help            this help\n"
 
 /* Set by SIGINT and SIGTERM once ftz_cli_catch_signals has run: long
@@ -62,9 +65,11 @@ void ftz_cli_catch_signals(void);
 /* ftz_cli_next's "stop now, exit with *rc". */
 #define FTZ_CLI_STOP (-2)
 
-/* The next option of argv for the command to handle. Common options (-b,
- * -X, -c, --pg, -v, -q) are handled here, -h/--help prints help to stdout
- * and stops with 0, an unknown option or missing argument prints help to
+/* The next option of argv for the command to handle (argv[0] is the
+ * command's name). Common options (-b, -X, -F, --pg, -v, -q) are handled
+ * here; -h/--help prints help to stdout and -V/--version the version, and
+ * -X list librdkafka's properties, each stopping with 0; an unknown option
+ * or a missing argument prints one line and `Try "ftz CMD --help"` to
  * stderr and stops with 2. Returns the option, -1 after the last option
  * (optind then indexes the first argument), or FTZ_CLI_STOP with *rc set. */
 int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,

@@ -33,7 +33,8 @@ static void help(FILE *out) {
             "               wire (little-endian)\n"
             "\n"
             "  --schema-dir DIR  read NAME.vN.avsc files under DIR instead of the\n"
-            "                    schemas built into ftz\n");
+            "                    schemas built into ftz\n"
+            "\n" FTZ_CLI_COMMON_HELP);
 }
 
 static char *read_all(const char *path, size_t *len) {
@@ -68,11 +69,12 @@ static char *read_all(const char *path, size_t *len) {
 
 int ftz_cmd_schema(int argc, char **argv) {
     static const struct option longopts[] = {
+        FTZ_CLI_COMMON_LONG,
         {"hex", no_argument, NULL, OPT_HEX},
         {"schema-dir", required_argument, NULL, OPT_SCHEMA_DIR},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    ftz_cli_t cli = {0};
     int opt, hex = 0, rc = FTZ_EXIT_FAILURE;
     const char *schema_dir = NULL;
     ftz_decoder_t *dec = NULL;
@@ -80,20 +82,16 @@ int ftz_cmd_schema(int argc, char **argv) {
     char *text = NULL, *pcf = NULL;
     ftz_catalog_t *cat = NULL;
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == OPT_HEX) {
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT, longopts, help, &rc)) >=
+           0) {
+        if (opt == OPT_HEX)
             hex = 1;
-        } else if (opt == OPT_SCHEMA_DIR) {
+        else if (opt == OPT_SCHEMA_DIR)
             schema_dir = optarg;
-        } else if (opt == 'h') {
-            help(stdout);
-            return FTZ_EXIT_OK;
-        } else {
-            help(stderr);
-            return FTZ_EXIT_USAGE;
-        }
     }
+    ftz_cli_free(&cli); /* nothing of it is used past the options */
+    if (opt == FTZ_CLI_STOP)
+        return rc;
     const char *action = optind < argc ? argv[optind] : "";
     if (strcmp(action, "check") == 0) {
         int bad = 0, pairs = 0;

@@ -50,7 +50,7 @@ int main(int argc, char **argv) {
         usage(stdout);
         return FTZ_EXIT_OK;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("ftz %s\n", FTZ_VERSION);
         return FTZ_EXIT_OK;
     }

@@ -36,8 +36,7 @@ static void help(FILE *out) {
             "  -p, --partition N      only partition N (default: all)\n"
             "  -o, --offset WHERE     beginning (default), end, or an offset in each\n"
             "                         partition; a negative number -N: the last N\n"
-            "  -c, --count COUNT      stop after COUNT records (so here -c is not the\n"
-            "                         config file: use --config FILE)\n"
+            "  -c, --count COUNT      stop after COUNT records\n"
             "  -e, --exit             stop at the end of every partition\n"
             "\n" FTZ_CLI_COMMON_HELP
             "\n"
@@ -136,8 +135,8 @@ int ftz_cmd_consume(int argc, char **argv) {
     rd_kafka_topic_t *rkt = NULL;
     int *at_end = NULL;
 
-    cli.own = "c"; /* kcat's -c COUNT */
-    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:p:o:C:e", longopts, help, &rc)) >= 0) {
+    /* -c COUNT as in kcat; the properties file is -F, as in kcat. */
+    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:p:o:C:ec:", longopts, help, &rc)) >= 0) {
         switch (opt) {
         case 't': type = optarg; break;
         case OPT_TOPIC: topic_arg = optarg; break;
@@ -145,7 +144,7 @@ int ftz_cmd_consume(int argc, char **argv) {
         case 'o': where = optarg; break;
         case 'e': exit_at_end = 1; break;
         case 'p':
-        case 'c': /* kcat's -c COUNT here; the config file is --config FILE */
+        case 'c': /* kcat's -c COUNT */
         case 'C': {
             char *end;
             long long n = strtoll(optarg, &end, 10);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The command line follows kcat and the PostgreSQL tools where they agree,
+# for every command: -V/--version prints the version of CMakeLists.txt; an
+# unknown option or a missing value prints one line naming the command and
+# `Try "ftz CMD --help"`, exit 2; -X list shows librdkafka's properties;
+# -F FILE reads librdkafka properties (a bad one is named, exit 1 or 2); consume's
+# -c is a count, as in kcat. Needs no stack.
+set -euo pipefail
+: "${FTZ_BIN:?}" "${FTZ_SOURCE_DIR:?}"
+FTZ=$FTZ_BIN
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "[test_conventions] FAIL: $*" >&2; exit 1; }
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+
+want=$(sed -n 's/^project(ftz_pipeline VERSION \([0-9.]*\).*/\1/p' "$FTZ_SOURCE_DIR/CMakeLists.txt")
+[[ -n $want ]] || fail "no version in CMakeLists.txt"
+[[ $("$FTZ" -V) == "ftz $want" && $("$FTZ" --version) == "ftz $want" ]] || fail "ftz -V"
+for cmd in produce simulate aggregate check consume db deadletters offsets report schema topics; do
+  for v in -V --version; do
+    out=$("$FTZ" "$cmd" "$v") || fail "ftz $cmd $v exited $?"
+    [[ $out == "ftz $want" ]] || fail "ftz $cmd $v printed [$out], want [ftz $want]"
+  done
+  rc=0
+  "$FTZ" "$cmd" --no-such-option >"$WORK/out" 2>"$WORK/err" || rc=$?
+  [[ $rc == 2 ]] || fail "ftz $cmd --no-such-option exited $rc, want 2"
+  [[ $(wc -l <"$WORK/err") == 2 ]] || fail "ftz $cmd --no-such-option: $(cat "$WORK/err")"
+  grep -qx "ftz $cmd: unknown option --no-such-option" "$WORK/err" \
+    || fail "ftz $cmd: first line: $(head -n 1 "$WORK/err")"
+  grep -qx "Try \"ftz $cmd --help\"" "$WORK/err" || fail "ftz $cmd: no Try line"
+  [[ ! -s $WORK/out ]] || fail "ftz $cmd --no-such-option wrote to stdout"
+done
+rc=0
+"$FTZ" aggregate --batch 2>"$WORK/err" || rc=$?
+[[ $rc == 2 ]] && grep -qx "ftz aggregate: option --batch needs a value" "$WORK/err" \
+  || fail "missing value: exit $rc, $(cat "$WORK/err")"
+"$FTZ" produce -X list >"$WORK/list" || fail "-X list exited $?"
+grep -q '^bootstrap.servers ' "$WORK/list" || fail "-X list: no bootstrap.servers"
+printf 'linger.ms=5\nno.such.property=1\n' >"$WORK/bad.properties"
+rc=0
+"$FTZ" produce -t rail -F "$WORK/bad.properties" </dev/null 2>"$WORK/err" || rc=$?
+[[ $rc != 0 ]] && grep -q "no.such.property" "$WORK/err" \
+  || fail "-F with a bad property: exit $rc, $(cat "$WORK/err")"
+rc=0
+"$FTZ" consume -t rail -c 2>"$WORK/err" || rc=$?
+[[ $rc == 2 ]] && grep -qx "ftz consume: option -c needs a value" "$WORK/err" \
+  || fail "consume -c: exit $rc, $(cat "$WORK/err")"
+echo "[test_conventions] PASS"
