@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -226,6 +227,23 @@ int ftz_cmd_produce(int argc, char **argv) {
     if (!spool && settle_s >= 0) {
         rc = ftz_cli_usage_error("produce", "--settle applies to --spool DIR only");
         goto cleanup;
+    }
+    /* The spool directory before anything connects: a typo is one line,
+     * not broker warnings first. */
+    if (spool) {
+        struct stat st;
+        const char *why = NULL;
+        if (stat(spool, &st) != 0)
+            why = strerror(errno);
+        else if (!S_ISDIR(st.st_mode))
+            why = "not a directory";
+        else if (access(spool, R_OK | W_OK | X_OK) != 0)
+            why = strerror(errno);
+        if (why) {
+            fprintf(stderr, "ftz produce: --spool %s: %s\n", spool, why);
+            rc = FTZ_EXIT_FAILURE;
+            goto cleanup;
+        }
     }
     if (!spool && !ninputs)
         inputs[ninputs++].path = "-";

@@ -15,6 +15,13 @@ source "$(dirname "$0")/lib.sh"
 setup_pipeline 3
 cd "$WORK"
 
+# A spool directory that is not there: one line, exit 1, before any broker
+# is tried (the unreachable one would otherwise warn first).
+rc=0
+"$FTZ" produce -t rail --spool "$WORK/no-such-dir" -b 127.0.0.1:1 2>nodir.err || rc=$?
+[[ $rc == 1 && $(wc -l <nodir.err) == 1 ]] && grep -q "no-such-dir: No such file or directory" nodir.err \
+  || fail "--spool of a missing directory: exit $rc: $(cat nodir.err)"
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # wait_for PATH SECONDS: PATH exists within SECONDS (tenths polled).
 wait_for() {
