@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftz/clock.h"
 #include "cli.h"
 #include "ftz/codec.h"
 #include "ftz/csv_writer.h"
@@ -188,15 +189,9 @@ typedef struct sim_out_s {
     ftz_buf_t buf;
 } sim_out_t;
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits until `at` (now_s), serving delivery reports meanwhile. */
 static void wait_until(double at, ftz_producer_t *prod) {
-    for (double left; !ftz_cli_stop && (left = at - now_s()) > 0;) {
+    for (double left; !ftz_cli_stop && (left = at - ftz_clock_mono()) > 0;) {
         if (left > 0.1)
             left = 0.1;
         struct timespec ts = {0, (long)(left * 1e9)};
@@ -548,7 +543,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
     uint64_t total = 0, done = 0;
     for (int i = 0; i < ntypes; i++)
         total += want[types[i]];
-    double t0 = now_s();
+    double t0 = ftz_clock_mono();
     for (; done < total && !ftz_cli_stop; done++) {
         /* Interleaved: the type furthest behind its share goes next. */
         int t = -1;
@@ -622,7 +617,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
             goto cleanup;
         }
     }
-    double took = now_s() - t0;
+    double took = ftz_clock_mono() - t0;
     for (int i = 0; i < ntypes; i++) {
         int t = types[i];
         ftz_log(FTZ_LOG_INFO, "SIM",

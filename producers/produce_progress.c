@@ -1,3 +1,4 @@
+#include "ftz/clock.h"
 #include "produce_progress.h"
 
 #include <pthread.h>
@@ -13,12 +14,6 @@ static struct {
     double started, drawn;
     pthread_mutex_t mu;  /* the terminal: the line and log lines */
 } pg = {.mu = PTHREAD_MUTEX_INITIALIZER};
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The default log line (lib/src/log.c), after erasing the progress line.
  * librdkafka logs from its own threads: hence the lock. */
@@ -42,18 +37,18 @@ static void log_over_progress(ftz_log_level_t level, const char *fac, const char
 
 void ftz_progress_start(int on) {
     pg.on = on;
-    pg.started = now_s();
+    pg.started = ftz_clock_mono();
     pg.drawn = 0;
     if (on)
         ftz_log_set_callback(log_over_progress, NULL);
 }
 
-double ftz_progress_elapsed(void) { return now_s() - pg.started; }
+double ftz_progress_elapsed(void) { return ftz_clock_mono() - pg.started; }
 
 void ftz_progress_update(const ftz_produce_counts_t *c, const ftz_producer_t *p, int force) {
     if (!pg.on)
         return;
-    double t = now_s();
+    double t = ftz_clock_mono();
     if (!force && t - pg.drawn < 0.25)
         return;
     pg.drawn = t;

@@ -2,13 +2,13 @@
  * and the sink. What a record is, is decided in validate.c; what a batch
  * writes, in sink.c; what a rebalance does to the owned partitions, in
  * assignment.c; the dead-letter topic copy, in dlq.c. */
+#include "ftz/clock.h"
 #include "ftz/aggregator.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agg_metrics.h"
 #include "assignment.h"
@@ -73,18 +73,6 @@ typedef struct agg_s {
     double stats_at;       /* when the last stats line was written */
     uint64_t stats_messages, stats_rejected; /* their totals then */
 } agg_t;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double unix_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void set_fatal(agg_t *a, ftz_err_t err, const char *msg) {
     if (a->fatal)
@@ -156,11 +144,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     char errstr[512];
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         if (!a->first_assigned)
-            a->first_assigned = now_s();
+            a->first_assigned = ftz_clock_mono();
         trouble_over(a);
     }
     a->idle_since = 0;
-    a->progress_at = a->rebalanced_at = now_s();
+    a->progress_at = a->rebalanced_at = ftz_clock_mono();
     ftz_err_t e = ftz_assignment_rebalance(&a->asg, rk, err, parts, &ops, errstr, sizeof(errstr));
     if (e)
         set_fatal(a, e, errstr);
@@ -254,7 +242,7 @@ static void stats_line(agg_t *a, double now) {
     else
         snprintf(lag_s, sizeof(lag_s), "unknown");
     if (a->fig.last_commit_unix)
-        snprintf(commit_s, sizeof(commit_s), "%.1f s ago", unix_s() - a->fig.last_commit_unix);
+        snprintf(commit_s, sizeof(commit_s), "%.1f s ago", ftz_clock_unix() - a->fig.last_commit_unix);
     else
         snprintf(commit_s, sizeof(commit_s), "none yet");
     ftz_log(FTZ_LOG_INFO, "STATS",
@@ -374,7 +362,7 @@ static void handle_message(agg_t *a, const rd_kafka_message_t *m) {
     o->eof = 0;
     a->idle_since = 0;
     if (a->batch.messages == 0)
-        a->batch_started = now_s();
+        a->batch_started = ftz_clock_mono();
     if (ftz_batch_note_offset(&a->batch, topic, m->partition, base, m->offset,
                               ftz_batch_fingerprint(m->key, m->key_len, m->payload,
                                                     m->payload ? m->len : 0)) ||
@@ -532,11 +520,11 @@ static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
             to->by_code[c] += from->by_code[c];
     }
     a->stats.batches++;
-    a->progress_at = a->pg_seen_at = now_s();
+    a->progress_at = a->pg_seen_at = ftz_clock_mono();
     /* For operators: the histograms, and the same offsets committed to
      * Kafka for its tools to see (information only: PostgreSQL holds the
      * truth, and a refused or lost Kafka commit changes nothing). */
-    double unix_now = unix_s();
+    double unix_now = ftz_clock_unix();
     a->fig.last_commit_unix = unix_now;
     ftz_histogram_observe(&a->fig.batch_messages, (double)b->messages);
     ftz_histogram_observe(&a->fig.commit_seconds, a->progress_at - a->flight_sent);
@@ -547,7 +535,7 @@ static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
     if (a->first_assigned)
         a->stats.drain_s = a->progress_at - a->first_assigned;
     ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages in %.1f ms", b->messages,
-            (now_s() - a->flight_sent) * 1000);
+            (ftz_clock_mono() - a->flight_sent) * 1000);
     a->backoff = 0;
     ftz_batch_clear(b);
     memset(bs, 0, sizeof(*bs));
@@ -575,7 +563,7 @@ static void failed(agg_t *a, ftz_err_t err, size_t messages, int pg, const char 
     else if (pg)
         a->stats.pg_retries++;
     a->asg.need_resync = 1;
-    a->retry_at = now_s() + a->backoff;
+    a->retry_at = ftz_clock_mono() + a->backoff;
     ftz_batch_clear(&a->flight);
     memset(&a->flight_stats, 0, sizeof(a->flight_stats));
     drop_batch(a);
@@ -669,7 +657,7 @@ static void launch(agg_t *a) {
         return;
     }
     a->flying = 1;
-    a->flight_sent = now_s();
+    a->flight_sent = ftz_clock_mono();
     ftz_log(FTZ_LOG_DEBUG, "PG", "sent a batch of %zu messages", a->flight.messages);
 }
 
@@ -731,7 +719,7 @@ static void restart_partition(agg_t *a, const char *topic, int32_t partition,
                 " (%s); trying again from the stored offsets", topic, (int)partition, offset,
                 errstr);
         a->asg.need_resync = 1;
-        a->retry_at = now_s() + 1;
+        a->retry_at = ftz_clock_mono() + 1;
     }
     rd_kafka_topic_partition_list_destroy(l);
 }
@@ -762,7 +750,7 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m, int changed) {
                  rd_kafka_err2str(rerr));
         trouble(a, what);
         a->asg.need_resync = 1; /* seek again later: the error comes back if it holds */
-        a->retry_at = now_s() + 1;
+        a->retry_at = ftz_clock_mono() + 1;
         return;
     }
     /* The stored offset is inside the log: only the message before it,
@@ -820,7 +808,7 @@ static void handle_gap(agg_t *a, const rd_kafka_message_t *m, int changed) {
             ftz_log(FTZ_LOG_WARNING, "PG", "%s [%d]: cannot record the skipped range yet: %s",
                     topic, (int)m->partition, errstr);
             a->asg.need_resync = 1;
-            a->retry_at = now_s() + 1;
+            a->retry_at = ftz_clock_mono() + 1;
         } else {
             set_fatal(a, err, errstr);
         }
@@ -849,7 +837,7 @@ static void handle_error(agg_t *a, const rd_kafka_message_t *m) {
         ftz_owned_t *o = topic ? ftz_assignment_find(&a->asg, topic, m->partition) : NULL;
         if (o)
             o->eof = 1;
-        a->progress_at = now_s();
+        a->progress_at = ftz_clock_mono();
         trouble_over(a);
         return;
     }
@@ -890,10 +878,10 @@ static void publish(agg_t *a, double now, int force);
 static void stats_line(agg_t *a, double now);
 
 static void poll_idle(agg_t *a, double until) {
-    while (now_s() < until && !*a->conf->stop && !a->fatal) {
+    while (ftz_clock_mono() < until && !*a->conf->stop && !a->fatal) {
         /* Operators keep seeing the figures while the member waits. */
-        publish(a, now_s(), 0);
-        stats_line(a, now_s());
+        publish(a, ftz_clock_mono(), 0);
+        stats_line(a, ftz_clock_mono());
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a->rk, 100);
         if (m) {
             if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF &&
@@ -1041,10 +1029,10 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
     ftz_batch_init(&a.flight);
     if ((err = setup(&a, &kconf, errstr, errstr_size)))
         goto cleanup;
-    a.started = now_s();
+    a.started = ftz_clock_mono();
 
     while (!*conf->stop && !a.fatal && !a.stop_err) {
-        double now = now_s();
+        double now = ftz_clock_mono();
         if (now < a.retry_at) {
             poll_idle(&a, a.retry_at);
             continue;
@@ -1056,23 +1044,23 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
                 ftz_log(a.pg_down_since ? FTZ_LOG_DEBUG : FTZ_LOG_WARNING, "PG",
                         "cannot resume yet: %s; retrying", why);
                 if (!a.pg_down_since) {
-                    a.pg_down_since = now_s();
+                    a.pg_down_since = ftz_clock_mono();
                     snprintf(a.pg_trouble, sizeof(a.pg_trouble), "%s", why);
                 }
-                a.retry_at = now_s() + a.backoff;
-                check_stuck(&a, now_s(), 0);
-                publish(&a, now_s(), 0);
-                stats_line(&a, now_s());
+                a.retry_at = ftz_clock_mono() + a.backoff;
+                check_stuck(&a, ftz_clock_mono(), 0);
+                publish(&a, ftz_clock_mono(), 0);
+                stats_line(&a, ftz_clock_mono());
                 continue;
             }
             if (a.pg_down_since)
-                ftz_log(FTZ_LOG_INFO, "PG", "resumed after %.0f s", now_s() - a.pg_down_since);
+                ftz_log(FTZ_LOG_INFO, "PG", "resumed after %.0f s", ftz_clock_mono() - a.pg_down_since);
             a.pg_down_since = 0;
         }
         /* While a batch is in flight, poll briefly: its answer is looked
          * for between messages. */
         rd_kafka_message_t *m = rd_kafka_consumer_poll(a.rk, a.flying ? 2 : 100);
-        now = now_s();
+        now = ftz_clock_mono();
         if (m) {
             if (m->err) {
                 handle_error(&a, m);
@@ -1104,7 +1092,7 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
          * answered, is nothing to catch up with). */
         if ((at_end || (a.asg.assigned_once && a.asg.n == 0)) && !a.batch.messages &&
             !a.flying && !a.asg.need_resync) {
-            a.fig.caught_up_unix = unix_s();
+            a.fig.caught_up_unix = ftz_clock_unix();
             sync_kafka_offsets(&a);
             if (!conf->until_idle_s)
                 ping_pg(&a, now);
@@ -1139,7 +1127,7 @@ ftz_err_t ftz_aggregator_run(const ftz_aggregator_conf_t *conf,
         err = ftz_seterr(a.fatal, errstr, errstr_size, "%s", a.fatal_str);
     else if (a.stop_err)
         err = ftz_seterr(a.stop_err, errstr, errstr_size, "%s", a.stop_str);
-    publish(&a, now_s(), 1);
+    publish(&a, ftz_clock_mono(), 1);
 
 cleanup:
     if (a.rk) {

@@ -1,4 +1,5 @@
 /* /metrics, /healthz and /readyz over libmicrohttpd. */
+#include "ftz/clock.h"
 #include "ftz/metrics_server.h"
 
 #include <ctype.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "ftz/buf.h"
 #include "ftz/prom.h"
@@ -23,12 +23,6 @@ struct ftz_metrics_server_s {
     double start_unix;
     int port;
 };
-
-static double unix_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int ftz_health_ready(const ftz_health_t *h, double start_unix, double now_unix, char *why,
                      size_t why_size) {
@@ -66,7 +60,7 @@ static ftz_err_t render(ftz_metrics_server_t *s, ftz_buf_t *out, int *ready, cha
                         size_t why_size) {
     ftz_proc_figures_t pf;
     ftz_health_t h;
-    double now = unix_now();
+    double now = ftz_clock_unix();
     ftz_err_t err;
     pthread_mutex_lock(&s->lock);
     err = ftz_buf_append(out, s->text ? s->text : "", s->len);
@@ -152,7 +146,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         pthread_mutex_lock(&s->lock);
         h = s->health;
         pthread_mutex_unlock(&s->lock);
-        ready = ftz_health_ready(&h, s->start_unix, unix_now(), why, sizeof(why));
+        ready = ftz_health_ready(&h, s->start_unix, ftz_clock_unix(), why, sizeof(why));
         ftz_buf_printf(&body, "%s%s\n", ready ? "ready" : "not ready: ", ready ? "" : why);
         return reply(c, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
                      "text/plain; charset=utf-8", &body);
@@ -201,7 +195,7 @@ ftz_err_t ftz_metrics_server_start(const char *addr, ftz_metrics_server_t **out,
         return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
     }
     pthread_mutex_init(&s->lock, NULL);
-    s->start_unix = unix_now();
+    s->start_unix = ftz_clock_unix();
     s->health.owned = -1;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
     if (ai->ai_family == AF_INET6)
