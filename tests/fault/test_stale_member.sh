@@ -139,7 +139,7 @@ assert_eq "idle" \
   "A's backend after its lock timeout (the attempt rolled back while A is frozen)"
 
 member_start b "$GROUP" "${MEMBER_OPTS[@]}"
-settled=$(wait_group_stable "$GROUP" 1 "$TOPIC_PARTITIONS" $((SESSION_MS / 1000 + 30)))
+settled=$(wait_group_stable "$GROUP" 1 "$TOPIC_PARTITIONS" $((SESSION_MS / 1000 + 60)))
 log "A expelled, B took over: $settled"
 wait_committed "$(upto 1)" 60 b
 log "B counted parts 0-1: $(committed_offsets) offsets committed"
@@ -171,7 +171,7 @@ kill -STOP "${MEMBER_PID[a]}"
 frozen_at=$(committed_offsets)
 wait "$producer" || fail "producing part 2 failed"
 log "A frozen mid-stream with $frozen_at of $(upto 2) offsets committed"
-settled=$(wait_group_stable "$GROUP" 1 "$TOPIC_PARTITIONS" $((SESSION_MS / 1000 + 30)))
+settled=$(wait_group_stable "$GROUP" 1 "$TOPIC_PARTITIONS" $((SESSION_MS / 1000 + 60)))
 log "A expelled, B took over: $settled"
 wait_committed "$(upto 2)" 60 b
 lines_before=$(wc -l <a.err)
