@@ -8,7 +8,7 @@ readonly PROG=${0##*/}
 
 PACKAGES=(
   build-essential cmake pkg-config
-  librdkafka-dev libavro-dev libpq-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libcsv-dev
+  librdkafka-dev libavro-dev libpq-dev libcmocka-dev libjansson-dev libyajl-dev libmicrohttpd-dev libcsv-dev
   zlib1g-dev liblzma-dev libsnappy-dev
   postgresql kcat clang libclang-rt-14-dev python3 procps
   python3-venv python3-confluent-kafka python3-psycopg

@@ -1,10 +1,9 @@
 #include "ftz/csv_record.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ftz/json.h"
+#include "ftz/field_value.h"
 #include "ftz/utf8.h"
 
 struct ftz_csv_map_s {
@@ -78,61 +77,37 @@ void ftz_csv_map_destroy(ftz_csv_map_t *m) {
     free(m);
 }
 
-/* The JSON value of a cell for field f: a number for the numeric fields
- * when the cell is a JSON number (the JSON path then judges its range and
- * kind), a string otherwise; money is kept as its text, which the JSON
- * path reads exactly. NULL when out of memory. */
-static json_t *cell_value(const ftz_field_t *f, const char *cell, size_t len) {
-    if (f->type == FTZ_FT_INT || f->type == FTZ_FT_DOUBLE) {
-        json_error_t jerr;
-        json_t *j = json_loadb(cell, len, JSON_DECODE_ANY, &jerr);
-        if (j && json_is_number(j))
-            return j;
-        json_decref(j);
-    }
-    return json_stringn(cell, len);
-}
-
 ftz_err_t ftz_csv_map_record(const ftz_csv_map_t *m, const ftz_csv_row_t *row, void *rec,
                              ftz_verdict_t *v) {
-    ftz_err_t err = FTZ_OK;
-    char *text = NULL;
-    json_t *obj = NULL;
+    ftz_field_value_t vals[FTZ_RECORD_MAX_FIELDS];
 
     ftz_verdict_clear(v);
     memset(rec, 0, m->rt->size);
     if (row->n != m->ncols)
         return ftz_verdict_set(v, FTZ_V_BAD_CSV, "CSV: %zu cells, the header has %zu columns",
                                row->n, m->ncols);
-    if (!(obj = json_object())) {
-        ftz_verdict_set(v, FTZ_V_BAD_JSON, "out of memory");
-        err = FTZ_ERR_NOMEM;
-        goto cleanup;
-    }
+    if (m->rt->nfields > FTZ_RECORD_MAX_FIELDS)
+        return ftz_verdict_set(v, FTZ_V_BAD_CSV, "record type %s has too many fields",
+                               m->rt->fullname);
+    memset(vals, 0, sizeof(vals));
     for (size_t i = 0; i < m->ncols; i++) {
         const ftz_field_t *f = m->cols[i];
         if (!row->lens[i])
             continue; /* empty: absent */
-        if (!ftz_utf8_valid(row->cells[i], row->lens[i])) {
-            err = ftz_verdict_set(v, FTZ_V_BAD_JSON,
-                                  "field %s: not valid UTF-8, or contains a NUL byte", f->name);
-            goto cleanup;
+        if (!ftz_utf8_valid(row->cells[i], row->lens[i]))
+            return ftz_verdict_set(v, FTZ_V_BAD_JSON,
+                                   "field %s: not valid UTF-8, or contains a NUL byte",
+                                   f->name);
+        /* A number for the numeric fields when the cell is written as one
+         * (the field then judges its range and kind), text otherwise;
+         * money is judged from its text either way. */
+        ftz_fv_kind_t kind = FTZ_FV_STRING;
+        if (f->type == FTZ_FT_INT || f->type == FTZ_FT_DOUBLE) {
+            ftz_fv_kind_t k = ftz_json_number_kind(row->cells[i], row->lens[i]);
+            if (k != FTZ_FV_ABSENT)
+                kind = k;
         }
-        json_t *j = cell_value(f, row->cells[i], row->lens[i]);
-        if (!j || json_object_set_new(obj, f->name, j) != 0) {
-            ftz_verdict_set(v, FTZ_V_BAD_JSON, "out of memory");
-            err = FTZ_ERR_NOMEM;
-            goto cleanup;
-        }
+        vals[f - m->rt->fields] = (ftz_field_value_t){kind, row->cells[i], row->lens[i]};
     }
-    if (!(text = json_dumps(obj, JSON_COMPACT))) {
-        ftz_verdict_set(v, FTZ_V_BAD_JSON, "out of memory");
-        err = FTZ_ERR_NOMEM;
-        goto cleanup;
-    }
-    err = ftz_json_to_record(m->rt, text, strlen(text), rec, v);
-cleanup:
-    free(text);
-    json_decref(obj);
-    return err;
+    return ftz_record_from_values(m->rt, vals, rec, v);
 }

@@ -303,6 +303,17 @@ static void test_json_errors(void **state) {
         {"[1]", "JSON object"},
         {"{\"declaration_id\":\"D1\"}", "revision: missing"},
         {"{\"declaration_id\":\"D1\",\"nope\":1}", "nope: not a field"},
+        /* The streaming reader (yajl) is as strict as a tree parser. */
+        {"", "column"},
+        {"{}{}", "trailing garbage"},
+        {"{\"declaration_id\":\"D1\",\"declaration_id\":\"D2\"}", "given twice"},
+        {"{\"declaration_id\":\"a\\ud800b\"}", "lone surrogate"},
+        {"{\"declaration_id\":\"a\\udc00b\"}", "lone surrogate"},
+        {"{\"declaration_id\":\"a\\ud800\\u0041\"}", "lone surrogate"},
+        {"{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+         "nested deeper"},
+        {"{\"declaration_id\":\"D1\"", "column"},
+        {"{\"declaration_id\":\"D1\xff\"}", "column"},
     };
     const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -324,6 +335,20 @@ static void test_json_errors(void **state) {
          "filed_at: \"2026-11-01 08:00\" is not an RFC 3339 timestamp"},
         {"\"gross_weight_kg\":1520.5", "\"gross_weight_kg\":\"heavy\"",
          "gross_weight_kg: expected a number"},
+        {"\"gross_weight_kg\":1520.5", "\"gross_weight_kg\":1e400",
+         "gross_weight_kg: 1e400 is out of range"},
+        {"\"revision\":1", "\"revision\":99999999999999999999",
+         "revision: expected a 32-bit integer"},
+        {"\"revision\":1", "\"revision\":2147483648", "revision: expected a 32-bit integer"},
+        {"\"revision\":1", "\"revision\":1.0", "revision: expected a 32-bit integer"},
+        {"\"revision\":1", "\"revision\":true", "revision: expected a 32-bit integer"},
+        {"\"revision\":1", "\"revision\":[1]", "revision: expected a 32-bit integer"},
+        {"\"declaration_id\":\"D1\"", "\"declaration_id\":{\"id\":\"D1\"}",
+         "declaration_id: expected a string"},
+        {"\"declaration_id\":\"D1\"", "\"declaration_id\":\"D\\u00001\"",
+         "declaration_id: not valid UTF-8, or contains a NUL byte"},
+        {"\"area\":\"DALIAN\"", "\"area\":\"DALIAN\\u0000\"", "is not one of"},
+        {"\"125000.50\"", "1e5", "without an exponent"},
     };
     for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
         char json[1024];
@@ -347,6 +372,12 @@ static void test_json_errors(void **state) {
              at + strlen("\"125000.50\""));
     assert_int_equal(ftz_json_to_record(rt, json, strlen(json), &rec, &v), FTZ_OK);
     assert_int_equal(rec.declared_value_fen, 29);
+    /* Escapes are decoded; a surrogate pair is one character. */
+    at = strstr(good_json, "\"D1\"");
+    snprintf(json, sizeof(json), "%.*s\"D\\u0031\\ud83d\\ude00\\\"\"%s",
+             (int)(at - good_json), good_json, at + strlen("\"D1\""));
+    assert_int_equal(ftz_json_to_record(rt, json, strlen(json), &rec, &v), FTZ_OK);
+    assert_string_equal(rec.declaration_id, "D1\xf0\x9f\x98\x80\"");
 }
 
 int main(void) {
