@@ -45,8 +45,9 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
 
 #define FTZ_CLI_COMMON_HELP                                                    \
     "Common options:\n"                                                        \
-    "  -b, --brokers LIST    Kafka bootstrap servers (default: $FTZ_BROKERS,\n" \
-    "                        else 127.0.0.1:9092)\n"                           \
+    "  -b, --brokers LIST    Kafka bootstrap servers (default: -X\n"            \
+    "                        bootstrap.servers, else $FTZ_BROKERS, else\n"     \
+    "                        127.0.0.1:9092)\n"                                \
     "  -X PROP=VALUE         librdkafka property (repeatable; see\n"           \
     "                        docs/operations.md); -X list lists them all\n"    \
     "  -F, --config FILE     librdkafka properties file (PROP=VALUE lines)\n"  \

@@ -315,7 +315,7 @@ int ftz_cmd_produce(int argc, char **argv) {
             .dir = spool,
             .settle_s = settle_s >= 0 ? settle_s : DEFAULT_SETTLE_S,
             .timeout_ms = timeout_ms,
-            .brokers = ftz_kafka_brokers(cli.brokers),
+            .brokers = ftz_kafka_brokers(cli.brokers, &cli.props),
             .within = within,
         };
         r.wait_ms = 1000;
@@ -358,7 +358,7 @@ int ftz_cmd_produce(int argc, char **argv) {
                 (unsigned long long)r.counts.rejected, missing, ftz_progress_elapsed(), topic);
     if (missing) {
         ftz_buf_t msg = FTZ_BUF_INIT;
-        ftz_produce_describe_unacknowledged(&r, &msg, ftz_kafka_brokers(cli.brokers), within,
+        ftz_produce_describe_unacknowledged(&r, &msg, ftz_kafka_brokers(cli.brokers, &cli.props), within,
                                             missing, (unsigned long long)r.counts.sent, acked);
         ftz_progress_printf("ftz produce: %s\n", msg.data ? msg.data : "");
         ftz_buf_free(&msg);

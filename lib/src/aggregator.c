@@ -166,7 +166,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
         set_fatal(a, FTZ_ERR_FATAL, what);
         return;
     }
-    snprintf(what, sizeof(what), "Kafka at %s: %s", ftz_kafka_brokers(a->conf->brokers), reason);
+    snprintf(what, sizeof(what), "Kafka at %s: %s", ftz_kafka_brokers(a->conf->brokers, a->conf->props), reason);
     trouble(a, what);
 }
 
@@ -1009,7 +1009,7 @@ static ftz_err_t setup(agg_t *a, rd_kafka_conf_t **kconfp, char *errstr, size_t 
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "subscribe: %s",
                           rd_kafka_err2str(rerr));
     ftz_log(FTZ_LOG_INFO, "KAFKA", "group %s: consuming %d topic(s) from %s", conf->group,
-            conf->n_topics, ftz_kafka_brokers(conf->brokers));
+            conf->n_topics, ftz_kafka_brokers(conf->brokers, conf->props));
     return FTZ_OK;
 }
 

@@ -92,9 +92,12 @@ void ftz_props_free(ftz_props_t *props) {
     memset(props, 0, sizeof(*props));
 }
 
-const char *ftz_kafka_brokers(const char *brokers) {
+const char *ftz_kafka_brokers(const char *brokers, const ftz_props_t *props) {
     if (brokers && *brokers)
         return brokers;
+    const char *prop = props ? ftz_props_get(props, "bootstrap.servers") : NULL;
+    if (prop && *prop)
+        return prop;
     const char *env = getenv("FTZ_BROKERS");
     return env && *env ? env : "127.0.0.1:9092";
 }
@@ -192,18 +195,19 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
             ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
             goto fail;
         }
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", ftz_kafka_brokers(brokers), why,
-                          sizeof(why)) != RD_KAFKA_CONF_OK) {
-        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
-        goto fail;
-    }
     for (size_t i = 0; props && i < props->n; i++)
-        if (rd_kafka_conf_set(conf, props->keys[i], props->values[i], why, sizeof(why)) !=
+        if (strcmp(props->keys[i], "bootstrap.servers") != 0 &&
+            rd_kafka_conf_set(conf, props->keys[i], props->values[i], why, sizeof(why)) !=
             RD_KAFKA_CONF_OK) {
             ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "-X %s: %s", props->keys[i],
                        why);
             goto fail;
         }
+    if (rd_kafka_conf_set(conf, "bootstrap.servers", ftz_kafka_brokers(brokers, props), why,
+                          sizeof(why)) != RD_KAFKA_CONF_OK) {
+        ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
+        goto fail;
+    }
     return conf;
 fail:
     rd_kafka_conf_destroy(conf);

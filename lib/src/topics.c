@@ -64,7 +64,7 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
     ev = rd_kafka_queue_poll(q, 60000);
     if (!ev) {
         err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
-                         "no answer from %s within 60 s", ftz_kafka_brokers(brokers));
+                         "no answer from %s within 60 s", ftz_kafka_brokers(brokers, props));
         goto cleanup;
     }
     if (rd_kafka_event_error(ev)) {

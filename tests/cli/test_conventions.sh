@@ -45,4 +45,20 @@ rc=0
 "$FTZ" consume -t rail -c 2>"$WORK/err" || rc=$?
 [[ $rc == 2 ]] && grep -qx "ftz consume: option -c needs a value" "$WORK/err" \
   || fail "consume -c: exit $rc, $(cat "$WORK/err")"
+# Brokers: -b wins over -X bootstrap.servers, which wins over $FTZ_BROKERS;
+# the error names the brokers actually used (nothing listens on ports 1, 2).
+brokers_named() { # WANT ARGS...
+  local want=$1 rc=0
+  shift
+  FTZ_BROKERS=127.0.0.1:3 "$FTZ" produce -t rail --timeout 1 "$@" "$WORK/rec.jsonl" 2>"$WORK/err" || rc=$?
+  [[ $rc == 1 ]] && grep -q "broker(s) $want not reachable" "$WORK/err" \
+    || fail "produce $*: exit $rc, want broker(s) $want named: $(cat "$WORK/err")"
+}
+cat >"$WORK/rec.jsonl" <<'JSON'
+{"event_id":"S261101-0001-01-D","shipment_id":"S261101-0001-01","train_id":"X8023-261101-0001","container_id":"XINU8903328","corridor":"SHENYANG-HAMBURG","direction":"OUTBOUND","event_type":"DEPARTED","station":"Shenyang","country":"CN","cargo_category":"ELECTRONICS","goods_origin_country":"CN","teu":2,"cargo_value_cny":"1227571.46","event_time":"2026-11-01T00:52:15.321Z","departed_at":null}
+JSON
+brokers_named 127.0.0.1:3
+brokers_named 127.0.0.1:1 -X bootstrap.servers=127.0.0.1:1
+brokers_named 127.0.0.1:2 -b 127.0.0.1:2 -X bootstrap.servers=127.0.0.1:1
+brokers_named 127.0.0.1:2 -X bootstrap.servers=127.0.0.1:1 -b 127.0.0.1:2
 echo "[test_conventions] PASS"

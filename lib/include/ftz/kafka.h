@@ -29,9 +29,9 @@ void ftz_props_free(ftz_props_t *props);
 typedef enum ftz_kafka_role_e { FTZ_KAFKA_PRODUCER, FTZ_KAFKA_CONSUMER } ftz_kafka_role_t;
 
 /* A configuration with the role's defaults, then `props` (borrowed, may be
- * NULL), then bootstrap.servers = brokers (NULL: FTZ_BROKERS from the
- * environment, else 127.0.0.1:9092). Caller owns the result; NULL with
- * errstr naming the bad property. */
+ * NULL), then bootstrap.servers = ftz_kafka_brokers(brokers, props): -b
+ * wins over -X bootstrap.servers. Caller owns the result; NULL with errstr
+ * naming the bad property. */
 rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
                                     const ftz_props_t *props, char *errstr,
                                     size_t errstr_size);
@@ -41,8 +41,9 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
  * when quiet), fatal ones as errors. Any thread. */
 void ftz_kafka_log_error(int err, const char *reason, int quiet);
 
-/* The brokers a command uses: brokers if set, else $FTZ_BROKERS, else
+/* The brokers a command uses: brokers (-b) if set, else bootstrap.servers
+ * of props (-X, -F; props may be NULL), else $FTZ_BROKERS, else
  * "127.0.0.1:9092". Borrowed. */
-const char *ftz_kafka_brokers(const char *brokers);
+const char *ftz_kafka_brokers(const char *brokers, const ftz_props_t *props);
 
 #endif
