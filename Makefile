@@ -1,7 +1,8 @@
 # Task runner. Everything that needs setting up is set up by these targets,
 # on a fresh Debian 12 machine, as root (or with sudo):
 #   make demo   deps, build, local stack, migrate, simulated traffic, report
-#   make test   deps, debug build, unit tests, stack tests (own stack, stopped after)
+#   make test   deps, debug build, unit tests, package test, stack tests (own stack, stopped after)
+#   make deb    deps, release build, the Debian package
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD ?= build
@@ -21,15 +22,17 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
+        test unit-test stack-test package-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
 
 all: build
 
 help:
 	@echo "make demo        set up everything, run simulated FTZ traffic, print the report"
-	@echo "make test        set up everything, run every test (unit, then stack)"
+	@echo "make test        set up everything, run every test (unit, package, then stack)"
+	@echo "make package-test build the package, lintian, install it (dpkg -i, as root), purge it"
 	@echo "make deps        install missing Debian packages (quiet when all present)"
 	@echo "make build       release build into $(BUILD)/"
+	@echo "make deb         the Debian package (binary, systemd units, man pages, docs) from the release build"
 	@echo "make stack-up    start the local Kafka + PostgreSQL stack (also stack-down, stack-status)"
 	@echo "make bench       decode + validate throughput per record type"
 	@echo "make bench-drain drain one backlog: ftz aggregate (1, 2 members) vs Python vs PostgreSQL's limit"
@@ -83,8 +86,19 @@ demo: build stack-up
 	@echo "The stack keeps running: eval \"\$$($(STACK) env)\" for a shell (the demo's data is in"
 	@echo "database $(DEMO_DB): PGDATABASE=$(DEMO_DB) $(FTZ) report), $(STACK) down to stop it."
 
+# The Debian package, from the release build: cpack writes
+# $(BUILD)/ftz-pipeline_VERSION_ARCH.deb.
+deb: build
+	@cd $(BUILD) && cpack -G DEB >cpack.log 2>&1 || { cat cpack.log; exit 1; }
+	@sed -n 's/^CPack: - package: \(.*\) generated\.$$/package: \1/p' $(BUILD)/cpack.log
+
 unit-test: build-debug
 	cd $(DEBUG_BUILD) && ctest -L 'unit|mock' --output-on-failure
+
+# The package test (tests/package): builds the package from the release
+# build, lintian, dpkg -i as root, the units verified, dpkg --purge.
+package-test: build
+	cd $(BUILD) && ctest -L package --output-on-failure
 
 # Starts its own stack, runs the stack tests, and stops it, pass or fail.
 stack-test: build-debug
@@ -137,7 +151,7 @@ fuzz-short:
 
 # The release build too: `make demo` builds it with -Werror, and a warning
 # only -O2 finds must not reach a user first.
-test: build unit-test fuzz-short stack-test
+test: build unit-test package-test fuzz-short stack-test
 
 clean:
 	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)

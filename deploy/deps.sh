@@ -14,6 +14,8 @@ PACKAGES=(
   python3-venv python3-confluent-kafka python3-psycopg
   prometheus python3-yaml
   libjs-chart.js chromium
+  # make deb and its test: man pages from --help, lintian, man, systemd-analyze, the postinst's adduser
+  help2man lintian man-db systemd adduser
 )
 readonly JAVA_MIN=17
 readonly JAVA_PKG=openjdk-17-jre-headless
