@@ -36,9 +36,14 @@ ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value) 
 ftz_err_t ftz_props_add(ftz_props_t *props, const char *kv, char *errstr, size_t errstr_size) {
     const char *eq = strchr(kv, '=');
     char key[256];
-    if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key))
+    if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+        /* Only what looks like a property name is quoted: the rest of a
+         * mistyped line may be a password. */
+        int n = (int)strspn(kv, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                          "\"%s\": expected property=value", kv);
+                          "\"%.*s%s\": expected property=value%s", n > 64 ? 64 : n, kv,
+                          kv[n] ? "..." : "", kv[n] ? " (the rest is not shown)" : "");
+    }
     memcpy(key, kv, (size_t)(eq - kv));
     key[eq - kv] = '\0';
     return ftz_props_set(props, key, eq + 1);

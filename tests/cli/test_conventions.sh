@@ -45,6 +45,14 @@ rc=0
 "$FTZ" consume -t rail -c 2>"$WORK/err" || rc=$?
 [[ $rc == 2 ]] && grep -qx "ftz consume: option -c needs a value" "$WORK/err" \
   || fail "consume -c: exit $rc, $(cat "$WORK/err")"
+# A malformed line of a properties file is named, but what may be a secret
+# on it is not shown.
+printf 'linger.ms=5\nsasl.password s3cr3t-Value\n' >"$WORK/secret.properties"
+rc=0
+"$FTZ" produce -t rail -F "$WORK/secret.properties" /dev/null 2>"$WORK/err" || rc=$?
+[[ $rc == 2 ]] && grep -q 'secret.properties:2: "sasl.password...": expected property=value' "$WORK/err" \
+  || fail "-F with a malformed line: exit $rc, $(cat "$WORK/err")"
+! grep -q 's3cr3t' "$WORK/err" || fail "-F: the error shows the secret: $(cat "$WORK/err")"
 # Brokers: -b wins over -X bootstrap.servers, which wins over $FTZ_BROKERS;
 # the error names the brokers actually used (nothing listens on ports 1, 2).
 brokers_named() { # WANT ARGS...
