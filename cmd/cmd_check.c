@@ -35,7 +35,7 @@ static void help(FILE *out) {
             "                           dead letters from other topics count as extra\n"
             "                           (default: $FTZ_TOPIC_PREFIX, else none)\n"
             "\n" FTZ_CLI_COMMON_HELP
-            "-b, -X and -c are accepted and ignored.\n"
+            "-b and -X are accepted and ignored.\n"
             "\n"
             "Example: ftz simulate -t all --dirty 5 --expect expect.json -b 127.0.0.1:9092\n"
             "         ftz aggregate --until-idle 3\n"

@@ -216,7 +216,12 @@ int ftz_cmd_produce(int argc, char **argv) {
         inputs[ninputs++].path = argv[optind++];
     r.rt = type ? ftz_record_type_by_name(type) : NULL;
     if (!r.rt) {
-        rc = ftz_cli_usage_error("produce", "-t TYPE is required: customs, rail or registration");
+        if (type)
+            rc = ftz_cli_usage_error("produce", "-t %s: unknown type (customs, rail or "
+                                                "registration)", type);
+        else
+            rc = ftz_cli_usage_error("produce", "-t TYPE is required: customs, rail or "
+                                                "registration");
         goto cleanup;
     }
     if (spool && (ninputs || rejects_path || given != FTZ_PRODUCE_FMT_AUTO)) {
@@ -260,6 +265,13 @@ int ftz_cmd_produce(int argc, char **argv) {
     }
     ftz_topic_name(prefix, r.rt->topic, topic, sizeof(topic));
     r.topic = topic;
+    if (strlen(ftz_topic_prefix(prefix)) + strlen(r.rt->topic) >= sizeof(topic) ||
+        !ftz_topic_name_valid(topic)) {
+        rc = ftz_cli_usage_error("produce", "--topic-prefix: \"%.60s%s\" is not a Kafka topic "
+                                 "name (at most 249 of A-Z a-z 0-9 . _ -)", topic,
+                                 strlen(topic) > 60 ? "..." : "");
+        goto cleanup;
+    }
 
     /* Every input opened, and every CSV header checked, before anything
      * is sent. */
@@ -268,6 +280,19 @@ int ftz_cmd_produce(int argc, char **argv) {
             FTZ_OK) {
             fprintf(stderr, "ftz produce: %s\n", errstr);
             goto cleanup;
+        }
+    /* --rejects must not be one of the inputs: opening it would empty it. */
+    struct stat rst;
+    if (rejects_path && stat(rejects_path, &rst) == 0)
+        for (int i = 0; i < ninputs; i++) {
+            struct stat ist;
+            if (fstat(inputs[i].fd, &ist) == 0 && ist.st_dev == rst.st_dev &&
+                ist.st_ino == rst.st_ino && S_ISREG(ist.st_mode)) {
+                rc = ftz_cli_usage_error("produce", "--rejects %s is also an input (%s): "
+                                         "writing it would destroy it", rejects_path,
+                                         inputs[i].label);
+                goto cleanup;
+            }
         }
     if (rejects_path && !(r.rejects = rejects = fopen(rejects_path, "w"))) {
         fprintf(stderr, "ftz produce: %s: %s\n", rejects_path, strerror(errno));
@@ -308,6 +333,13 @@ int ftz_cmd_produce(int argc, char **argv) {
         rc = version ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }
+    /* The spool, a long-running service, says a missing topic at once
+     * rather than filing every file away as failed. */
+    if (spool && ftz_producer_has_topic(r.prod, topic, 10000, errstr, sizeof(errstr)) ==
+                     FTZ_ERR_INVALID_ARG) {
+        fprintf(stderr, "ftz produce: %s\n", errstr);
+        goto cleanup;
+    }
     ftz_produce_run_attach(&r);
     ftz_cli_catch_signals();
     if (spool) {
@@ -338,11 +370,24 @@ int ftz_cmd_produce(int argc, char **argv) {
     r.wait_ms = progress ? 250 : 1000;
     ftz_progress_start(progress);
 
-    int fatal = 0;
-    for (int i = 0; i < ninputs && !ftz_cli_stop && !fatal; i++) {
-        if (ftz_produce_input_send(&r, &inputs[i]) != FTZ_OK)
+    /* An input that cannot be read to its end (said) fails the run but
+     * not the other inputs; a producer that fails stops it. */
+    int fatal = 0, failed_inputs = 0, next;
+    for (next = 0; next < ninputs && !ftz_cli_stop && !fatal; next++) {
+        ftz_err_t ierr = ftz_produce_input_send(&r, &inputs[next]);
+        if (ierr == FTZ_ERR_FATAL)
             fatal = 1;
-        ftz_produce_input_close(&inputs[i]);
+        else if (ierr != FTZ_OK)
+            failed_inputs++;
+        ftz_produce_input_close(&inputs[next]);
+    }
+    /* Inputs an error kept from being read are named. */
+    if (fatal && next < ninputs) {
+        ftz_buf_t msg = FTZ_BUF_INIT;
+        for (int k = next; k < ninputs; k++)
+            ftz_buf_printf(&msg, "%s%s", k > next ? ", " : "", inputs[k].label);
+        ftz_progress_printf("ftz produce: not read: %s\n", msg.data ? msg.data : "");
+        ftz_buf_free(&msg);
     }
     ftz_produce_flush(&r, timeout_ms);
     ftz_progress_update(&r.counts, r.prod, 1);
@@ -362,10 +407,16 @@ int ftz_cmd_produce(int argc, char **argv) {
                                             missing, (unsigned long long)r.counts.sent, acked);
         ftz_progress_printf("ftz produce: %s\n", msg.data ? msg.data : "");
         ftz_buf_free(&msg);
+        /* Nothing acknowledged although the brokers answer: a topic that
+         * does not exist is the likely reason; say so. */
+        if (!acked && !ftz_producer_transport_error(r.prod)[0] &&
+            ftz_producer_has_topic(r.prod, topic, 2000, errstr, sizeof(errstr)) ==
+                FTZ_ERR_INVALID_ARG)
+            fprintf(stderr, "ftz produce: %s\n", errstr);
     }
     if (ftz_cli_stop)
         fprintf(stderr, "ftz produce: interrupted: the rest of the input was not read\n");
-    rc = fatal || missing || ftz_cli_stop ? FTZ_EXIT_FAILURE
+    rc = fatal || failed_inputs || missing || ftz_cli_stop ? FTZ_EXIT_FAILURE
          : r.counts.rejected                ? FTZ_EXIT_REJECTED
                                             : FTZ_EXIT_OK;
 cleanup:

@@ -519,6 +519,12 @@ int ftz_cmd_simulate(int argc, char **argv) {
                 fprintf(stderr, "ftz simulate: out of memory\n");
                 goto cleanup;
             }
+            if (o.paths[rt->id] && expect_path && strcmp(o.paths[rt->id], expect_path) == 0) {
+                rc = ftz_cli_usage_error("simulate", "--expect %s is also where the %s records "
+                                         "go: give it another name", expect_path,
+                                         rt->short_name);
+                goto cleanup;
+            }
             if (o.paths[rt->id] && !(f = fopen(o.paths[rt->id], "w"))) {
                 fprintf(stderr, "ftz simulate: %s: %s\n", o.paths[rt->id], strerror(errno));
                 goto cleanup;

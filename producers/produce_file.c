@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -194,24 +195,42 @@ static ftz_err_t send_csv(ftz_produce_run_t *r, ftz_produce_input_t *in) {
             continue;
         }
         snprintf(where, sizeof(where), "%s:%ld", in->label, row.line);
-        if (got == FTZ_CSV_TOO_LONG) {
-            char reason[200];
-            snprintf(reason, sizeof(reason),
-                     "a record longer than %zu bytes (--max-line-bytes): not read",
-                     r->max_line);
+        /* A record over several lines: say which, so that a stray quote
+         * that joined many lines into one cell is plain to see. */
+        char spans[64] = "";
+        if (row.end_line > row.line)
+            snprintf(spans, sizeof(spans), " (the record spans lines %ld-%ld)", row.line,
+                     row.end_line);
+        if (got == FTZ_CSV_TOO_LONG || got == FTZ_CSV_BAD) {
+            char reason[700];
+            if (got == FTZ_CSV_TOO_LONG)
+                snprintf(reason, sizeof(reason),
+                         "a record longer than %zu bytes (--max-line-bytes): not read%s",
+                         r->max_line, spans);
+            else
+                snprintf(reason, sizeof(reason), "%s%s", errstr, spans);
             r->counts.read++;
-            reject(r, in, where, FTZ_V_LINE_TOO_LONG, reason, NULL, 0);
-        } else if (got == FTZ_CSV_BAD) {
-            r->counts.read++;
-            reject(r, in, where, FTZ_V_BAD_CSV, errstr, row.raw, row.raw_len);
+            reject(r, in, where, got == FTZ_CSV_BAD ? FTZ_V_BAD_CSV : FTZ_V_LINE_TOO_LONG,
+                   reason, got == FTZ_CSV_BAD ? row.raw : NULL, row.raw_len);
+            /* A quote never closed took every line after it: those are not
+             * records that were rejected, they were not read at all. */
+            if (row.unclosed && row.end_line > row.line)
+                return stop_reading(r, FTZ_ERR_IO,
+                                    "%s: a quoted cell opened on line %ld is not closed by the "
+                                    "end of the input (line %ld): lines %ld-%ld were not read "
+                                    "as records (a stray quote?)",
+                                    where, row.line, row.end_line, row.line, row.end_line);
         } else if (!ftz_csv_row_blank(&row)) {
             ftz_verdict_t v;
             err = ftz_csv_map_record(in->map, &row, &r->rec, &v);
             r->counts.read++;
+            if (err == FTZ_ERR_POISON && spans[0] &&
+                strlen(v.reason) + strlen(spans) < sizeof(v.reason))
+                strcat(v.reason, spans);
             if (err == FTZ_ERR_POISON)
                 reject(r, in, where, v.id, v.reason, row.raw, row.raw_len);
             else if (err != FTZ_OK)
-                return stop_reading(r, FTZ_ERR_IO, "%s: %s", where, v.reason);
+                return stop_reading(r, FTZ_ERR_FATAL, "%s: %s", where, v.reason);
             else if ((err = send_record(r, in, where, row.raw, row.raw_len)) != FTZ_OK)
                 return err;
         }
@@ -239,10 +258,15 @@ ftz_produce_fmt_t ftz_produce_format_of(const char *path, ftz_produce_fmt_t give
 ftz_err_t ftz_produce_input_open(ftz_produce_input_t *in, const ftz_record_type_t *rt,
                                  size_t max_line, char *errstr, size_t errstr_size) {
     char why[512];
+    struct stat st;
     in->fd = strcmp(in->path, "-") == 0 ? STDIN_FILENO : open(in->path, O_RDONLY | O_CLOEXEC);
     if (in->fd < 0)
         return ftz_seterr(FTZ_ERR_IO, errstr, errstr_size, "%s: %s", in->label,
                           strerror(errno));
+    /* Opening a directory for reading succeeds; reading it does not. */
+    if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode))
+        return ftz_seterr(FTZ_ERR_IO, errstr, errstr_size, "%s: %s", in->label,
+                          strerror(EISDIR));
     if (in->fmt == FTZ_PRODUCE_FMT_JSON) {
         ftz_lines_init(&in->lines, in->fd);
         ftz_lines_set_max(&in->lines, max_line);
@@ -293,8 +317,10 @@ void ftz_produce_input_close(ftz_produce_input_t *in) {
 void ftz_produce_flush(ftz_produce_run_t *r, long timeout_ms) {
     char errstr[256];
     double until = ftz_progress_elapsed() + (timeout_ms > 0 ? timeout_ms / 1000.0 + 5 : 1e18);
+    /* With no bound (message.timeout.ms=0), a stop signal ends the wait:
+     * what is not acknowledged by then is reported as such. */
     while (ftz_producer_flush(r->prod, 250, errstr, sizeof(errstr)) == FTZ_ERR_RETRIABLE &&
-           ftz_progress_elapsed() < until) {
+           ftz_progress_elapsed() < until && !(timeout_ms <= 0 && ftz_cli_stop)) {
         if (r->metrics)
             publish_metrics(r);
         ftz_progress_update(&r->counts, r->prod, 0);

@@ -29,6 +29,7 @@ typedef struct entry_s {
     struct timespec mtime;
     double since;  /* when (size, mtime) were first seen as they are */
     int moved_in;  /* renamed into DIR (inotify): complete */
+    int refused;   /* could not be moved into work/: said once, tried again */
     int stat_known;
     int seen;      /* found by the current scan */
 } entry_t;
@@ -68,14 +69,27 @@ static int exists_at(int dir, const char *name) {
 }
 
 /* A name in dir for NAME that neither it nor its .rejects / .error
- * companions use: NAME, else STEM.N.EXT. 0, or -1 when none fits. */
+ * companions use: NAME, else STEM.N.EXT; the stem is shortened (never
+ * inside a UTF-8 character) when the companions' names would not fit.
+ * 0, or -1 when none fits. */
 static int free_name(int dir, const char *name, char *out, size_t out_size) {
     const char *dot = strrchr(name, '.');
     size_t stem = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+    size_t ext = strlen(name) - stem;
+    if (ext > 32)
+        ext = 0, stem = strlen(name); /* not an extension: part of the stem */
     for (unsigned long i = 0; i < 100000; i++) {
-        char rej[NAME_MAX + 32], err[NAME_MAX + 32];
-        int n = i == 0 ? snprintf(out, out_size, "%s", name)
-                       : snprintf(out, out_size, "%.*s.%lu%s", (int)stem, name, i, name + stem);
+        char rej[NAME_MAX + 32], err[NAME_MAX + 32], num[24] = "";
+        if (i)
+            snprintf(num, sizeof(num), ".%lu", i);
+        size_t keep = stem;
+        while (keep && keep + strlen(num) + ext > NAME_MAX - 8)
+            keep--;
+        while (keep && keep < stem && ((unsigned char)name[keep] & 0xC0) == 0x80)
+            keep--;
+        if (!keep)
+            return -1;
+        int n = snprintf(out, out_size, "%.*s%s%s", (int)keep, name, num, name + stem);
         if (n < 0 || (size_t)n >= out_size || n > NAME_MAX - 8)
             return -1;
         snprintf(rej, sizeof(rej), "%s.rejects", out);
@@ -137,7 +151,10 @@ static ftz_err_t file_failed(spool_t *s, int from, const char *name, const char 
  * (the producer failed, or DIR cannot be written). */
 static ftz_err_t send_claimed(spool_t *s, const char *name, char *errstr, size_t errstr_size) {
     ftz_produce_run_t *r = s->r;
-    char path[PATH_MAX], rejects_tmp[NAME_MAX + 32], target[NAME_MAX + 1], why[1024];
+    char path[PATH_MAX], target[NAME_MAX + 1], why[1024];
+    /* One file is sent at a time (the lock): its rejects gather here, a
+     * name work/ listings skip, whatever the file's name. */
+    const char *rejects_tmp = ".ftz-rejects.tmp";
     ftz_produce_input_t in;
     FILE *reasons = NULL;
     ftz_buf_t msg = FTZ_BUF_INIT;
@@ -149,7 +166,6 @@ static ftz_err_t send_claimed(spool_t *s, const char *name, char *errstr, size_t
     in.path = path;
     in.fmt = format_by_name(name);
     snprintf(path, sizeof(path), "%s/work/%s", s->o->dir, name);
-    snprintf(rejects_tmp, sizeof(rejects_tmp), ".%s.rejects", name);
 
     ftz_produce_counts_t c0 = r->counts;
     unsigned long long acked0 = ftz_producer_acked(r->prod);
@@ -420,23 +436,43 @@ static ftz_err_t scan(spool_t *s, char ***ready, size_t *nready, int *pending, c
     return FTZ_OK;
 }
 
-/* Takes DIR/NAME: claimed into work/ and sent. */
+/* Takes DIR/NAME: claimed into work/ and sent. A file that cannot be
+ * claimed (not ours to move, say) is left where it is, said once, and
+ * tried again at each look: one file never stops the others. */
 static ftz_err_t take(spool_t *s, const char *name, char *errstr, size_t errstr_size) {
     entry_t *e = find_entry(s, name);
-    if (e)
-        remove_entry(s, (size_t)(e - s->entries));
     if (exists_at(s->work, name)) {
         /* Only after a start that could not empty work/: wait for it. */
-        ftz_log(FTZ_LOG_WARNING, "SPOOL", "%s: work/%s exists; left in place", name, name);
+        if (!e || !e->refused)
+            ftz_log(FTZ_LOG_WARNING, "SPOOL", "%s: work/%s exists; left in place", name, name);
+        if (e)
+            e->refused = 1;
         return FTZ_OK;
     }
     if (renameat(s->dir, name, s->work, name) != 0) {
-        if (errno == ENOENT)
-            return FTZ_OK; /* taken away meanwhile */
-        return ftz_seterr(FTZ_ERR_IO, errstr, errstr_size, "%s/%s -> work/: %s", s->o->dir,
-                          name, strerror(errno));
+        if (errno != ENOENT && (!e || !e->refused))
+            ftz_log(FTZ_LOG_ERROR, "SPOOL", "%s: cannot be moved into work/ (%s); left in %s "
+                    "and tried again", name, strerror(errno), s->o->dir);
+        if (e)
+            e->refused = 1;
+        return FTZ_OK;
     }
+    if (e)
+        remove_entry(s, (size_t)(e - s->entries));
     return send_claimed(s, name, errstr, errstr_size);
+}
+
+/* Whether the path DIR still names the directory being watched: one that
+ * was moved, removed or replaced would be watched for nothing. */
+static ftz_err_t check_dir(spool_t *s, char *errstr, size_t errstr_size) {
+    struct stat now, held;
+    if (fstat(s->dir, &held) != 0 || stat(s->o->dir, &now) != 0 ||
+        now.st_dev != held.st_dev || now.st_ino != held.st_ino)
+        return ftz_seterr(FTZ_ERR_IO, errstr, errstr_size,
+                          "--spool %s: the directory was moved, removed or replaced while "
+                          "being watched; stopping (start again to watch the new one)",
+                          s->o->dir);
+    return FTZ_OK;
 }
 
 static int open_subdir(int dir, const char *name) {
@@ -503,7 +539,8 @@ ftz_err_t ftz_produce_spool(ftz_produce_run_t *r, const ftz_produce_spool_opts_t
     while (!ftz_cli_stop) {
         int pending;
         read_events(&s);
-        if ((err = scan(&s, &names, &n, &pending, errstr, errstr_size)) != FTZ_OK)
+        if ((err = check_dir(&s, errstr, errstr_size)) != FTZ_OK ||
+            (err = scan(&s, &names, &n, &pending, errstr, errstr_size)) != FTZ_OK)
             goto cleanup;
         for (size_t i = 0; i < n && !ftz_cli_stop; i++)
             if ((err = take(&s, names[i], errstr, errstr_size)) != FTZ_OK)

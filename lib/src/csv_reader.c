@@ -30,6 +30,8 @@ struct ftz_csv_reader_s {
     int too_long;            /* over the bound: fed to libcsv, not kept */
     int skip_line;           /* a CSV fault: the rest of its line is not fed */
     int ended_by_term;       /* the record ended at a line end (not at EOF) */
+    long last_line;          /* physical line of the record's last byte so far */
+    int unclosed;            /* it ended at EOF inside a quoted cell */
     pending_t pending;
     char why[200];           /* the fault of a BAD record */
     int nomem;
@@ -167,6 +169,8 @@ static void feed_piece(ftz_csv_reader_t *r) {
     r->pos += n;
     if (!r->row_line && n > (size_t)term)
         r->row_line = r->line;
+    if (r->row_line && n > (size_t)term)
+        r->last_line = r->line;
     if (r->row_line && !r->too_long) {
         /* The bytes so far, without the line end that may close it. */
         if (r->raw.len + n - (size_t)term > r->max)
@@ -219,6 +223,7 @@ static void finish(ftz_csv_reader_t *r) {
         snprintf(r->why, sizeof(r->why),
                  "CSV: a quoted cell is not closed (from line %ld to the end of the input)",
                  r->row_line);
+        r->unclosed = 1;
         reset_parser(r);
         r->pending = r->too_long ? PENDING_TOO_LONG : PENDING_BAD;
     }
@@ -229,6 +234,8 @@ static ftz_csv_result_t deliver(ftz_csv_reader_t *r, ftz_csv_row_t *row, char *e
     pending_t what = r->pending;
     memset(row, 0, sizeof(*row));
     row->line = r->row_line;
+    row->end_line = r->last_line > r->row_line ? r->last_line : r->row_line;
+    row->unclosed = r->unclosed;
     r->pending = PENDING_NONE;
     if (what == PENDING_TOO_LONG) {
         ftz_seterr(FTZ_ERR_POISON, errstr, errstr_size, "a record longer than %zu bytes",
@@ -254,8 +261,8 @@ static ftz_csv_result_t deliver(ftz_csv_reader_t *r, ftz_csv_row_t *row, char *e
     }
     /* The next record starts empty; what row points to stays until the
      * next call, which resets the buffers only then. */
-    r->row_line = 0;
-    r->too_long = r->skip_line = r->ended_by_term = 0;
+    r->row_line = r->last_line = 0;
+    r->too_long = r->skip_line = r->ended_by_term = r->unclosed = 0;
     r->ncells = 0;
     return what == PENDING_ROW ? FTZ_CSV_ROW
            : what == PENDING_BAD ? FTZ_CSV_BAD

@@ -104,6 +104,24 @@ void ftz_producer_destroy(ftz_producer_t *p) {
     free(p);
 }
 
+ftz_err_t ftz_producer_has_topic(ftz_producer_t *p, const char *topic, int timeout_ms,
+                                 char *errstr, size_t errstr_size) {
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(p->rk, 1, NULL, &md, timeout_ms);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "%s", rd_kafka_err2str(e));
+    ftz_err_t err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                               "topic %s does not exist (ftz topics create makes the "
+                               "pipeline's topics; --topic-prefix picks which)", topic);
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0 && !md->topics[i].err) {
+            err = FTZ_OK;
+            break;
+        }
+    rd_kafka_metadata_destroy(md);
+    return err;
+}
+
 ftz_err_t ftz_producer_send(ftz_producer_t *p, const char *topic, const void *key,
                             size_t key_len, const void *value, size_t value_len,
                             const char *label, char *errstr, size_t errstr_size) {

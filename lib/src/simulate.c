@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/rules.h"
 #include "ftz/value.h"
 #include "simulate_int.h"
 
-#define TIME_MAX_MS 253402300799999LL    /* 9999-12-31T23:59:59.999Z */
 #define DEFAULT_START_MS 1793462400000LL /* 2026-11-01T00:00:00+08:00 */
 #define DEFAULT_PENDING_MAX 1024
 #define DEFAULT_TRAINS_MAX 64
@@ -75,13 +75,16 @@ ftz_sim_t *ftz_sim_new(const ftz_sim_conf_t *conf, char *errstr, size_t errstr_s
         goto fail;
     }
     /* Revisions and clearances run up to weeks past the window; keep all of
-     * it within years 1970..9999 so that every timestamp formats as RFC 3339. */
+     * it from 1970 to before the end of the rules' timestamp range (3000),
+     * so that every record not made dirty on purpose passes the rules. */
     if (conf->start_ms < 0 ||
-        conf->start_ms > TIME_MAX_MS - (int64_t)(conf->days + 400) * FTZ_SIM_MS_PER_DAY) {
+        conf->start_ms > FTZ_TIME_MAX_MS - (int64_t)(conf->days + 400) * FTZ_SIM_MS_PER_DAY) {
         char when[40];
         ftz_time_format(conf->start_ms, when, sizeof(when));
         ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                   "simulator: start %s out of range (1970 to 9998)", when);
+                   "simulator: start %s out of range: from 1970, and the window (--days) plus "
+                   "400 days must end before 3000-01-01, where the rules' timestamps end",
+                   when);
         goto fail;
     }
 

@@ -18,6 +18,13 @@ const char *ftz_topic_name(const char *prefix, const char *name, char *out, size
     return out;
 }
 
+int ftz_topic_name_valid(const char *topic) {
+    size_t n = strlen(topic);
+    return n >= 1 && n <= 249 &&
+           strspn(topic, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+               n;
+}
+
 const ftz_record_type_t *ftz_topic_record_type(const char *prefix, const char *topic) {
     const char *p = ftz_topic_prefix(prefix);
     size_t n = strlen(p);

@@ -35,6 +35,9 @@ typedef enum ftz_csv_result_e {
 /* A record; every pointer is into the reader, valid until its next call. */
 typedef struct ftz_csv_row_s {
     long line;                 /* physical line (from 1) where the record starts */
+    long end_line;             /* physical line where it ends (>= line) */
+    int unclosed;              /* BAD or TOO_LONG: it ran to the end of the input inside
+                                * a quoted cell (a stray quote, likely) */
     size_t n;                  /* cells */
     const char *const *cells;  /* each NUL-terminated (it may hold a NUL itself: lens) */
     const size_t *lens;

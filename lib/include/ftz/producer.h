@@ -41,6 +41,13 @@ ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
 /* Serves the delivery reports that arrived, without waiting. */
 void ftz_producer_poll(ftz_producer_t *p);
 
+/* Whether the cluster has `topic`, asked once (the whole topic list, so
+ * that asking never creates it): FTZ_OK it has; FTZ_ERR_INVALID_ARG it
+ * answered without it (errstr says so); FTZ_ERR_RETRIABLE no answer
+ * within timeout_ms (the caller goes on: sending says what is wrong). */
+ftz_err_t ftz_producer_has_topic(ftz_producer_t *p, const char *topic, int timeout_ms,
+                                 char *errstr, size_t errstr_size);
+
 /* Messages acknowledged / failed so far. */
 uint64_t ftz_producer_acked(const ftz_producer_t *p);
 uint64_t ftz_producer_failed(const ftz_producer_t *p);

@@ -14,6 +14,9 @@
 
 /* prefix (NULL: $FTZ_TOPIC_PREFIX, else "") + name into out. Returns out. */
 const char *ftz_topic_name(const char *prefix, const char *name, char *out, size_t out_size);
+
+/* Whether Kafka accepts `topic` as a name: 1 to 249 of [A-Za-z0-9._-]. */
+int ftz_topic_name_valid(const char *topic);
 /* The prefix in force: prefix if not NULL, else $FTZ_TOPIC_PREFIX, else "". */
 const char *ftz_topic_prefix(const char *prefix);
 /* The record type carried by `topic` under `prefix`, or NULL. */
