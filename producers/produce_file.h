@@ -63,6 +63,7 @@ typedef struct ftz_produce_run_s {
     ftz_producer_t *prod;             /* borrowed */
     ftz_metrics_server_t *metrics;    /* borrowed, may be NULL */
     time_t published;
+    unsigned ticks;              /* calls of ftz_produce_tick without a poll */
     ftz_produce_counts_t counts;      /* cumulative over every input */
     ftz_buf_t out;
     ftz_record_buf_t rec;

@@ -71,6 +71,14 @@ struct ftz_encoder_s {
     int has_value;
     int index[MAX_FIELDS];         /* schema index of each table field, -1: absent */
     avro_writer_t writer;
+    /* Every schema field is a table field: records are written in Avro's
+     * binary encoding directly, field by field in schema order (order[k]:
+     * the table field at schema position k), without Avro-C's generic
+     * values (a copy of every string, two walks). */
+    int direct;
+    int order[MAX_FIELDS];
+    int nschema;
+    int avro_only; /* tests: always write with Avro-C */
 };
 
 /* Whether schema s can carry a field of type ft. */
@@ -537,6 +545,16 @@ ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rtid, int v
             goto fail;
         }
     }
+    /* Direct encoding when the table has every field of the schema. */
+    enc->nschema = (int)avro_schema_record_size(enc->entry->schema);
+    enc->direct = enc->nschema <= MAX_FIELDS;
+    for (int k = 0; enc->direct && k < enc->nschema; k++) {
+        enc->order[k] = -1;
+        for (int i = 0; i < enc->rt->nfields; i++)
+            if (enc->index[i] == k)
+                enc->order[k] = i;
+        enc->direct = enc->order[k] >= 0;
+    }
     if (!(enc->iface = avro_generic_class_from_schema(enc->entry->schema)) ||
         avro_generic_value_new(enc->iface, &enc->value)) {
         ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", enc->entry->path,
@@ -577,11 +595,103 @@ ftz_err_t ftz_encoder_check_fields(const ftz_encoder_t *enc, const void *rec, ft
     return FTZ_OK;
 }
 
+void ftz_encoder_force_avro(ftz_encoder_t *enc, int on) { enc->avro_only = on; }
+
+/* Avro's long and int: zigzag, then base-128 varint, low groups first. */
+static unsigned char *put_varint(unsigned char *p, int64_t v) {
+    uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+    while (z >= 0x80) {
+        *p++ = (unsigned char)(z | 0x80);
+        z >>= 7;
+    }
+    *p++ = (unsigned char)z;
+    return p;
+}
+
+/* The most bytes a field takes besides its string's bytes. */
+#define DIRECT_FIELD_MAX 24
+
+static ftz_err_t encode_direct(const ftz_encoder_t *enc, const char *base, ftz_buf_t *out,
+                               char *errstr, size_t errstr_size) {
+    const ftz_record_type_t *rt = enc->rt;
+    size_t need = FTZ_FRAME_HEADER_SIZE;
+    for (int k = 0; k < enc->nschema; k++) {
+        const ftz_field_t *f = &rt->fields[enc->order[k]];
+        need += DIRECT_FIELD_MAX;
+        if (f->type == FTZ_FT_STRING || f->type == FTZ_FT_OPT_STRING)
+            need += strnlen(base + f->off, f->cap);
+    }
+    ftz_buf_reset(out);
+    if (ftz_buf_reserve(out, need))
+        return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+    unsigned char *p = (unsigned char *)out->data;
+    ftz_frame_header(enc->entry->fingerprint, p);
+    p += FTZ_FRAME_HEADER_SIZE;
+    for (int k = 0; k < enc->nschema; k++) {
+        const ftz_field_t *f = &rt->fields[enc->order[k]];
+        const void *at = base + f->off;
+        switch (f->type) {
+        case FTZ_FT_OPT_STRING:
+            if (!*(const bool *)(base + f->has_off)) {
+                p = put_varint(p, 0); /* union branch 0: null */
+                break;
+            }
+            p = put_varint(p, 1);
+            /* fall through */
+        case FTZ_FT_STRING: {
+            size_t n = strnlen(at, f->cap);
+            p = put_varint(p, (int64_t)n);
+            memcpy(p, at, n);
+            p += n;
+            break;
+        }
+        case FTZ_FT_INT:
+            p = put_varint(p, *(const int32_t *)at);
+            break;
+        case FTZ_FT_ENUM:
+            p = put_varint(p, *(const int32_t *)at);
+            break;
+        case FTZ_FT_DOUBLE: {
+            double d = *(const double *)at;
+            uint64_t bits;
+            memcpy(&bits, &d, sizeof(bits));
+            for (int b = 0; b < 8; b++)
+                *p++ = (unsigned char)(bits >> (8 * b)); /* little-endian */
+            break;
+        }
+        case FTZ_FT_DECIMAL2: {
+            unsigned char b[8];
+            size_t n = ftz_decimal_to_bytes(*(const int64_t *)at, b);
+            p = put_varint(p, (int64_t)n);
+            memcpy(p, b, n);
+            p += n;
+            break;
+        }
+        case FTZ_FT_OPT_TIMESTAMP:
+            if (!*(const bool *)(base + f->has_off)) {
+                p = put_varint(p, 0);
+                break;
+            }
+            p = put_varint(p, 1);
+            /* fall through */
+        case FTZ_FT_TIMESTAMP:
+            p = put_varint(p, *(const int64_t *)at);
+            break;
+        }
+    }
+    out->len = (size_t)(p - (unsigned char *)out->data);
+    out->data[out->len] = '\0';
+    return FTZ_OK;
+}
+
 ftz_err_t ftz_encoder_encode(ftz_encoder_t *enc, const void *rec, ftz_buf_t *out,
                              char *errstr, size_t errstr_size) {
     const char *base = rec;
     const ftz_record_type_t *rt = enc->rt;
     int rc = 0;
+
+    if (enc->direct && !enc->avro_only)
+        return encode_direct(enc, base, out, errstr, errstr_size);
 
     for (int i = 0; i < rt->nfields && !rc; i++) {
         const ftz_field_t *f = &rt->fields[i];

@@ -84,6 +84,7 @@ typedef struct reader_s {
     ftz_field_value_t vals[FTZ_RECORD_MAX_FIELDS];
     int depth;
     int field;        /* the field of the current top-level key; -1: none */
+    int guess;        /* the field the next key most likely names (table order) */
     int not_object;   /* the top-level value is not an object */
     char unknown[80]; /* the first top-level key that is not a field */
     int duplicate;    /* a field given twice: stop */
@@ -137,7 +138,10 @@ static int on_key(void *ctx, const unsigned char *s, size_t len) {
     if (r->depth != 1)
         return 1;
     r->field = -1;
-    for (int i = 0; i < r->rt->nfields; i++) {
+    /* Exports write the fields in the table's order, mostly: that one is
+     * tried first. */
+    for (int k = 0; k < r->rt->nfields; k++) {
+        int i = (r->guess + k) % r->rt->nfields;
         const char *name = r->rt->fields[i].name;
         if (strlen(name) == len && memcmp(name, s, len) == 0) {
             if (r->vals[i].kind != FTZ_FV_ABSENT) {
@@ -145,6 +149,7 @@ static int on_key(void *ctx, const unsigned char *s, size_t len) {
                 return 0;
             }
             r->field = i;
+            r->guess = i + 1;
             /* Marked now, so that a second one is seen even if this value
              * is not kept (an array, say). */
             r->vals[i].kind = FTZ_FV_COMPOUND;

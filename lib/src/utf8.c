@@ -112,6 +112,10 @@ static int invisible(unsigned long cp) {
 
 int ftz_utf8_blank(const char *s) {
     const unsigned char *p = (const unsigned char *)s;
+    /* ASCII first, the common case: anything but a space ends it. */
+    for (; *p && *p < 0x80; p++)
+        if (!(*p == 0x20 || (*p >= 0x09 && *p <= 0x0D)))
+            return 0;
     while (*p)
         if (!invisible(next_code_point(&p)))
             return 0;
@@ -120,6 +124,10 @@ int ftz_utf8_blank(const char *s) {
 
 long ftz_utf8_first_control(const char *s) {
     const unsigned char *p = (const unsigned char *)s;
+    /* ASCII first, the common case, a byte at a time. */
+    for (; *p && *p < 0x80; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return (long)*p;
     while (*p) {
         unsigned long cp = next_code_point(&p);
         if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
