@@ -51,6 +51,18 @@ static int is_number(const ftz_field_value_t *x) {
     return x->kind == FTZ_FV_INT || x->kind == FTZ_FV_REAL;
 }
 
+/* The verdict on text read by a parser that stops at a NUL byte: the
+ * parser's (err, why) unless the text holds a NUL, which it would not
+ * have seen. */
+static ftz_err_t parsed(const ftz_field_t *f, const ftz_field_value_t *x, ftz_err_t err,
+                        const char *why, ftz_verdict_t *v) {
+    if (strlen(x->text) != x->len)
+        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: contains a NUL byte", f->name);
+    if (err != FTZ_OK)
+        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
+    return FTZ_OK;
+}
+
 /* Money: a decimal string, or a number read from its text (never through
  * a double: 1234567890123456.78 stays exact, 1.999999999999999999 is
  * refused, not rounded to 2.00). */
@@ -64,11 +76,7 @@ static ftz_err_t money(const ftz_field_t *f, const ftz_field_value_t *x, int64_t
         return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                                "field %s: %.40s: write amounts without an exponent, e.g. as "
                                "the decimal string \"1250.50\"", f->name, x->text);
-    if (strlen(x->text) != x->len)
-        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: contains a NUL byte", f->name);
-    if (ftz_decimal_parse(x->text, fen, why, sizeof(why)) != FTZ_OK)
-        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
-    return FTZ_OK;
+    return parsed(f, x, ftz_decimal_parse(x->text, fen, why, sizeof(why)), why, v);
 }
 
 static ftz_err_t string_field(const ftz_field_t *f, const ftz_field_value_t *x, char *dst,
@@ -139,11 +147,7 @@ static ftz_err_t time_field(const ftz_field_t *f, const ftz_field_value_t *x, in
     if (x->kind != FTZ_FV_STRING)
         return ftz_verdict_set(v, FTZ_V_BAD_JSON,
                                "field %s: expected an RFC 3339 timestamp string", f->name);
-    if (strlen(x->text) != x->len)
-        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: contains a NUL byte", f->name);
-    if (ftz_time_parse(x->text, dst, why, sizeof(why)) != FTZ_OK)
-        return ftz_verdict_set(v, FTZ_V_BAD_JSON, "field %s: %s", f->name, why);
-    return FTZ_OK;
+    return parsed(f, x, ftz_time_parse(x->text, dst, why, sizeof(why)), why, v);
 }
 
 static ftz_err_t one_field(const ftz_field_t *f, const ftz_field_value_t *x, char *base,

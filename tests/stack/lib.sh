@@ -306,6 +306,17 @@ wait_until() {
   done
 }
 
+# wait_for PATH SECONDS: PATH exists within SECONDS (polled every 0.1 s);
+# status 1 if not (the caller says what it waited for).
+wait_for() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    [[ -e $1 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # offsets_at_least N: the stored next offsets add up to N or more.
 offsets_at_least() { (( $(committed_offsets) >= $1 )); }
 

@@ -23,15 +23,6 @@ rc=0
   || fail "--spool of a missing directory: exit $rc: $(cat nodir.err)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-# wait_for PATH SECONDS: PATH exists within SECONDS (tenths polled).
-wait_for() {
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    [[ -e $1 ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 # drop FILE NAME: written beside, then renamed into the spool (the
 # recommended way).
 drop() {

@@ -12,14 +12,6 @@ source "$(dirname "$0")/lib.sh"
 setup_pipeline 3
 cd "$WORK"
 
-wait_for() { # PATH SECONDS
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    [[ -e $1 ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 "$FTZ" simulate -q -t registration -n 300 --seed 5 >all.jsonl
 sed -n '1,100p' all.jsonl >long.src
 sed -n '101,200p' all.jsonl >b.src

@@ -9,15 +9,6 @@ source "$(dirname "$0")/lib.sh"
 setup_pipeline 3
 cd "$WORK"
 
-wait_for() { # PATH SECONDS
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    [[ -e $1 ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 "$FTZ" simulate -t rail -n 200000 --seed 17 >big.jsonl
 mkdir spool
 # One record a batch and a short local queue: a few thousand records a
