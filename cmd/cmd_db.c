@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "ftz/log.h"
+#include "ftz/migrate.h"
 #include "ftz/pg.h"
 #include "ftz/roles.h"
 

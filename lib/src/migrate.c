@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "embedded.h"
+#include "ftz/migrate.h"
 #include "ftz/pg.h"
 
 /* Any constant will do, as long as nothing else in the database uses it. */

@@ -34,13 +34,4 @@ ftz_err_t ftz_pg_check(PGconn *conn, const PGresult *res, ExecStatusType expect,
 ftz_err_t ftz_pg_exec(PGconn *conn, const char *sql, const char *what, char *errstr,
                       size_t errstr_size);
 
-/* Applies the embedded migrations (lib/sql/NNN_*.sql) not yet recorded in
- * ftz.schema_migrations, each in its own transaction, under an advisory
- * lock. *applied (may be NULL) receives how many were applied. */
-ftz_err_t ftz_pg_migrate(PGconn *conn, int *applied, char *errstr, size_t errstr_size);
-
-/* Prints each migration and whether it is applied to `out`. */
-ftz_err_t ftz_pg_migrate_status(PGconn *conn, void *out /* FILE* */, char *errstr,
-                                size_t errstr_size);
-
 #endif
