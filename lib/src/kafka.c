@@ -44,9 +44,17 @@ ftz_err_t ftz_props_add(ftz_props_t *props, const char *kv, char *errstr, size_t
                           "\"%.*s%s\": expected property=value%s", n > 64 ? 64 : n, kv,
                           kv[n] ? "..." : "", kv[n] ? " (the rest is not shown)" : "");
     }
-    memcpy(key, kv, (size_t)(eq - kv));
-    key[eq - kv] = '\0';
-    return ftz_props_set(props, key, eq + 1);
+    /* Spaces around '=' are not part of the name or the value (as in a
+     * Java properties file: "linger.ms = 5"). */
+    size_t klen = (size_t)(eq - kv);
+    while (klen && (kv[klen - 1] == ' ' || kv[klen - 1] == '\t'))
+        klen--;
+    const char *value = eq + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    memcpy(key, kv, klen);
+    key[klen] = '\0';
+    return ftz_props_set(props, key, value);
 }
 
 static char *trim(char *s) {

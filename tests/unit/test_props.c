@@ -1,0 +1,119 @@
+/* librdkafka properties from -X and -F FILE (kafka.c): the file's syntax
+ * (comments, blank lines, CRLF, spaces around '=', '=' inside values, later
+ * wins), errors naming FILE:LINE without showing what may be a secret, and
+ * the precedence of the brokers (-b, then bootstrap.servers, then
+ * $FTZ_BROKERS). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ftz/kafka.h"
+
+static char path[64];
+
+static void write_file(const char *text) {
+    strcpy(path, "/tmp/ftz-test-props.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+static void test_file_syntax(void **state) {
+    (void)state;
+    ftz_props_t p = {0};
+    char errstr[256] = "";
+    write_file("# a comment\n"
+               "\n"
+               "linger.ms=5\r\n"
+               "  compression.type = zstd  \n"
+               "sasl.jaas.config=a=b=c\n"
+               "\t# an indented comment\n"
+               "linger.ms=7\n");
+    assert_int_equal(ftz_props_load_file(&p, path, errstr, sizeof(errstr)), FTZ_OK);
+    unlink(path);
+    assert_string_equal(ftz_props_get(&p, "linger.ms"), "7"); /* later wins */
+    assert_string_equal(ftz_props_get(&p, "compression.type"), "zstd");
+    assert_string_equal(ftz_props_get(&p, "sasl.jaas.config"), "a=b=c");
+    assert_null(ftz_props_get(&p, "# a comment"));
+    assert_null(ftz_props_get(&p, "nothing"));
+    ftz_props_free(&p);
+}
+
+static void test_errors_hide_secrets(void **state) {
+    (void)state;
+    static const struct { const char *text, *want; } cases[] = {
+        {"linger.ms=5\nsasl.password s3cr3t\n", ":2: \"sasl.password...\": expected property=value (the rest is not shown)"},
+        {"=s3cr3t\n", ":1: \"...\": expected property=value (the rest is not shown)"},
+        {"s3cr3t\n", ":1: \"s3cr3t\": expected property=value"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ftz_props_t p = {0};
+        char errstr[256] = "";
+        write_file(cases[i].text);
+        ftz_err_t err = ftz_props_load_file(&p, path, errstr, sizeof(errstr));
+        unlink(path);
+        assert_int_equal(err, FTZ_ERR_INVALID_ARG);
+        if (!strstr(errstr, cases[i].want))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, errstr, cases[i].want);
+        /* A bare word may be a property name; anything after a space or an
+         * '=' with no name before it is never shown. */
+        if (i < 2 && strstr(errstr, "s3cr3t"))
+            fail_msg("case %zu: the error shows the secret: %s", i, errstr);
+        ftz_props_free(&p);
+    }
+    ftz_props_t p = {0};
+    char errstr[256] = "";
+    assert_int_equal(ftz_props_load_file(&p, "/nonexistent/x.properties", errstr,
+                                         sizeof(errstr)),
+                     FTZ_ERR_IO);
+    assert_non_null(strstr(errstr, "/nonexistent/x.properties: No such file"));
+}
+
+static void test_brokers_precedence(void **state) {
+    (void)state;
+    ftz_props_t p = {0};
+    setenv("FTZ_BROKERS", "env:1", 1);
+    assert_string_equal(ftz_kafka_brokers(NULL, NULL), "env:1");
+    assert_string_equal(ftz_kafka_brokers("", &p), "env:1");
+    assert_int_equal(ftz_props_set(&p, "bootstrap.servers", "prop:2"), FTZ_OK);
+    assert_string_equal(ftz_kafka_brokers(NULL, &p), "prop:2");
+    assert_string_equal(ftz_kafka_brokers("cli:3", &p), "cli:3");
+    unsetenv("FTZ_BROKERS");
+    assert_string_equal(ftz_kafka_brokers(NULL, NULL), "127.0.0.1:9092");
+
+    /* The configuration librdkafka gets says the same. */
+    char errstr[256], value[128];
+    size_t size = sizeof(value);
+    rd_kafka_conf_t *conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, "cli:3", &p, errstr,
+                                               sizeof(errstr));
+    assert_non_null(conf);
+    assert_int_equal(rd_kafka_conf_get(conf, "bootstrap.servers", value, &size),
+                     RD_KAFKA_CONF_OK);
+    assert_string_equal(value, "cli:3");
+    rd_kafka_conf_destroy(conf);
+    size = sizeof(value);
+    conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, NULL, &p, errstr, sizeof(errstr));
+    assert_non_null(conf);
+    assert_int_equal(rd_kafka_conf_get(conf, "bootstrap.servers", value, &size),
+                     RD_KAFKA_CONF_OK);
+    assert_string_equal(value, "prop:2");
+    rd_kafka_conf_destroy(conf);
+    ftz_props_free(&p);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_file_syntax),
+        cmocka_unit_test(test_errors_hide_secrets),
+        cmocka_unit_test(test_brokers_precedence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
