@@ -3,8 +3,21 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ftz/log.h"
+
+/* Whether the comma list names `word` or "all" (any case). */
+static int has_word(const char *list, const char *word) {
+    size_t wn = strlen(word);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if ((n == wn && strncasecmp(p, word, n) == 0) || (n == 3 && strncasecmp(p, "all", 3) == 0))
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
 
 int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
     char why[512];
@@ -35,6 +48,20 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
         return 1;
     case 'v':
         ftz_log_set_level(FTZ_LOG_DEBUG);
+        return 1;
+    case 'd':
+        if (ftz_log_set_debug(arg, why, sizeof(why)) != 0) {
+            fprintf(stderr, "ftz: %s\n", why);
+            *exit_code = FTZ_EXIT_USAGE;
+            return 1;
+        }
+        /* librdkafka's own debug lines come through the KAFKA facility;
+         * -X debug=... (later) chooses other contexts of its own. */
+        if (has_word(arg, "kafka") &&
+            ftz_props_set(&cli->props, "debug", "broker,topic,msg,cgrp") != FTZ_OK) {
+            fprintf(stderr, "ftz: out of memory\n");
+            *exit_code = FTZ_EXIT_FAILURE;
+        }
         return 1;
     case 'q':
         ftz_log_set_level(FTZ_LOG_ERROR);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "ftz/kafka.h"
+#include "ftz/log.h"
 
 /* Exit statuses of every command (docs/operations.md). */
 #define FTZ_EXIT_OK 0
@@ -32,7 +33,7 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
 
 /* The short options and long options every command accepts; a command
  * appends its own. FTZ_CLI_COMMON_LONG ends without a terminator. */
-#define FTZ_CLI_COMMON_SHORT "b:X:F:vqVh"
+#define FTZ_CLI_COMMON_SHORT "b:X:F:d:vqVh"
 #define FTZ_CLI_COMMON_LONG                                                   \
     {"brokers", required_argument, NULL, 'b'},                                \
     {"property", required_argument, NULL, 'X'},                               \
@@ -40,6 +41,7 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
     {"version", no_argument, NULL, 'V'},                                      \
     {"pg", required_argument, NULL, FTZ_OPT_PG},                              \
     {"verbose", no_argument, NULL, 'v'},                                      \
+    {"debug", required_argument, NULL, 'd'},                                  \
     {"quiet", no_argument, NULL, 'q'},                                        \
     {"help", no_argument, NULL, 'h'}
 
@@ -54,6 +56,10 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
     "      --pg CONNINFO     PostgreSQL connection string or URI (default:\n"  \
     "                        libpq's PGHOST, PGPORT, PGDATABASE, PGUSER, ...)\n" \
     "  -v, --verbose         more log lines (debug)\n"                         \
+    "  -d, --debug CONTEXTS  debug lines of these areas only, comma-separated:\n" \
+    "                        " FTZ_LOG_CONTEXTS ", or all;\n"      \
+    "                        kafka also turns on librdkafka's own debug\n"     \
+    "                        (broker, topic, msg, cgrp)\n"                    \
     "  -q, --quiet           errors only\n"                                    \
     "  -V, --version         print the version and exit\n"                     \
     "  -h, --help            this help\n"

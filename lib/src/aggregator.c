@@ -534,7 +534,7 @@ static void landed(agg_t *a, ftz_batch_t *b, ftz_aggregator_stats_t *bs) {
     commit_to_kafka(a, b);
     if (a->first_assigned)
         a->stats.drain_s = a->progress_at - a->first_assigned;
-    ftz_log(FTZ_LOG_DEBUG, "PG", "committed a batch of %zu messages in %.1f ms", b->messages,
+    ftz_log(FTZ_LOG_DEBUG, "BATCH", "committed a batch of %zu messages in %.1f ms", b->messages,
             (ftz_clock_mono() - a->flight_sent) * 1000);
     a->backoff = 0;
     ftz_batch_clear(b);
@@ -658,7 +658,7 @@ static void launch(agg_t *a) {
     }
     a->flying = 1;
     a->flight_sent = ftz_clock_mono();
-    ftz_log(FTZ_LOG_DEBUG, "PG", "sent a batch of %zu messages", a->flight.messages);
+    ftz_log(FTZ_LOG_DEBUG, "BATCH", "sent a batch of %zu messages", a->flight.messages);
 }
 
 /* Commits what is open and waits for it. FTZ_OK when it landed. */

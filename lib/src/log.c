@@ -2,9 +2,60 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static ftz_log_level_t log_level = FTZ_LOG_INFO;
+/* The facilities whose debug lines pass (bit i: contexts[i]); all: ~0. */
+static const char *const contexts[] = {"KAFKA", "PG",  "BATCH", "RULES",
+                                       "SPOOL", "SIM", "STATS", "METRICS"};
+static unsigned debug_mask = ~0u;
+
+int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size) {
+    unsigned mask = 0;
+    char word[32];
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n >= sizeof(word)) {
+            snprintf(errstr, errstr_size, "-d: unknown context \"%.*s...\" (%s or all)", 20,
+                     p, FTZ_LOG_CONTEXTS);
+            return -1;
+        }
+        memcpy(word, p, n);
+        word[n] = '\0';
+        size_t i = 0;
+        if (strcasecmp(word, "all") == 0)
+            mask = ~0u;
+        else {
+            while (i < sizeof(contexts) / sizeof(contexts[0]) && strcasecmp(word, contexts[i]))
+                i++;
+            if (i == sizeof(contexts) / sizeof(contexts[0])) {
+                snprintf(errstr, errstr_size, "-d: unknown context \"%s\" (%s or all)", word,
+                         FTZ_LOG_CONTEXTS);
+                return -1;
+            }
+            mask |= 1u << i;
+        }
+        p += n + (p[n] == ',');
+    }
+    if (!mask) {
+        snprintf(errstr, errstr_size, "-d: no context given (%s or all)", FTZ_LOG_CONTEXTS);
+        return -1;
+    }
+    debug_mask = mask;
+    log_level = FTZ_LOG_DEBUG;
+    return 0;
+}
+
+static int debug_wanted(const char *fac) {
+    if (debug_mask == ~0u)
+        return 1;
+    for (size_t i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++)
+        if (strcmp(fac, contexts[i]) == 0)
+            return (debug_mask >> i) & 1;
+    return 0;
+}
 static ftz_log_cb_t log_cb;
 static void *log_opaque;
 
@@ -30,7 +81,7 @@ void ftz_log(ftz_log_level_t level, const char *fac, const char *fmt, ...) {
     char msg[1024];
     va_list ap;
 
-    if (level > log_level)
+    if (level > log_level || (level == FTZ_LOG_DEBUG && !debug_wanted(fac)))
         return;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -69,4 +69,14 @@ brokers_named 127.0.0.1:3
 brokers_named 127.0.0.1:1 -X bootstrap.servers=127.0.0.1:1
 brokers_named 127.0.0.1:2 -b 127.0.0.1:2 -X bootstrap.servers=127.0.0.1:1
 brokers_named 127.0.0.1:2 -X bootstrap.servers=127.0.0.1:1 -b 127.0.0.1:2
+# -d CONTEXTS: debug lines of those areas only; -d kafka turns on
+# librdkafka's own; an unknown context is a usage error.
+rc=0
+"$FTZ" produce -t rail -d nope /dev/null 2>"$WORK/err" || rc=$?
+[[ $rc == 2 ]] && grep -q '^ftz: -d: unknown context "nope" (kafka, pg, batch, rules' "$WORK/err" \
+  || fail "-d nope: exit $rc, $(cat "$WORK/err")"
+"$FTZ" produce -t rail -d kafka -b 127.0.0.1:1 --timeout 1 "$WORK/rec.jsonl" 2>"$WORK/err" || true
+grep -q ' DEBUG KAFKA ' "$WORK/err" || fail "-d kafka: no KAFKA debug line: $(head -3 "$WORK/err")"
+"$FTZ" produce -t rail -d pg,batch -b 127.0.0.1:1 --timeout 1 "$WORK/rec.jsonl" 2>"$WORK/err" || true
+! grep -q ' DEBUG ' "$WORK/err" || fail "-d pg,batch: debug lines of other areas: $(grep ' DEBUG ' "$WORK/err" | head -3)"
 echo "[test_conventions] PASS"

@@ -19,6 +19,12 @@ const char *ftz_log_level_name(ftz_log_level_t level);
 /* Messages above this level are dropped (default FTZ_LOG_INFO). */
 void ftz_log_set_level(ftz_log_level_t level);
 ftz_log_level_t ftz_log_get_level(void);
+/* Debug lines of some facilities only, like librdkafka's debug=: contexts
+ * is a comma list of facility names (any case; FTZ_LOG_CONTEXTS lists
+ * them) or "all". Sets the level to debug; lines above debug are not
+ * filtered. FTZ_ERR_INVALID_ARG naming an unknown context. */
+#define FTZ_LOG_CONTEXTS "kafka, pg, batch, rules, spool, sim, stats, metrics"
+int ftz_log_set_debug(const char *contexts, char *errstr, unsigned long errstr_size);
 /* cb NULL restores the stderr logger; opaque is borrowed. */
 void ftz_log_set_callback(ftz_log_cb_t cb, void *opaque);
 
