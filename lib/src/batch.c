@@ -204,45 +204,6 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
     return FTZ_OK;
 }
 
-void ftz_batch_drop_partition(ftz_batch_t *b, const char *topic, int32_t partition) {
-    b->generation = new_generation();
-    for (int t = 0; t < FTZ_REC__COUNT; t++) {
-        ftz_batch_rows_t *r = &b->rows[t];
-        const ftz_record_type_t *rt = ftz_record_type((ftz_rtype_t)t);
-        if (strcmp(rt->topic, topic) != 0)
-            continue;
-        size_t k = 0;
-        for (size_t i = 0; i < r->n; i++) {
-            if (r->meta[i].partition == partition)
-                continue;
-            if (k != i) {
-                memmove(r->data + k * rt->size, r->data + i * rt->size, rt->size);
-                r->meta[k] = r->meta[i];
-            }
-            k++;
-        }
-        r->n = k;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < b->n_dead; i++) {
-        if (b->dead[i].partition == partition && strcmp(b->dead[i].topic, topic) == 0) {
-            free_dead(&b->dead[i]);
-            continue;
-        }
-        b->dead[k++] = b->dead[i];
-    }
-    b->n_dead = k;
-    k = 0;
-    for (size_t i = 0; i < b->n_parts; i++) {
-        if (b->parts[i].partition == partition && strcmp(b->parts[i].topic, topic) == 0) {
-            free(b->parts[i].topic);
-            continue;
-        }
-        b->parts[k++] = b->parts[i];
-    }
-    b->n_parts = k;
-}
-
 ftz_err_t ftz_batch_note_time(ftz_batch_t *b, int64_t timestamp_ms) {
     if (grow((void **)&b->times, &b->cap_times, b->n_times + 1, sizeof(*b->times)))
         return FTZ_ERR_NOMEM;

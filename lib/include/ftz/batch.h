@@ -104,7 +104,5 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
                              int64_t offset, const void *key, size_t key_len,
                              const void *payload, size_t payload_len, const char *code,
                              const char *reason);
-/* Drops every trace of (topic, partition), e.g. after a revocation. */
-void ftz_batch_drop_partition(ftz_batch_t *b, const char *topic, int32_t partition);
 
 #endif
