@@ -93,7 +93,7 @@ deb: build
 	@sed -n 's/^CPack: - package: \(.*\) generated\.$$/package: \1/p' $(BUILD)/cpack.log
 
 unit-test: build-debug
-	cd $(DEBUG_BUILD) && ctest -L 'unit|mock' --output-on-failure
+	cd $(DEBUG_BUILD) && ctest -L 'unit|mock|interop' --output-on-failure
 
 # The package test (tests/package): builds the package from the release
 # build, lintian, dpkg -i as root, the units verified, dpkg --purge.
