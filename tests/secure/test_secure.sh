@@ -11,6 +11,17 @@ source "$FTZ_SOURCE_DIR/tests/stack/lib.sh"
 # The secure stack is this test's own: its topics (the ACLs name them) and database.
 export FTZ_TOPIC_PREFIX=""
 export PGDATABASE=ftz
+# The database is the stack's own, not the test's: kept, not dropped.
+cleanup() {
+  local rc=$?
+  for pid in "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  if [[ $rc -eq 0 ]]; then
+    rm -rf "$WORK"
+    log "PASS"
+  else
+    log "kept files in $WORK for inspection"
+  fi
+}
 SEC=$(dirname "$FTZ_PRODUCER_PROPERTIES")
 STATE=$(dirname "$SEC")
 cd "$WORK"
