@@ -130,12 +130,26 @@ ftz_err_t ftz_producer_has_topic(ftz_producer_t *p, const char *topic, int timeo
     /* This topic only: Kafka leaves topics a user may not describe out of
      * a listing of all, but names them when asked. */
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, topic, NULL);
-    rd_kafka_resp_err_t e = rkt ? rd_kafka_metadata(p->rk, 0, rkt, &md, timeout_ms)
-                                : RD_KAFKA_RESP_ERR__INVALID_ARG;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__INVALID_ARG;
+    /* In slices of at most a second, serving the error events between
+     * them: a refusal (login, certificate) ends the wait at once. */
+    for (int left = timeout_ms; rkt;) {
+        int slice = left < 1000 ? left : 1000;
+        e = rd_kafka_metadata(p->rk, 0, rkt, &md, slice);
+        left -= slice;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || left <= 0)
+            break;
+        rd_kafka_poll(p->rk, 0);
+        if (p->refused[0])
+            break;
+    }
     if (rkt)
         rd_kafka_topic_destroy(rkt);
-    if (p->refused[0])
+    if (p->refused[0]) {
+        if (md)
+            rd_kafka_metadata_destroy(md);
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", p->refused);
+    }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
         return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "%s", rd_kafka_err2str(e));
     for (int i = 0; i < md->topic_cnt; i++)
