@@ -102,6 +102,13 @@ sed 's/^sasl.password=.*/sasl.password=not-the-password/' "$FTZ_CONSUMER_PROPERT
 chmod 600 wrongc.properties
 run_refused "ftz aggregate, wrong password" 'Kafka refused the login' \
   "$FTZ" aggregate -q -F wrongc.properties -g ftz-secure-test --until-idle 3
+mkdir spool
+run_refused "ftz produce --spool, wrong password" 'Kafka refused the login' \
+  "$FTZ" produce -q -t rail --spool spool -F wrong.properties
+sed "s#^ssl.ca.location=.*#ssl.ca.location=$FTZ_UNTRUSTED_CA#" "$FTZ_CONSUMER_PROPERTIES" >untrustedc.properties
+chmod 600 untrustedc.properties
+run_refused "ftz aggregate, untrusted CA" "TLS certificate is not trusted" \
+  "$FTZ" aggregate -q -F untrustedc.properties -g ftz-secure-test --until-idle 3
 sed "s#^ssl.ca.location=.*#ssl.ca.location=$FTZ_UNTRUSTED_CA#" "$FTZ_PRODUCER_PROPERTIES" >untrusted.properties
 chmod 600 untrusted.properties
 run_refused "ftz produce, untrusted CA" "TLS certificate is not trusted" \
