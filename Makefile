@@ -17,12 +17,17 @@ DEMO_DIRTY ?= 2
 # The test stack lives apart from the demo stack: own state, own ports.
 TEST_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/test-state,$(HOME)/.local/state/ftz-pipeline-test)
 TEST_ENV := FTZ_STATE_DIR=$(TEST_STATE_DIR) FTZ_KAFKA_PORT=19092 FTZ_PG_PORT=56432
+# The secure test stack (up --secure): its own state and ports too.
+SECURE_TEST_STATE_DIR ?= $(TEST_STATE_DIR)-secure
+SECURE_TEST_KAFKA_PORT ?= 19192
+SECURE_TEST_PG_PORT ?= 56532
+SECURE_TEST_ENV := FTZ_STATE_DIR=$(SECURE_TEST_STATE_DIR) FTZ_KAFKA_PORT=$(SECURE_TEST_KAFKA_PORT) FTZ_PG_PORT=$(SECURE_TEST_PG_PORT)
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test package-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
+        test unit-test stack-test secure-test package-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
 
 all: build
 
@@ -33,6 +38,7 @@ help:
 	@echo "make deps        install missing Debian packages (quiet when all present)"
 	@echo "make build       release build into $(BUILD)/"
 	@echo "make deb         the Debian package (binary, systemd units, man pages, docs) from the release build"
+	@echo "make secure-test the security test on its own 'stack up --secure' (part of make test)"
 	@echo "make stack-up    start the local Kafka + PostgreSQL stack (also stack-down, stack-status)"
 	@echo "make bench       decode + validate throughput per record type"
 	@echo "make bench-drain drain one backlog: ftz aggregate (1, 2 members) vs Python vs PostgreSQL's limit"
@@ -108,6 +114,15 @@ stack-test: build-debug
 	  eval "$$($(STACK) env)"; \
 	  cd $(DEBUG_BUILD) && ctest -L 'stack|fault' --output-on-failure
 
+# Starts its own secure stack (up --secure), runs the security test (label
+# `secure`), and stops and deletes it, pass or fail.
+secure-test: build-debug
+	@set -e; export $(SECURE_TEST_ENV); \
+	  trap '$(STACK) down --purge' EXIT; \
+	  $(STACK) up --secure; \
+	  eval "$$($(STACK) env)"; \
+	  cd $(DEBUG_BUILD) && ctest -L secure --output-on-failure
+
 # libFuzzer over frame -> decode -> rules, with ASan and UBSan, seeded with
 # valid records of every type and version. FUZZ_SECONDS=0 runs until stopped.
 $(FUZZ_BUILD)/CMakeCache.txt:
@@ -151,7 +166,7 @@ fuzz-short:
 
 # The release build too: `make demo` builds it with -Werror, and a warning
 # only -O2 finds must not reach a user first.
-test: build unit-test package-test fuzz-short stack-test
+test: build unit-test package-test fuzz-short stack-test secure-test
 
 clean:
 	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)

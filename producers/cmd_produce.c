@@ -382,7 +382,7 @@ int ftz_cmd_produce(int argc, char **argv) {
         ftz_produce_input_close(&inputs[next]);
     }
     /* Inputs an error kept from being read are named. */
-    if (fatal && next < ninputs) {
+    if (fatal && next < ninputs && !ftz_producer_refused(r.prod)[0]) {
         ftz_buf_t msg = FTZ_BUF_INIT;
         for (int k = next; k < ninputs; k++)
             ftz_buf_printf(&msg, "%s%s", k > next ? ", " : "", inputs[k].label);
@@ -391,6 +391,12 @@ int ftz_cmd_produce(int argc, char **argv) {
     }
     ftz_produce_flush(&r, timeout_ms);
     ftz_progress_update(&r.counts, r.prod, 1);
+    /* Refused after the last record was sent (an ACL, say): said once. */
+    const char *refused = ftz_producer_refused(r.prod);
+    if (refused[0] && !fatal) {
+        ftz_progress_printf("ftz produce: %s\n", refused);
+        fatal = 1;
+    }
     ftz_progress_stop();
 
     unsigned long long acked = ftz_producer_acked(r.prod);
@@ -401,7 +407,7 @@ int ftz_cmd_produce(int argc, char **argv) {
                 "%llu failed in %.1f s (%s)\n",
                 (unsigned long long)r.counts.read, (unsigned long long)r.counts.sent, acked,
                 (unsigned long long)r.counts.rejected, missing, ftz_progress_elapsed(), topic);
-    if (missing) {
+    if (missing && !refused[0]) {
         ftz_buf_t msg = FTZ_BUF_INIT;
         ftz_produce_describe_unacknowledged(&r, &msg, ftz_kafka_brokers(cli.brokers, &cli.props), within,
                                             missing, (unsigned long long)r.counts.sent, acked);

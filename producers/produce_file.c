@@ -128,7 +128,11 @@ static ftz_err_t send_record(ftz_produce_run_t *r, ftz_produce_input_t *in, cons
         return stop_reading(r, FTZ_ERR_IO, "%s: %s", where, errstr);
     const char *key = ftz_record_key(r->rt, &r->rec);
     if ((err = ftz_producer_send(r->prod, r->topic, key, strlen(key), r->out.data, r->out.len,
-                                 where, errstr, sizeof(errstr))) != FTZ_OK)
+                                 where, errstr, sizeof(errstr))) != FTZ_OK &&
+        ftz_producer_refused(r->prod)[0])
+        /* Kafka refused us: said once, with no record to blame. */
+        return stop_reading(r, FTZ_ERR_FATAL, "%s", errstr);
+    if (err != FTZ_OK)
         /* A record too large for the producer is this input's fault; any
          * other refusal is the producer's, and no other input would fare
          * better. */

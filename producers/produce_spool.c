@@ -548,6 +548,13 @@ ftz_err_t ftz_produce_spool(ftz_produce_run_t *r, const ftz_produce_spool_opts_t
         free_names(names, n);
         names = NULL;
         ftz_produce_tick(r, 1);
+        /* Kafka refused us (login, certificate, ACL): no file would fare
+         * better; one line, and the service stops. */
+        if (ftz_producer_refused(r->prod)[0]) {
+            err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s",
+                             ftz_producer_refused(r->prod));
+            goto cleanup;
+        }
         if (ftz_cli_stop)
             break;
         struct pollfd pfd = {.fd = s.ino, .events = POLLIN};

@@ -166,6 +166,13 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
         set_fatal(a, FTZ_ERR_FATAL, what);
         return;
     }
+    const char *refused = ftz_kafka_refusal(err, reason);
+    if (refused) {
+        /* No retry mends it: one line, and the member stops. */
+        snprintf(what, sizeof(what), "%s: %s", refused, reason);
+        set_fatal(a, FTZ_ERR_FATAL, what);
+        return;
+    }
     snprintf(what, sizeof(what), "Kafka at %s: %s", ftz_kafka_brokers(a->conf->brokers, a->conf->props), reason);
     trouble(a, what);
 }
@@ -857,6 +864,17 @@ static void handle_error(agg_t *a, const rd_kafka_message_t *m) {
             set_fatal(a, FTZ_ERR_FATAL, what);
         else
             trouble(a, what);
+        return;
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        snprintf(what, sizeof(what), "Kafka refused this user %s%s (%s: a missing ACL)",
+                 m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ? "the group "
+                 : topic ? "topic " : "",
+                 m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ? a->conf->group
+                 : topic ? topic : "",
+                 rd_kafka_err2str(m->err));
+        set_fatal(a, FTZ_ERR_FATAL, what);
         return;
     default:
         if (rd_kafka_fatal_error(a->rk, fatal, sizeof(fatal))) {

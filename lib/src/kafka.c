@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ftz/log.h"
@@ -74,6 +75,7 @@ ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr
     ftz_err_t err = FTZ_OK;
     if (!f)
         return ftz_seterr(FTZ_ERR_IO, errstr, errstr_size, "%s: %s", path, strerror(errno));
+    size_t first = props->n;
     while (!err && fgets(line, sizeof(line), f)) {
         char *s = trim(line);
         lineno++;
@@ -83,6 +85,22 @@ ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr
         if ((err = ftz_props_add(props, s, inner, sizeof(inner))))
             ftz_seterr(err, errstr, errstr_size, "%s:%d: %s", path, lineno, inner);
     }
+    /* A file holding a secret must be readable by its owner only (as
+     * libpq asks of a password file). */
+    static const char *const secrets[] = {"sasl.password", "ssl.key.password",
+                                          "ssl.keystore.password", "ssl.key.pem",
+                                          "sasl.oauthbearer.client.secret"};
+    struct stat st;
+    for (size_t i = first; !err && i < props->n; i++)
+        for (size_t j = 0; j < sizeof(secrets) / sizeof(secrets[0]); j++)
+            if (strcmp(props->keys[i], secrets[j]) == 0 && fstat(fileno(f), &st) == 0 &&
+                (st.st_mode & 077)) {
+                err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                                 "%s holds %s but group or others may read it (mode %04o): "
+                                 "chmod 600 %s",
+                                 path, secrets[j], (unsigned)(st.st_mode & 07777), path);
+                break;
+            }
     fclose(f);
     return err;
 }
@@ -153,6 +171,19 @@ void ftz_kafka_log_error(int err, const char *reason, int quiet) {
         error_said[slot] = now;
     ftz_log(fatal ? FTZ_LOG_ERROR : repeat || quiet ? FTZ_LOG_DEBUG : FTZ_LOG_WARNING, "KAFKA",
             "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+const char *ftz_kafka_refusal(int err, const char *reason) {
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
+        return "Kafka refused the login (sasl.username/sasl.password)";
+    if (err == RD_KAFKA_RESP_ERR__SSL && reason &&
+        (strstr(reason, "certificate verify failed") || strstr(reason, "could not be verified")))
+        return "Kafka's TLS certificate is not trusted (ssl.ca.location)";
+    if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+        err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+        return "Kafka refused this user (a missing ACL)";
+    return NULL;
 }
 
 static const char *const producer_defaults[][2] = {

@@ -16,7 +16,16 @@ struct ftz_producer_s {
     ftz_producer_failure_cb_t on_failure;
     void *on_failure_opaque;
     char transport_error[512];     /* the last broker connection failure */
+    char refused[768];             /* why Kafka refused us (login, TLS, ACL): final */
 };
+
+/* A refusal no retry can mend (a wrong password, an untrusted certificate,
+ * a missing ACL): kept, the first only, and ends the run (see
+ * ftz_producer_send and ftz_producer_flush). */
+static void refuse(ftz_producer_t *p, const char *fmt, const char *a, const char *b) {
+    if (!p->refused[0])
+        snprintf(p->refused, sizeof(p->refused), fmt, a, b);
+}
 
 static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                         0.25,  0.5,    1,     2.5,  5,     10,   30};
@@ -32,6 +41,13 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
         err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
         (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !p->transport_error[0]))
         snprintf(p->transport_error, sizeof(p->transport_error), "%s", reason);
+    const char *what = ftz_kafka_refusal(err, reason);
+    if (what) {
+        refuse(p, "%s: %s", what, reason);
+        ftz_log(FTZ_LOG_DEBUG, "KAFKA", "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err),
+                reason);
+        return;
+    }
     ftz_kafka_log_error(err, reason, p->quiet);
 }
 
@@ -45,6 +61,10 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
             p->too_large++;
         p->last_error = m->err;
+        if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+            m->err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
+            refuse(p, "Kafka refused to let this user write topic %s (%s: a missing ACL)",
+                   rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
         ftz_log(p->quiet || p->on_failure ? FTZ_LOG_DEBUG : FTZ_LOG_ERROR, "KAFKA",
                 "%s: not delivered to %s: %s", label ? label : "message",
                 rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
@@ -107,9 +127,40 @@ void ftz_producer_destroy(ftz_producer_t *p) {
 ftz_err_t ftz_producer_has_topic(ftz_producer_t *p, const char *topic, int timeout_ms,
                                  char *errstr, size_t errstr_size) {
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t e = rd_kafka_metadata(p->rk, 1, NULL, &md, timeout_ms);
+    /* This topic only: Kafka leaves topics a user may not describe out of
+     * a listing of all, but names them when asked. */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(p->rk, topic, NULL);
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__INVALID_ARG;
+    /* In slices of at most a second, serving the error events between
+     * them: a refusal (login, certificate) ends the wait at once. */
+    for (int left = timeout_ms; rkt;) {
+        int slice = left < 1000 ? left : 1000;
+        e = rd_kafka_metadata(p->rk, 0, rkt, &md, slice);
+        left -= slice;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR || left <= 0)
+            break;
+        rd_kafka_poll(p->rk, 0);
+        if (p->refused[0])
+            break;
+    }
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    if (p->refused[0]) {
+        if (md)
+            rd_kafka_metadata_destroy(md);
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", p->refused);
+    }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
         return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size, "%s", rd_kafka_err2str(e));
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0 &&
+            md->topics[i].err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+            rd_kafka_metadata_destroy(md);
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                              "Kafka refused to let this user describe topic %s (%s: a "
+                              "missing ACL)", topic,
+                              rd_kafka_err2str(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED));
+        }
     ftz_err_t err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
                                "topic %s does not exist (ftz topics create makes the "
                                "pipeline's topics; --topic-prefix picks which)", topic);
@@ -134,6 +185,8 @@ ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const 
                                     const char *const *names, const char *const *values,
                                     int n, const char *label, char *errstr,
                                     size_t errstr_size) {
+    if (p->refused[0])
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s", p->refused);
     char *lab = label ? strdup(label) : NULL;
     for (;;) {
         /* producev takes the headers only on success. */
@@ -164,6 +217,11 @@ ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const 
             continue;
         }
         free(lab);
+        if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+            refuse(p, "Kafka refused to let this user write topic %s (%s: a missing ACL)", topic,
+                   rd_kafka_err2str(err));
+            return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s", p->refused);
+        }
         char fatal[256];
         if (rd_kafka_fatal_error(p->rk, fatal, sizeof(fatal)))
             return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "producer: %s", fatal);
@@ -185,6 +243,12 @@ ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const 
 ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
                              size_t errstr_size) {
     rd_kafka_resp_err_t err = rd_kafka_flush(p->rk, timeout_ms);
+    if (p->refused[0]) {
+        /* Nothing queued can be delivered: drop it (failed reports). */
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(p->rk, 1000);
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s", p->refused);
+    }
     if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
         return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
                           "%d messages still unacknowledged after %d ms",
@@ -218,5 +282,7 @@ void ftz_producer_on_failure(ftz_producer_t *p, ftz_producer_failure_cb_t cb, vo
 }
 
 const char *ftz_producer_transport_error(const ftz_producer_t *p) { return p->transport_error; }
+
+const char *ftz_producer_refused(const ftz_producer_t *p) { return p->refused; }
 
 int ftz_producer_outq(const ftz_producer_t *p) { return rd_kafka_outq_len(p->rk); }

@@ -41,6 +41,12 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
  * when quiet), fatal ones as errors. Any thread. */
 void ftz_kafka_log_error(int err, const char *reason, int quiet);
 
+/* What Kafka refused, when error `err` (with librdkafka's `reason`) is a
+ * refusal no retry mends: a failed SASL login, a broker certificate the
+ * CA does not verify, an authorization failure (a missing ACL). NULL for
+ * anything else (transport trouble is retried). */
+const char *ftz_kafka_refusal(int err, const char *reason);
+
 /* The brokers a command uses: brokers (-b) if set, else bootstrap.servers
  * of props (-X, -F; props may be NULL), else $FTZ_BROKERS, else
  * "127.0.0.1:9092". Borrowed. */

@@ -74,6 +74,10 @@ void ftz_producer_on_failure(ftz_producer_t *p, ftz_producer_failure_cb_t cb, vo
  * "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection
  * refused ..."; "" when none (borrowed, updated inside polls). */
 const char *ftz_producer_transport_error(const ftz_producer_t *p);
+/* Why Kafka refused this producer (a wrong password, an untrusted
+ * certificate, a missing ACL), or "": once set, sends and flushes fail
+ * at once with it. */
+const char *ftz_producer_refused(const ftz_producer_t *p);
 
 /* Messages handed to the producer and not yet acknowledged or failed. */
 int ftz_producer_outq(const ftz_producer_t *p);

@@ -1,0 +1,87 @@
+/* Properties files (-F, lib/src/kafka.c): a file holding a secret
+ * (sasl.password, ssl.key.password, ...) must be readable by its owner
+ * only; the refusal names the file, the property and the fix, never the
+ * value. A file without secrets may be readable by others. And which
+ * librdkafka errors are refusals (ftz_kafka_refusal). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ftz/kafka.h"
+
+/* Writes `text` to a new temporary file of mode `mode`; its path in `path`. */
+static void write_file(char *path, const char *text, mode_t mode) {
+    strcpy(path, "/tmp/ftz-test-props.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    assert_int_equal(close(fd), 0);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+static ftz_err_t load(const char *text, mode_t mode, char *errstr, size_t size) {
+    char path[64];
+    ftz_props_t props = {0};
+    write_file(path, text, mode);
+    ftz_err_t err = ftz_props_load_file(&props, path, errstr, size);
+    unlink(path);
+    ftz_props_free(&props);
+    return err;
+}
+
+static void test_secret_needs_owner_only(void **state) {
+    (void)state;
+    char errstr[512];
+    const char *text = "security.protocol=SASL_SSL\nsasl.username=u\nsasl.password=hunter2-secret\n";
+    assert_int_equal(load(text, 0600, errstr, sizeof(errstr)), FTZ_OK);
+    assert_int_equal(load(text, 0400, errstr, sizeof(errstr)), FTZ_OK);
+    assert_int_equal(load(text, 0640, errstr, sizeof(errstr)), FTZ_ERR_INVALID_ARG);
+    assert_non_null(strstr(errstr, "holds sasl.password but group or others may read it (mode 0640)"));
+    assert_non_null(strstr(errstr, "chmod 600"));
+    assert_null(strstr(errstr, "hunter2"));
+    assert_int_equal(load(text, 0604, errstr, sizeof(errstr)), FTZ_ERR_INVALID_ARG);
+    assert_int_equal(load("ssl.key.password=k3y\n", 0644, errstr, sizeof(errstr)),
+                     FTZ_ERR_INVALID_ARG);
+    assert_non_null(strstr(errstr, "ssl.key.password"));
+    assert_null(strstr(errstr, "k3y"));
+}
+
+static void test_no_secret_any_mode(void **state) {
+    (void)state;
+    char errstr[512];
+    assert_int_equal(load("security.protocol=SASL_SSL\nssl.ca.location=/etc/ftz/ca.crt\n", 0644,
+                          errstr, sizeof(errstr)),
+                     FTZ_OK);
+    /* A commented-out password is no password. */
+    assert_int_equal(load("# sasl.password=old\n", 0644, errstr, sizeof(errstr)), FTZ_OK);
+}
+
+static void test_refusals(void **state) {
+    (void)state;
+    assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__AUTHENTICATION, "SASL authentication error"));
+    assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__SSL,
+                                      "SSL handshake failed: certificate verify failed"));
+    assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "x"));
+    assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, "x"));
+    /* Transport trouble is retried, not a refusal. */
+    assert_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__TRANSPORT, "Connection refused"));
+    assert_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__SSL, "SSL handshake failed: Disconnected"));
+    assert_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_secret_needs_owner_only),
+        cmocka_unit_test(test_no_secret_any_mode),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
