@@ -53,6 +53,10 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
                                                errstr_size);
     if (!conf)
         return FTZ_ERR_INVALID_ARG;
+    /* The handle only sends admin requests: an idempotent producer would
+     * first ask the transaction coordinator for a producer id, and warn
+     * while that is not ready (a new cluster, two nodes of three down). */
+    rd_kafka_conf_set(conf, "enable.idempotence", "false", why, sizeof(why));
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why)))) {
         rd_kafka_conf_destroy(conf);
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "admin client: %s", why);

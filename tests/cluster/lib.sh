@@ -16,7 +16,7 @@ CLUSTER_NODES=3
 PARTITIONS=6
 TOPIC_PARTITIONS=$((3 * PARTITIONS)) # the three record topics a member owns
 CHUNKS=${FTZ_CLUSTER_CHUNKS:-12}
-CHUNK_PAUSE=${FTZ_CLUSTER_CHUNK_PAUSE:-1.5} # seconds: production spans the fault
+CHUNK_PAUSE=${FTZ_CLUSTER_CHUNK_PAUSE:-2} # seconds: production (24 s and more) spans the fault
 STARTED=$SECONDS
 
 # stack ARGS...: deploy/local/stack, its output in $WORK/stack.log (and,
