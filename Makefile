@@ -1,7 +1,8 @@
 # Task runner. Everything that needs setting up is set up by these targets,
 # on a fresh Debian 12 machine, as root (or with sudo):
 #   make demo   deps, build, local stack, migrate, simulated traffic, report
-#   make test   deps, debug build, unit tests, package test, stack tests (own stack, stopped after)
+#   make test   deps, debug build, unit tests, package test, stack tests, cluster tests
+#               (each on its own stack, stopped after)
 #   make deb    deps, release build, the Debian package
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
@@ -22,18 +23,23 @@ SECURE_TEST_STATE_DIR ?= $(TEST_STATE_DIR)-secure
 SECURE_TEST_KAFKA_PORT ?= 19192
 SECURE_TEST_PG_PORT ?= 56532
 SECURE_TEST_ENV := FTZ_STATE_DIR=$(SECURE_TEST_STATE_DIR) FTZ_KAFKA_PORT=$(SECURE_TEST_KAFKA_PORT) FTZ_PG_PORT=$(SECURE_TEST_PG_PORT)
+# The cluster tests' stack: three Kafka nodes (brokers on 29092-29094,
+# controllers on 29095-29097), its own PostgreSQL, small heaps.
+CLUSTER_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/cluster-state,$(HOME)/.local/state/ftz-pipeline-cluster)
+CLUSTER_ENV := FTZ_STATE_DIR=$(CLUSTER_STATE_DIR) FTZ_KAFKA_PORT=29092 FTZ_PG_PORT=57432 FTZ_KAFKA_HEAP="-Xms64m -Xmx320m"
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test secure-test package-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
+        test unit-test stack-test secure-test cluster-test package-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
 
 all: build
 
 help:
 	@echo "make demo        set up everything, run simulated FTZ traffic, print the report"
-	@echo "make test        set up everything, run every test (unit, package, then stack)"
+	@echo "make test        set up everything, run every test (unit, package, stack, then cluster)"
+	@echo "make cluster-test the cluster fault tests on their own 3-node Kafka stack"
 	@echo "make package-test build the package, lintian, install it (dpkg -i, as root), purge it"
 	@echo "make deps        install missing Debian packages (quiet when all present)"
 	@echo "make build       release build into $(BUILD)/"
@@ -122,6 +128,14 @@ secure-test: build-debug
 	  $(STACK) up --secure; \
 	  eval "$$($(STACK) env)"; \
 	  cd $(DEBUG_BUILD) && ctest -L secure --output-on-failure
+# Starts its own 3-node Kafka cluster (+ PostgreSQL), runs the cluster fault
+# tests, and stops it, pass or fail.
+cluster-test: build-debug
+	@set -e; export $(CLUSTER_ENV); \
+	  trap '$(STACK) down' EXIT; \
+	  $(STACK) up --brokers 3; \
+	  eval "$$($(STACK) env)"; \
+	  cd $(DEBUG_BUILD) && ctest -L cluster --output-on-failure
 
 # libFuzzer over frame -> decode -> rules, with ASan and UBSan, seeded with
 # valid records of every type and version. FUZZ_SECONDS=0 runs until stopped.
@@ -166,7 +180,7 @@ fuzz-short:
 
 # The release build too: `make demo` builds it with -Werror, and a warning
 # only -O2 finds must not reach a user first.
-test: build unit-test package-test fuzz-short stack-test secure-test
+test: build unit-test package-test fuzz-short stack-test secure-test cluster-test
 
 clean:
 	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)

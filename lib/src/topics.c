@@ -33,8 +33,13 @@ const ftz_record_type_t *ftz_topic_record_type(const char *prefix, const char *t
     return ftz_record_type_by_topic(topic + n);
 }
 
+int ftz_topics_default_rf(int brokers) { return brokers >= 3 ? 3 : brokers < 1 ? 1 : brokers; }
+
+int ftz_topics_default_min_isr(int rf) { return rf >= 3 ? 2 : 1; }
+
 ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const char *prefix,
-                            int partitions, int rf, char *errstr, size_t errstr_size) {
+                            int partitions, int rf, int min_isr, char *errstr,
+                            size_t errstr_size) {
     char names[FTZ_REC__COUNT + 1][FTZ_TOPIC_MAX + 1];
     rd_kafka_NewTopic_t *nt[FTZ_REC__COUNT + 1] = {0};
     int n = 0;
@@ -48,10 +53,40 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
                                                errstr_size);
     if (!conf)
         return FTZ_ERR_INVALID_ARG;
+    /* The handle only sends admin requests: an idempotent producer would
+     * first ask the transaction coordinator for a producer id, and warn
+     * while that is not ready (a new cluster, two nodes of three down). */
+    rd_kafka_conf_set(conf, "enable.idempotence", "false", why, sizeof(why));
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why)))) {
         rd_kafka_conf_destroy(conf);
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "admin client: %s", why);
     }
+    if (rf == 0) {
+        /* As many replicas as the cluster has brokers, up to 3. */
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, 30000);
+        if (e) {
+            err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                             "cannot count the brokers of %s: %s",
+                             ftz_kafka_brokers(brokers, props), rd_kafka_err2str(e));
+            goto cleanup;
+        }
+        rf = ftz_topics_default_rf(md->broker_cnt);
+        ftz_log(FTZ_LOG_DEBUG, "KAFKA", "%d broker(s): replication factor %d", md->broker_cnt,
+                rf);
+        rd_kafka_metadata_destroy(md);
+    }
+    if (min_isr == 0)
+        min_isr = ftz_topics_default_min_isr(rf);
+    if (min_isr > rf) {
+        err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                         "--min-insync-replicas %d is more than the replication factor %d: "
+                         "no write with acks=all could succeed",
+                         min_isr, rf);
+        goto cleanup;
+    }
+    char isr[16];
+    snprintf(isr, sizeof(isr), "%d", min_isr);
     for (int t = 0; t <= FTZ_REC__COUNT; t++) {
         const char *base = t < FTZ_REC__COUNT ? ftz_record_type((ftz_rtype_t)t)->topic
                                               : FTZ_TOPIC_DEADLETTER;
@@ -61,6 +96,11 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
             goto cleanup;
         }
         n++;
+        if (rd_kafka_NewTopic_set_config(nt[n - 1], "min.insync.replicas", isr)) {
+            err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                             "%s: cannot set min.insync.replicas", names[n - 1]);
+            goto cleanup;
+        }
     }
     q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
@@ -92,7 +132,10 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
                              rd_kafka_topic_result_error_string(res[i]));
             goto cleanup;
         } else {
-            ftz_log(FTZ_LOG_INFO, "KAFKA", "created topic %s (%d partitions)", name, partitions);
+            ftz_log(FTZ_LOG_INFO, "KAFKA",
+                    "created topic %s (%d partitions, replication factor %d, "
+                    "min.insync.replicas %d)",
+                    name, partitions, rf, min_isr);
         }
     }
 cleanup:

@@ -23,9 +23,18 @@ const char *ftz_topic_prefix(const char *prefix);
 const ftz_record_type_t *ftz_topic_record_type(const char *prefix, const char *topic);
 
 /* Creates every record topic and the dead-letter topic (with the prefix)
- * that does not exist yet, with `partitions` partitions and replication
- * factor `rf`. Existing topics are left as they are. */
+ * that does not exist yet, with `partitions` partitions, replication
+ * factor `rf` and the topic config min.insync.replicas=`min_isr`.
+ * rf 0: min(3, the brokers the cluster reports); min_isr 0: 2 when the
+ * replication factor is 3 or more, else 1. min_isr above the replication
+ * factor is refused. Existing topics are left as they are. */
 ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const char *prefix,
-                            int partitions, int rf, char *errstr, size_t errstr_size);
+                            int partitions, int rf, int min_isr, char *errstr,
+                            size_t errstr_size);
+
+/* The defaults of ftz_topics_create: the replication factor for a cluster
+ * of `brokers` brokers, and min.insync.replicas for replication factor rf. */
+int ftz_topics_default_rf(int brokers);
+int ftz_topics_default_min_isr(int rf);
 
 #endif

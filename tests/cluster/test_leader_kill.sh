@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The leader of a partition is SIGKILLed while all three streams are being
+# produced and aggregated, and started again: the partition's leadership
+# moves to another in-sync replica (replication factor 3,
+# min.insync.replicas 2, so every acknowledged record is on a survivor),
+# the producers retry on the new leader without duplicates (idempotence),
+# the members follow, the restarted node catches up, and every aggregate
+# is exact: nothing lost, nothing counted twice.
+source "$(dirname "$0")/lib.sh"
+start_flow 100
+
+victim_topic=$(topic ftz.customs.declarations)
+victim=$(leader_of "$victim_topic" 0)
+[[ $victim != -1 ]] || fail "no leader for $victim_topic [0]"
+before=$(committed_offsets)
+t0=$SECONDS
+node_kill "$victim"
+log "SIGKILLed node $victim, leader of $victim_topic [0], at $before of $total offsets committed"
+new=$(wait_leader_not "$victim_topic" 0 "$victim" 30)
+log "$victim_topic [0]: node $new leads after $((SECONDS - t0)) s"
+# Down for a while, with records still arriving and being counted.
+sleep 6
+producing || fail "the producer finished while node $victim was down; the fault hit no production"
+down_progress=$(($(committed_offsets) - before))
+((down_progress > 0)) || fail "nothing was committed while node $victim was down"
+log "while node $victim was down: $down_progress offsets committed; ISR short: $(short_isr | wc -w) partitions"
+node_start "$victim"
+insync=$(wait_isr_full 90)
+log "node $victim started again after $((SECONDS - t0)) s down; replicas in sync $insync s later"
+finish_flow
