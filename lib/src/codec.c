@@ -78,8 +78,12 @@ struct ftz_encoder_s {
     int direct;
     int order[MAX_FIELDS];
     int nschema;
+    size_t direct_max; /* the most bytes a framed record takes (strings at their caps) */
     int avro_only; /* tests: always write with Avro-C */
 };
+
+/* The most bytes a field takes besides its string's bytes. */
+#define DIRECT_FIELD_MAX 24
 
 /* Whether schema s can carry a field of type ft. */
 static int field_type_matches(avro_schema_t s, const ftz_field_t *f) {
@@ -554,7 +558,14 @@ ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rtid, int v
             if (enc->index[i] == k)
                 enc->order[k] = i;
         enc->direct = enc->order[k] >= 0;
+        if (enc->direct) {
+            const ftz_field_t *f = &enc->rt->fields[enc->order[k]];
+            enc->direct_max += DIRECT_FIELD_MAX;
+            if (f->type == FTZ_FT_STRING || f->type == FTZ_FT_OPT_STRING)
+                enc->direct_max += f->cap;
+        }
     }
+    enc->direct_max += FTZ_FRAME_HEADER_SIZE;
     if (!(enc->iface = avro_generic_class_from_schema(enc->entry->schema)) ||
         avro_generic_value_new(enc->iface, &enc->value)) {
         ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", enc->entry->path,
@@ -608,21 +619,11 @@ static unsigned char *put_varint(unsigned char *p, int64_t v) {
     return p;
 }
 
-/* The most bytes a field takes besides its string's bytes. */
-#define DIRECT_FIELD_MAX 24
-
 static ftz_err_t encode_direct(const ftz_encoder_t *enc, const char *base, ftz_buf_t *out,
                                char *errstr, size_t errstr_size) {
     const ftz_record_type_t *rt = enc->rt;
-    size_t need = FTZ_FRAME_HEADER_SIZE;
-    for (int k = 0; k < enc->nschema; k++) {
-        const ftz_field_t *f = &rt->fields[enc->order[k]];
-        need += DIRECT_FIELD_MAX;
-        if (f->type == FTZ_FT_STRING || f->type == FTZ_FT_OPT_STRING)
-            need += strnlen(base + f->off, f->cap);
-    }
     ftz_buf_reset(out);
-    if (ftz_buf_reserve(out, need))
+    if (ftz_buf_reserve(out, enc->direct_max))
         return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
     unsigned char *p = (unsigned char *)out->data;
     ftz_frame_header(enc->entry->fingerprint, p);
