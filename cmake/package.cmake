@@ -86,6 +86,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/deploy/monitoring/grafana/ftz-pipeline.json
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME ftz-pipeline)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGE_CONTACT "${FTZ_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "exact trade-event pipeline of the Liaoning Pilot Free Trade Zone")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
