@@ -1,7 +1,7 @@
 # Task runner. Everything that needs setting up is set up by these targets,
 # on a fresh Debian 12 machine, as root (or with sudo):
 #   make demo   deps, build, local stack, migrate, simulated traffic, report
-#   make test   deps, debug build, unit tests, package test, stack tests, cluster tests
+#   make test   deps, debug build, unit tests, package tests, stack tests, cluster tests
 #               (each on its own stack, stopped after)
 #   make deb    deps, release build, the Debian package
 SHELL := /bin/bash
@@ -25,6 +25,9 @@ SECURE_TEST_PG_PORT ?= 56532
 SECURE_TEST_ENV := FTZ_STATE_DIR=$(SECURE_TEST_STATE_DIR) FTZ_KAFKA_PORT=$(SECURE_TEST_KAFKA_PORT) FTZ_PG_PORT=$(SECURE_TEST_PG_PORT)
 # The cluster tests' stack: three Kafka nodes (brokers on 29092-29094,
 # controllers on 29095-29097), its own PostgreSQL, small heaps.
+# The service test's stack (the package under a live systemd): its own too.
+SERVICE_TEST_STATE_DIR ?= $(TEST_STATE_DIR)-service
+SERVICE_TEST_ENV := FTZ_STATE_DIR=$(SERVICE_TEST_STATE_DIR) FTZ_KAFKA_PORT=19292 FTZ_PG_PORT=56632
 CLUSTER_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/cluster-state,$(HOME)/.local/state/ftz-pipeline-cluster)
 CLUSTER_ENV := FTZ_STATE_DIR=$(CLUSTER_STATE_DIR) FTZ_KAFKA_PORT=29092 FTZ_PG_PORT=57432 FTZ_KAFKA_HEAP="-Xms64m -Xmx320m"
 
@@ -32,7 +35,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test secure-test cluster-test package-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
+        test unit-test stack-test secure-test cluster-test package-test service-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
 
 all: build
 
@@ -41,6 +44,7 @@ help:
 	@echo "make test        set up everything, run every test (unit, package, stack, then cluster)"
 	@echo "make cluster-test the cluster fault tests on their own 3-node Kafka stack"
 	@echo "make package-test build the package, lintian, install it (dpkg -i, as root), purge it"
+	@echo "make service-test the package under a live systemd in namespaces (as root, own stack)"
 	@echo "make deps        install missing Debian packages (quiet when all present)"
 	@echo "make build       release build into $(BUILD)/"
 	@echo "make deb         the Debian package (binary, systemd units, man pages, docs) from the release build"
@@ -112,6 +116,16 @@ unit-test: build-debug
 package-test: build
 	cd $(BUILD) && ctest -L package --output-on-failure
 
+# The package under a live systemd (tests/service, as root): starts its own
+# stack, runs the test from the release build, and stops the stack, pass
+# or fail.
+service-test: build
+	@set -e; export $(SERVICE_TEST_ENV); \
+	  trap '$(STACK) down' EXIT; \
+	  $(STACK) up; \
+	  eval "$$($(STACK) env)"; \
+	  cd $(BUILD) && ctest -L service --output-on-failure
+
 # Starts its own stack, runs the stack tests, and stops it, pass or fail.
 stack-test: build-debug
 	@set -e; export $(TEST_ENV); \
@@ -180,7 +194,7 @@ fuzz-short:
 
 # The release build too: `make demo` builds it with -Werror, and a warning
 # only -O2 finds must not reach a user first.
-test: build unit-test package-test fuzz-short stack-test secure-test cluster-test
+test: build unit-test package-test service-test fuzz-short stack-test secure-test cluster-test
 
 clean:
 	rm -rf $(BUILD) $(DEBUG_BUILD) $(FUZZ_BUILD)
