@@ -383,3 +383,10 @@ void ftz_settings_kafka_markdown(FILE *out, ftz_kafka_role_t role) {
         fputc('\n', out);
     }
 }
+
+void ftz_settings_list(FILE *out, const ftz_setting_t *rows, size_t n, ftz_kafka_role_t role) {
+    ftz_settings_markdown(out, rows, n);
+    fprintf(out, "\nlibrdkafka properties set before `-X` and `-F` (%s):\n\n",
+            role == FTZ_KAFKA_PRODUCER ? "producer" : "consumer");
+    ftz_settings_kafka_markdown(out, role);
+}

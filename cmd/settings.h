@@ -115,4 +115,9 @@ void ftz_settings_markdown(FILE *out, const ftz_setting_t *rows, size_t n);
  * Markdown table: property, value, why. */
 void ftz_settings_kafka_markdown(FILE *out, ftz_kafka_role_t role);
 
+/* What --list-settings prints: the table (ftz_settings_markdown), then the
+ * librdkafka properties of role (ftz_settings_kafka_markdown) under a line
+ * naming them. */
+void ftz_settings_list(FILE *out, const ftz_setting_t *rows, size_t n, ftz_kafka_role_t role);
+
 #endif

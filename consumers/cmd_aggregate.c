@@ -179,9 +179,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             goto cleanup;
         }
         case OPT_LIST_SETTINGS:
-            ftz_settings_markdown(stdout, settings, N_SETTINGS);
-            printf("\nlibrdkafka properties set before `-X` and `-F` (consumer):\n\n");
-            ftz_settings_kafka_markdown(stdout, FTZ_KAFKA_CONSUMER);
+            ftz_settings_list(stdout, settings, N_SETTINGS, FTZ_KAFKA_CONSUMER);
             rc = FTZ_EXIT_OK;
             goto cleanup;
         }

@@ -180,9 +180,7 @@ int ftz_cmd_produce(int argc, char **argv) {
         switch (opt) {
         case 'f': inputs[ninputs++].path = optarg; break;
         case OPT_LIST_SETTINGS:
-            ftz_settings_markdown(stdout, settings, N_SETTINGS);
-            printf("\nlibrdkafka properties set before `-X` and `-F` (producer):\n\n");
-            ftz_settings_kafka_markdown(stdout, FTZ_KAFKA_PRODUCER);
+            ftz_settings_list(stdout, settings, N_SETTINGS, FTZ_KAFKA_PRODUCER);
             rc = FTZ_EXIT_OK;
             goto cleanup;
         }
