@@ -6,9 +6,12 @@
 #include <sys/resource.h>
 
 #include "cli.h"
+#include "settings.h"
 #include "ftz/aggregator.h"
+#include "ftz/avro_check.h"
 #include "ftz/log.h"
 #include "ftz/prom.h"
+#include "ftz/sink.h"
 #include "ftz/topics.h"
 
 enum {
@@ -27,7 +30,94 @@ enum {
     OPT_READY_MAX_AGE,
     OPT_STATS_INTERVAL,
     OPT_LIST_METRICS,
+    OPT_LIST_SETTINGS,
 };
+
+#define DEFAULT_GROUP "ftz-aggregate"
+
+static const char *const type_names[] = {"customs", "rail", "registration", NULL};
+/* --on-gap stores the index of its value: fail, skip. */
+static const char *const on_gap_names[] = {"fail", "skip", NULL};
+_Static_assert(FTZ_ON_GAP_FAIL == 0 && FTZ_ON_GAP_SKIP == 1, "on_gap_names");
+
+#define AT(member) FTZ_SETTING_AT(ftz_aggregator_conf_t, member)
+/* The settings of ftz aggregate: --help, parsing, the defaults and
+ * docs/configuration.md come from this table. Rows of no member (AT) are
+ * handled by the command below. */
+static const ftz_setting_t settings[] = {
+    {.id = 'g', .name = "group", .arg = "GROUP", .type = FTZ_SETTING_STRING,
+     .def_text = DEFAULT_GROUP, .help = "consumer group", AT(group)},
+    {.id = 't', .name = "type", .arg = "TYPE", .type = FTZ_SETTING_ENUM, .def = -1,
+     .def_text = "all", .values = type_names, .help = "customs, rail or registration; repeatable"},
+    {.id = OPT_PREFIX, .name = "topic-prefix", .arg = "P", .type = FTZ_SETTING_STRING,
+     .def_text = "$FTZ_TOPIC_PREFIX, else none", .help = "consume P + the types' topics",
+     AT(topic_prefix)},
+    {.id = OPT_UNTIL_IDLE, .name = "until-idle", .arg = "SEC", .type = FTZ_SETTING_SECONDS,
+     .def = 0, .def_text = "none: run until stopped", .min = 0, .max = 1e9,
+     .help = "exit 0 once every assigned partition has been at its end for SEC seconds "
+             "(batch runs, tests)",
+     AT(until_idle_s)},
+    {.id = OPT_CONNECT_TIMEOUT, .name = "connect-timeout", .arg = "SEC",
+     .type = FTZ_SETTING_SECONDS, .def = FTZ_AGG_CONNECT_TIMEOUT_S, .min = 1, .max = 1e9,
+     .help = "with --until-idle: fail when no partition is assigned, or nothing arrives, for "
+             "SEC seconds (unreachable brokers, a missing topic); without --until-idle the "
+             "member keeps retrying and says so once",
+     AT(connect_timeout_s)},
+    {.id = OPT_BATCH, .name = "batch", .arg = "N", .type = FTZ_SETTING_INT, .def = 5000,
+     .min = 1, .max = INT_MAX, .help = "most messages per transaction", AT(batch_max)},
+    {.id = OPT_BATCH_MS, .name = "batch-ms", .arg = "MS", .type = FTZ_SETTING_MS, .def = 500,
+     .min = 0, .max = INT_MAX, .help = "longest a batch stays open", AT(batch_ms)},
+    {.id = OPT_BATCH_BYTES, .name = "batch-bytes", .arg = "B", .type = FTZ_SETTING_BYTES,
+     .def = FTZ_AGG_BATCH_BYTES, .min = 65536, .max = 1e15,
+     .help = "most bytes of messages and records in one batch; two batches may be in memory, "
+             "one filling while the other commits",
+     AT(batch_bytes)},
+    {.id = OPT_MAX_RECORD, .name = "max-record-size", .arg = "B", .type = FTZ_SETTING_BYTES,
+     .def = FTZ_AVRO_MAX_RECORD_SIZE, .min = 16, .max = 1e12,
+     .help = "largest record (Avro datum) decoded, in bytes; larger ones are dead letters",
+     AT(max_record_size)},
+    {.id = OPT_ON_GAP, .name = "on-gap", .arg = "fail|skip", .type = FTZ_SETTING_ENUM,
+     .def = FTZ_ON_GAP_FAIL, .values = on_gap_names,
+     .help = "a stored offset outside the partition's log (records deleted before they were "
+             "counted, or the topic re-created): fail stops with an error naming the "
+             "partition and the log's bounds, after committing the other partitions' open "
+             "batch; skip moves to the log start and records the move in ftz.offset_moves",
+     AT(on_gap)},
+    {.id = OPT_LOCK_TIMEOUT, .name = "pg-lock-timeout", .arg = "MS", .type = FTZ_SETTING_MS,
+     .def = FTZ_SINK_LOCK_TIMEOUT_MS, .min = 1, .max = INT_MAX,
+     .help = "PostgreSQL lock_timeout", AT(pg_lock_timeout_ms)},
+    {.id = OPT_STATEMENT_TIMEOUT, .name = "pg-statement-timeout", .arg = "MS",
+     .type = FTZ_SETTING_MS, .def = FTZ_SINK_STATEMENT_TIMEOUT_MS, .min = 1, .max = INT_MAX,
+     .help = "PostgreSQL statement_timeout", AT(pg_statement_timeout_ms)},
+    {.id = OPT_IDLE_TX_TIMEOUT, .name = "pg-idle-timeout", .arg = "MS", .type = FTZ_SETTING_MS,
+     .def = FTZ_SINK_IDLE_TX_TIMEOUT_MS, .min = 1, .max = INT_MAX,
+     .help = "PostgreSQL idle_in_transaction_session_timeout: a member stopped inside a "
+             "transaction frees its locks after this",
+     AT(pg_idle_tx_timeout_ms)},
+    {.id = OPT_METRICS_ADDR, .name = "metrics-addr", .arg = "HOST:PORT",
+     .type = FTZ_SETTING_STRING, .def_text = "off",
+     .section = "Operations (docs/monitoring.md, docs/metrics.md):",
+     .help = "serve /metrics (Prometheus text format), /healthz and /readyz over HTTP (PORT 0: "
+             "any free port, logged)",
+     AT(metrics_addr)},
+    {.id = OPT_READY_MAX_AGE, .name = "ready-max-age", .arg = "SEC", .type = FTZ_SETTING_SECONDS,
+     .def = FTZ_AGG_READY_MAX_AGE_S, .min = 1, .max = 1e9,
+     .help = "/readyz fails when the member owns no partition, or has neither committed nor "
+             "been caught up for SEC seconds",
+     AT(ready_max_age_s)},
+    {.id = OPT_STATS_INTERVAL, .name = "stats-interval", .arg = "SEC",
+     .type = FTZ_SETTING_SECONDS, .def = FTZ_AGG_STATS_INTERVAL_S, .min = 0, .max = 1e9,
+     .help = "one stats line (rate, dead letters, lag, last commit) every SEC seconds (0 or "
+             "-q: none)",
+     AT(stats_interval_s)},
+    {.id = OPT_LIST_METRICS, .name = "list-metrics", .type = FTZ_SETTING_FLAG,
+     .help = "print the metrics served and exit"},
+    {.id = OPT_LIST_SETTINGS, .name = "list-settings", .type = FTZ_SETTING_FLAG,
+     .help = "print these settings and the librdkafka properties ftz sets, as Markdown "
+             "(docs/configuration.md), and exit"},
+};
+#undef AT
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 static void help(FILE *out) {
     fprintf(out,
@@ -39,51 +129,9 @@ static void help(FILE *out) {
             "offset of each partition (compare-and-set) in ftz.consumer_offsets. On\n"
             "assignment it starts from the offsets stored in PostgreSQL (the beginning\n"
             "when none). Stops cleanly on SIGINT/SIGTERM, committing the open batch.\n"
-            "\n"
-            "Options:\n"
-            "  -g, --group GROUP        consumer group (default: ftz-aggregate)\n"
-            "  -t, --type TYPE          customs, rail or registration (repeatable;\n"
-            "                           default: all)\n"
-            "      --topic-prefix P     consume P + the types' topics (default:\n"
-            "                           $FTZ_TOPIC_PREFIX, else none)\n"
-            "      --until-idle SEC     exit 0 once every assigned partition has been at\n"
-            "                           its end for SEC seconds (batch runs, tests)\n"
-            "      --connect-timeout SEC  with --until-idle: fail when no partition is\n"
-            "                           assigned, or nothing arrives, for SEC seconds\n"
-            "                           (unreachable brokers, a missing topic; default\n"
-            "                           30). Without --until-idle the member keeps\n"
-            "                           retrying and says so once.\n"
-            "      --batch N            most messages per transaction (default 5000)\n"
-            "      --batch-ms MS        longest a batch stays open (default 500)\n"
-            "      --batch-bytes B      most bytes of messages and records in one batch\n"
-            "                           (default 33554432, 32 MiB); two batches may be in\n"
-            "                           memory, one filling while the other commits\n"
-            "      --max-record-size B  largest record (Avro datum) decoded, in bytes;\n"
-            "                           larger ones are dead letters (default 1048576)\n"
-            "      --on-gap fail|skip   a stored offset outside the partition's log\n"
-            "                           (records deleted before they were counted, or\n"
-            "                           the topic re-created): fail (default) stops\n"
-            "                           with an error naming the partition and the\n"
-            "                           log's bounds, after committing the other\n"
-            "                           partitions' open batch; skip moves to the log\n"
-            "                           start and records the move in ftz.offset_moves\n"
-            "      --pg-lock-timeout MS       PostgreSQL lock_timeout (default 10000)\n"
-            "      --pg-statement-timeout MS  statement_timeout (default 120000)\n"
-            "      --pg-idle-timeout MS       idle_in_transaction_session_timeout\n"
-            "                           (default 15000): a member stopped inside a\n"
-            "                           transaction frees its locks after this\n"
-            "\n"
-            "Operations (docs/monitoring.md, docs/metrics.md):\n"
-            "      --metrics-addr HOST:PORT  serve /metrics (Prometheus text format),\n"
-            "                           /healthz and /readyz over HTTP (PORT 0: any free\n"
-            "                           port, logged); off by default\n"
-            "      --ready-max-age SEC  /readyz fails when the member owns no partition,\n"
-            "                           or has neither committed nor been caught up for\n"
-            "                           SEC seconds (default 60)\n"
-            "      --stats-interval SEC one stats line (rate, dead letters, lag, last\n"
-            "                           commit) every SEC seconds (default 10; 0 or -q:\n"
-            "                           none)\n"
-            "      --list-metrics       print the metrics served and exit\n"
+            "\n");
+    ftz_settings_help(out, settings, N_SETTINGS);
+    fprintf(out,
             "After each PostgreSQL commit the same offsets are committed to Kafka,\n"
             "asynchronously and for information only (kafka-consumer-groups shows the\n"
             "group's lag); PostgreSQL stays the truth.\n"
@@ -94,87 +142,9 @@ static void help(FILE *out) {
             "Kafka); 2 usage error.\n");
 }
 
-/* The numeric options: their ranges, and where each goes. */
-static const struct {
-    int id;
-    const char *name;
-    double min, max;
-    const char *unit;
-} number_options[] = {
-    {OPT_UNTIL_IDLE, "--until-idle", 0, 1e9, "seconds"},
-    {OPT_BATCH, "--batch", 1, INT_MAX, "messages"},
-    {OPT_BATCH_MS, "--batch-ms", 0, INT_MAX, "milliseconds"},
-    {OPT_MAX_RECORD, "--max-record-size", 16, 1e12, "bytes"},
-    {OPT_BATCH_BYTES, "--batch-bytes", 65536, 1e15, "bytes"},
-    {OPT_CONNECT_TIMEOUT, "--connect-timeout", 1, 1e9, "seconds"},
-    {OPT_LOCK_TIMEOUT, "--pg-lock-timeout", 1, INT_MAX, "milliseconds"},
-    {OPT_STATEMENT_TIMEOUT, "--pg-statement-timeout", 1, INT_MAX, "milliseconds"},
-    {OPT_IDLE_TX_TIMEOUT, "--pg-idle-timeout", 1, INT_MAX, "milliseconds"},
-    {OPT_READY_MAX_AGE, "--ready-max-age", 1, 1e9, "seconds"},
-    {OPT_STATS_INTERVAL, "--stats-interval", 0, 1e9, "seconds"},
-};
-
-/* Sets numeric option `opt` from arg: FTZ_EXIT_OK, or FTZ_EXIT_USAGE after
- * one line on stderr. */
-static int number_option(ftz_aggregator_conf_t *conf, int opt, const char *arg) {
-    for (size_t i = 0; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
-        if (number_options[i].id != opt)
-            continue;
-        double v = ftz_cli_number("aggregate", number_options[i].name, arg);
-        if (v < 0)
-            return FTZ_EXIT_USAGE;
-        /* Counts, bytes and milliseconds are whole; seconds may be 0.5. */
-        if (strcmp(number_options[i].unit, "seconds") != 0 && v != (double)(long long)v) {
-            fprintf(stderr, "ftz aggregate: %s must be a whole number of %s, not \"%s\"\n",
-                    number_options[i].name, number_options[i].unit, arg);
-            return FTZ_EXIT_USAGE;
-        }
-        if (v < number_options[i].min || v > number_options[i].max) {
-            fprintf(stderr, "ftz aggregate: %s must be %.0f to %.0f %s\n", number_options[i].name,
-                    number_options[i].min, number_options[i].max, number_options[i].unit);
-            return FTZ_EXIT_USAGE;
-        }
-        switch (opt) {
-        case OPT_UNTIL_IDLE: conf->until_idle_s = v; break;
-        case OPT_BATCH: conf->batch_max = (int)v; break;
-        case OPT_BATCH_MS: conf->batch_ms = (int)v; break;
-        case OPT_MAX_RECORD: conf->max_record_size = (size_t)v; break;
-        case OPT_BATCH_BYTES: conf->batch_bytes = (size_t)v; break;
-        case OPT_CONNECT_TIMEOUT: conf->connect_timeout_s = v; break;
-        case OPT_LOCK_TIMEOUT: conf->pg_lock_timeout_ms = (int)v; break;
-        case OPT_STATEMENT_TIMEOUT: conf->pg_statement_timeout_ms = (int)v; break;
-        case OPT_IDLE_TX_TIMEOUT: conf->pg_idle_tx_timeout_ms = (int)v; break;
-        case OPT_READY_MAX_AGE: conf->ready_max_age_s = v; break;
-        case OPT_STATS_INTERVAL: conf->stats_interval_s = v; break;
-        }
-        return FTZ_EXIT_OK;
-    }
-    return FTZ_EXIT_OK; /* not a numeric option: ftz_cli_next handled it */
-}
-
 int ftz_cmd_aggregate(int argc, char **argv) {
-    static const struct option longopts[] = {
-        FTZ_CLI_COMMON_LONG,
-        {"group", required_argument, NULL, 'g'},
-        {"type", required_argument, NULL, 't'},
-        {"topic-prefix", required_argument, NULL, OPT_PREFIX},
-        {"until-idle", required_argument, NULL, OPT_UNTIL_IDLE},
-        {"batch", required_argument, NULL, OPT_BATCH},
-        {"batch-ms", required_argument, NULL, OPT_BATCH_MS},
-        {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
-        {"batch-bytes", required_argument, NULL, OPT_BATCH_BYTES},
-        {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-        {"on-gap", required_argument, NULL, OPT_ON_GAP},
-        {"pg-lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-        {"pg-statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT},
-        {"pg-idle-timeout", required_argument, NULL, OPT_IDLE_TX_TIMEOUT},
-        {"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
-        {"ready-max-age", required_argument, NULL, OPT_READY_MAX_AGE},
-        {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
-        {"list-metrics", no_argument, NULL, OPT_LIST_METRICS},
-        {NULL, 0, NULL, 0},
-    };
     ftz_cli_t cli = {0};
+    ftz_settings_t set;
     const char *topics[FTZ_REC__COUNT];
     char names[FTZ_REC__COUNT][FTZ_TOPIC_MAX + 1];
     int types[FTZ_REC__COUNT] = {0};
@@ -186,31 +156,20 @@ int ftz_cmd_aggregate(int argc, char **argv) {
 
     /* First: a SIGTERM that comes while starting is a clean stop too. */
     ftz_cli_catch_signals();
-    conf.group = "ftz-aggregate";
-    conf.batch_max = 5000;
-    conf.batch_ms = 500;
-    conf.stats_interval_s = FTZ_AGG_STATS_INTERVAL_S;
-    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "g:t:", longopts, help, &rc)) >= 0) {
+    if (ftz_settings_init(&set, "aggregate", settings, N_SETTINGS, &conf, errstr,
+                          sizeof(errstr)) != FTZ_OK) {
+        fprintf(stderr, "ftz aggregate: %s\n", errstr);
+        goto cleanup;
+    }
+    while ((opt = ftz_settings_next(&set, &cli, argc, argv, help, &rc)) >= 0) {
         switch (opt) {
-        case 'g':
-            conf.group = optarg;
-            break;
         case 't': {
+            /* type_names are the record types' names: one always found. */
             const ftz_record_type_t *rt = ftz_record_type_by_name(optarg);
-            if (!rt) {
-                fprintf(stderr, "ftz aggregate: unknown type \"%s\" (customs, rail, registration)\n", optarg);
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            types[rt->id] = 1;
+            if (rt)
+                types[rt->id] = 1;
             break;
         }
-        case OPT_PREFIX:
-            prefix = optarg;
-            break;
-        case OPT_METRICS_ADDR:
-            conf.metrics_addr = optarg;
-            break;
         case OPT_LIST_METRICS: {
             ftz_buf_t md = FTZ_BUF_INIT;
             rc = ftz_prom_markdown(&md) ? FTZ_EXIT_FAILURE : FTZ_EXIT_OK;
@@ -219,22 +178,10 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             ftz_buf_free(&md);
             goto cleanup;
         }
-        case OPT_ON_GAP:
-            if (strcmp(optarg, "fail") == 0)
-                conf.on_gap = FTZ_ON_GAP_FAIL;
-            else if (strcmp(optarg, "skip") == 0)
-                conf.on_gap = FTZ_ON_GAP_SKIP;
-            else {
-                fprintf(stderr, "ftz aggregate: --on-gap takes fail or skip, not \"%s\"\n",
-                        optarg);
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            break;
-        default:
-            if ((rc = number_option(&conf, opt, optarg)) != FTZ_EXIT_OK)
-                goto cleanup;
-            rc = FTZ_EXIT_FAILURE;
+        case OPT_LIST_SETTINGS:
+            ftz_settings_list(stdout, settings, N_SETTINGS, FTZ_KAFKA_CONSUMER);
+            rc = FTZ_EXIT_OK;
+            goto cleanup;
         }
     }
     if (opt == FTZ_CLI_STOP)
@@ -244,6 +191,9 @@ int ftz_cmd_aggregate(int argc, char **argv) {
         rc = FTZ_EXIT_USAGE;
         goto cleanup;
     }
+    if (!conf.group)
+        conf.group = DEFAULT_GROUP;
+    prefix = conf.topic_prefix;
     int any = 0;
     for (int t = 0; t < FTZ_REC__COUNT; t++)
         any |= types[t];

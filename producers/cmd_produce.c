@@ -1,11 +1,13 @@
 /* ftz produce: JSON lines or CSV -> rules -> Avro single-object -> Kafka. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "settings.h"
 #include "ftz/log.h"
 #include "ftz/topics.h"
 #include "produce_file.h"
@@ -22,12 +24,85 @@ enum {
     OPT_MAX_LINE_BYTES,
     OPT_TIMEOUT,
     OPT_SPOOL,
-    OPT_SETTLE
+    OPT_SETTLE,
+    OPT_LIST_SETTINGS,
 };
 
-#define DEFAULT_MAX_LINE_BYTES (1u << 20)
-#define DEFAULT_TIMEOUT_S 30
-#define DEFAULT_SETTLE_S 2
+/* What the options say (the table below fills it). */
+typedef struct produce_opts_s {
+    int type;                 /* index of type_names; -1: none given */
+    const char *prefix;       /* NULL: $FTZ_TOPIC_PREFIX */
+    int format;               /* index of format_names; -1: by extension */
+    size_t max_line;
+    double timeout_s;
+    int version;              /* 0: the newest */
+    const char *rejects;
+    int skip_rules;
+    const char *metrics_addr;
+    const char *spool;
+    double settle_s;
+} produce_opts_t;
+
+static const char *const type_names[] = {"customs", "rail", "registration", NULL};
+static const char *const format_names[] = {"json", "csv", NULL};
+
+#define AT(member) FTZ_SETTING_AT(produce_opts_t, member)
+/* The settings of ftz produce: --help, parsing, the defaults and
+ * docs/configuration.md come from this table. */
+static const ftz_setting_t settings[] = {
+    {.id = 't', .name = "type", .arg = "TYPE", .type = FTZ_SETTING_ENUM, .def = -1,
+     .values = type_names, .help = "record type: customs, rail or registration", AT(type)},
+    {.id = OPT_PREFIX, .name = "topic-prefix", .arg = "P", .type = FTZ_SETTING_STRING,
+     .def_text = "$FTZ_TOPIC_PREFIX, else none",
+     .help = "send to P + the type's topic, e.g. P + ftz.customs.declarations", AT(prefix)},
+    {.id = 'f', .name = "file", .arg = "FILE", .type = FTZ_SETTING_STRING,
+     .help = "an input file (repeatable; same as FILE...)"},
+    {.id = OPT_FORMAT, .name = "format", .arg = "FMT", .type = FTZ_SETTING_ENUM, .def = -1,
+     .values = format_names,
+     .def_text = "by each file's extension: .csv is CSV; .jsonl, .ndjson, .json, any other "
+                 "and standard input are JSON lines",
+     .help = "json or csv for every input", AT(format)},
+    {.id = OPT_MAX_LINE_BYTES, .name = "max-line-bytes", .arg = "N", .type = FTZ_SETTING_BYTES,
+     .def = 1u << 20, .min = 1, .max = FTZ_LINES_MAX,
+     .help = "longest line (JSON) or record (CSV), bytes; a longer one is rejected "
+             "(LINE_TOO_LONG) without being read into memory",
+     AT(max_line)},
+    {.id = OPT_TIMEOUT, .name = "timeout", .arg = "SEC", .type = FTZ_SETTING_SECONDS, .def = 30,
+     .min = 0.001, .max = 2000000,
+     .help = "how long a record may wait for the broker's acknowledgement (librdkafka's "
+             "message.timeout.ms; -X message.timeout.ms wins); records not acknowledged by "
+             "then are reported",
+     AT(timeout_s)},
+    {.id = OPT_SCHEMA_VERSION, .name = "schema-version", .arg = "N", .type = FTZ_SETTING_INT,
+     .def = 0, .def_text = "the newest", .min = 1, .max = INT_MAX,
+     .help = "write schema version N", AT(version)},
+    {.id = OPT_REJECTS, .name = "rejects", .arg = "FILE", .type = FTZ_SETTING_STRING,
+     .help = "also write rejected records, as read, to FILE (CSV ones after their file's "
+             "header row; not those over --max-line-bytes)",
+     AT(rejects)},
+    {.id = OPT_SKIP_RULES, .name = "skip-rules", .type = FTZ_SETTING_FLAG,
+     .help = "send records that break business rules (they must still map to the schema); "
+             "for testing the consumers' dead-letter path only",
+     AT(skip_rules)},
+    {.id = OPT_METRICS_ADDR, .name = "metrics-addr", .arg = "HOST:PORT",
+     .type = FTZ_SETTING_STRING, .def_text = "off",
+     .help = "serve /metrics (Prometheus text format), /healthz and /readyz while sending "
+             "(records read, rejected by code, sent, acknowledged, failed; delivery latency; "
+             "docs/metrics.md)",
+     AT(metrics_addr)},
+    {.id = OPT_SPOOL, .name = "spool", .arg = "DIR", .type = FTZ_SETTING_STRING,
+     .help = "ingest files dropped into DIR (above; no FILE, -f, --format or --rejects)",
+     AT(spool)},
+    {.id = OPT_SETTLE, .name = "settle", .arg = "SEC", .type = FTZ_SETTING_SECONDS, .def = 2,
+     .min = 0, .max = 86400,
+     .help = "--spool: how long a file written in place must stay unchanged to be taken",
+     AT(settle_s)},
+    {.id = OPT_LIST_SETTINGS, .name = "list-settings", .type = FTZ_SETTING_FLAG,
+     .help = "print these settings and the librdkafka properties ftz sets, as Markdown "
+             "(docs/configuration.md), and exit"},
+};
+#undef AT
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
 
 static void help(FILE *out) {
     fprintf(out,
@@ -59,38 +134,9 @@ static void help(FILE *out) {
             ".ndjson or .json, a file that cannot be read, records not acknowledged).\n"
             "Files left in DIR/work/ by a run that stopped are sent again first. One line\n"
             "per file (read, sent, acknowledged, rejected, seconds, where it went).\n"
-            "\n"
-            "Options:\n"
-            "  -t, --type TYPE          record type: customs, rail or registration\n"
-            "      --topic-prefix P     send to P + the type's topic, e.g.\n"
-            "                           P + ftz.customs.declarations (default:\n"
-            "                           $FTZ_TOPIC_PREFIX, else none)\n"
-            "  -f, --file FILE          an input file (repeatable; same as FILE...)\n"
-            "      --format FMT         json or csv for every input (default: by each\n"
-            "                           file's extension: .csv is CSV; .jsonl, .ndjson,\n"
-            "                           .json, any other and standard input are JSON lines)\n"
-            "      --max-line-bytes N   longest line (JSON) or record (CSV), bytes; a longer\n"
-            "                           one is rejected (LINE_TOO_LONG) without being read\n"
-            "                           into memory (default: %u)\n"
-            "      --timeout SEC        how long a record may wait for the broker's\n"
-            "                           acknowledgement (librdkafka's message.timeout.ms;\n"
-            "                           -X message.timeout.ms wins); records not\n"
-            "                           acknowledged by then are reported (default: %d)\n"
-            "      --schema-version N   write schema version N (default: the newest)\n"
-            "      --rejects FILE       also write rejected records, as read, to FILE (CSV\n"
-            "                           ones after their file's header row; not those over\n"
-            "                           --max-line-bytes)\n"
-            "      --skip-rules         send records that break business rules (they\n"
-            "                           must still map to the schema); for testing\n"
-            "                           the consumers' dead-letter path only\n"
-            "      --metrics-addr HOST:PORT  serve /metrics (Prometheus text format),\n"
-            "                           /healthz and /readyz while sending (records\n"
-            "                           read, rejected by code, sent, acknowledged,\n"
-            "                           failed; delivery latency; docs/metrics.md)\n"
-            "      --spool DIR          ingest files dropped into DIR (above; no FILE,\n"
-            "                           -f, --format or --rejects)\n"
-            "      --settle SEC         --spool: how long a file written in place must\n"
-            "                           stay unchanged to be taken (default: %d)\n"
+            "\n");
+    ftz_settings_help(out, settings, N_SETTINGS);
+    fprintf(out,
             "\n" FTZ_CLI_COMMON_HELP
             "\n"
             "On a terminal, a progress line; at the end, always one summary line (read,\n"
@@ -101,156 +147,86 @@ static void help(FILE *out) {
             "FILE:LINE are listed, and sending the same input again is safe; or a\n"
             "fatal error); 2 usage error. --spool: 0 stopped by SIGTERM or SIGINT (the file\n"
             "in progress finished within --timeout, else left in DIR/work/ for the next\n"
-            "start); 1 DIR cannot be used, or the producer failed.\n",
-            DEFAULT_MAX_LINE_BYTES, DEFAULT_TIMEOUT_S, DEFAULT_SETTLE_S);
+            "start); 1 DIR cannot be used, or the producer failed.\n");
 }
 
 int ftz_cmd_produce(int argc, char **argv) {
-    static const struct option longopts[] = {
-        FTZ_CLI_COMMON_LONG,
-        {"type", required_argument, NULL, 't'},
-        {"topic-prefix", required_argument, NULL, OPT_PREFIX},
-        {"file", required_argument, NULL, 'f'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"max-line-bytes", required_argument, NULL, OPT_MAX_LINE_BYTES},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"schema-version", required_argument, NULL, OPT_SCHEMA_VERSION},
-        {"rejects", required_argument, NULL, OPT_REJECTS},
-        {"skip-rules", no_argument, NULL, OPT_SKIP_RULES},
-        {"metrics-addr", required_argument, NULL, OPT_METRICS_ADDR},
-        {"spool", required_argument, NULL, OPT_SPOOL},
-        {"settle", required_argument, NULL, OPT_SETTLE},
-        {NULL, 0, NULL, 0},
-    };
     ftz_cli_t cli = {0};
-    const char *type = NULL, *prefix = NULL, *metrics_addr = NULL, *spool = NULL;
+    ftz_settings_t set;
+    produce_opts_t o;
     char topic[FTZ_TOPIC_MAX + 1];
-    int version = 0, opt, rc = FTZ_EXIT_FAILURE, ninputs = 0, stdin_inputs = 0;
-    double timeout_s = DEFAULT_TIMEOUT_S, settle_s = -1;
-    ftz_produce_fmt_t given = FTZ_PRODUCE_FMT_AUTO;
+    int opt, rc = FTZ_EXIT_FAILURE, ninputs = 0, stdin_inputs = 0;
+    ftz_produce_fmt_t given;
     ftz_produce_input_t *inputs = NULL;
-    const char *rejects_path = NULL;
     FILE *rejects = NULL;
     ftz_catalog_t *cat = NULL;
     ftz_props_t props = {0};
     char errstr[512];
     ftz_produce_run_t r;
     memset(&r, 0, sizeof(r));
-    r.max_line = DEFAULT_MAX_LINE_BYTES;
+    memset(&o, 0, sizeof(o));
 
     /* -f FILE and FILE... in the order given. */
     if (!(inputs = calloc((size_t)argc + 1, sizeof(*inputs)))) {
         fprintf(stderr, "ftz produce: out of memory\n");
         goto cleanup;
     }
-    while ((opt = ftz_cli_next(&cli, argc, argv, FTZ_CLI_COMMON_SHORT "t:f:", longopts, help,
-                               &rc)) >= 0) {
+    if (ftz_settings_init(&set, "produce", settings, N_SETTINGS, &o, errstr, sizeof(errstr)) !=
+        FTZ_OK) {
+        fprintf(stderr, "ftz produce: %s\n", errstr);
+        goto cleanup;
+    }
+    while ((opt = ftz_settings_next(&set, &cli, argc, argv, help, &rc)) >= 0) {
         switch (opt) {
-        case 't': type = optarg; break;
         case 'f': inputs[ninputs++].path = optarg; break;
-        case OPT_PREFIX: prefix = optarg; break;
-        case OPT_REJECTS: rejects_path = optarg; break;
-        case OPT_SPOOL: spool = optarg; break;
-        case OPT_SKIP_RULES: r.skip_rules = 1; break;
-        case OPT_METRICS_ADDR: metrics_addr = optarg; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0) {
-                given = FTZ_PRODUCE_FMT_JSON;
-            } else if (strcmp(optarg, "csv") == 0) {
-                given = FTZ_PRODUCE_FMT_CSV;
-            } else {
-                rc = ftz_cli_usage_error("produce", "--format must be json or csv, not \"%s\"",
-                                         optarg);
-                goto cleanup;
-            }
-            break;
-        case OPT_MAX_LINE_BYTES: {
-            double v = ftz_cli_number("produce", "--max-line-bytes", optarg);
-            if (v < 1 || v != (double)(size_t)v || v > (double)FTZ_LINES_MAX) {
-                if (v >= 0)
-                    fprintf(stderr, "ftz produce: --max-line-bytes must be a whole number of "
-                                    "bytes, 1 to %u\n", FTZ_LINES_MAX);
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            r.max_line = (size_t)v;
-            break;
-        }
-        case OPT_TIMEOUT: {
-            double v = ftz_cli_number("produce", "--timeout", optarg);
-            if (!(v >= 0.001) || v > 2000000) {
-                if (v >= 0)
-                    fprintf(stderr, "ftz produce: --timeout must be 0.001 to 2000000 seconds\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            timeout_s = v;
-            break;
-        }
-        case OPT_SETTLE: {
-            double v = ftz_cli_number("produce", "--settle", optarg);
-            if (v < 0 || v > 86400) {
-                if (v >= 0)
-                    fprintf(stderr, "ftz produce: --settle must be 0 to 86400 seconds\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            settle_s = v;
-            break;
-        }
-        case OPT_SCHEMA_VERSION: {
-            double v = ftz_cli_number("produce", "--schema-version", optarg);
-            if (v < 1 || v != (int)v) {
-                fprintf(stderr, "ftz produce: --schema-version must be a version number >= 1\n");
-                rc = FTZ_EXIT_USAGE;
-                goto cleanup;
-            }
-            version = (int)v;
-            break;
-        }
+        case OPT_LIST_SETTINGS:
+            ftz_settings_list(stdout, settings, N_SETTINGS, FTZ_KAFKA_PRODUCER);
+            rc = FTZ_EXIT_OK;
+            goto cleanup;
         }
     }
     if (opt == FTZ_CLI_STOP)
         goto cleanup;
     while (optind < argc)
         inputs[ninputs++].path = argv[optind++];
-    r.rt = type ? ftz_record_type_by_name(type) : NULL;
+    r.rt = o.type >= 0 ? ftz_record_type_by_name(type_names[o.type]) : NULL;
     if (!r.rt) {
-        if (type)
-            rc = ftz_cli_usage_error("produce", "-t %s: unknown type (customs, rail or "
-                                                "registration)", type);
-        else
-            rc = ftz_cli_usage_error("produce", "-t TYPE is required: customs, rail or "
-                                                "registration");
+        rc = ftz_cli_usage_error("produce", "-t TYPE is required: customs, rail or "
+                                            "registration");
         goto cleanup;
     }
-    if (spool && (ninputs || rejects_path || given != FTZ_PRODUCE_FMT_AUTO)) {
+    given = o.format == 0 ? FTZ_PRODUCE_FMT_JSON
+            : o.format == 1 ? FTZ_PRODUCE_FMT_CSV
+                            : FTZ_PRODUCE_FMT_AUTO;
+    r.max_line = o.max_line;
+    r.skip_rules = o.skip_rules;
+    if (o.spool && (ninputs || o.rejects || given != FTZ_PRODUCE_FMT_AUTO)) {
         rc = ftz_cli_usage_error("produce", "--spool DIR takes no FILE, -f, --rejects or "
                                             "--format (each file's rejects go beside it)");
         goto cleanup;
     }
-    if (!spool && settle_s >= 0) {
+    if (!o.spool && ftz_settings_given(&set, OPT_SETTLE)) {
         rc = ftz_cli_usage_error("produce", "--settle applies to --spool DIR only");
         goto cleanup;
     }
     /* The spool directory before anything connects: a typo is one line,
      * not broker warnings first. */
-    if (spool) {
+    if (o.spool) {
         struct stat st;
         const char *why = NULL;
-        if (stat(spool, &st) != 0)
+        if (stat(o.spool, &st) != 0)
             why = strerror(errno);
         else if (!S_ISDIR(st.st_mode))
             why = "not a directory";
-        else if (access(spool, R_OK | W_OK | X_OK) != 0)
+        else if (access(o.spool, R_OK | W_OK | X_OK) != 0)
             why = strerror(errno);
         if (why) {
-            fprintf(stderr, "ftz produce: --spool %s: %s\n", spool, why);
+            fprintf(stderr, "ftz produce: --spool %s: %s\n", o.spool, why);
             rc = FTZ_EXIT_FAILURE;
             goto cleanup;
         }
     }
-    if (!spool && !ninputs)
+    if (!o.spool && !ninputs)
         inputs[ninputs++].path = "-";
     for (int i = 0; i < ninputs; i++) {
         ftz_produce_input_t *in = &inputs[i];
@@ -263,9 +239,9 @@ int ftz_cmd_produce(int argc, char **argv) {
         rc = ftz_cli_usage_error("produce", "standard input (\"-\") can be read only once");
         goto cleanup;
     }
-    ftz_topic_name(prefix, r.rt->topic, topic, sizeof(topic));
+    ftz_topic_name(o.prefix, r.rt->topic, topic, sizeof(topic));
     r.topic = topic;
-    if (strlen(ftz_topic_prefix(prefix)) + strlen(r.rt->topic) >= sizeof(topic) ||
+    if (strlen(ftz_topic_prefix(o.prefix)) + strlen(r.rt->topic) >= sizeof(topic) ||
         !ftz_topic_name_valid(topic)) {
         rc = ftz_cli_usage_error("produce", "--topic-prefix: \"%.60s%s\" is not a Kafka topic "
                                  "name (at most 249 of A-Z a-z 0-9 . _ -)", topic,
@@ -283,31 +259,31 @@ int ftz_cmd_produce(int argc, char **argv) {
         }
     /* --rejects must not be one of the inputs: opening it would empty it. */
     struct stat rst;
-    if (rejects_path && stat(rejects_path, &rst) == 0)
+    if (o.rejects && stat(o.rejects, &rst) == 0)
         for (int i = 0; i < ninputs; i++) {
             struct stat ist;
             if (fstat(inputs[i].fd, &ist) == 0 && ist.st_dev == rst.st_dev &&
                 ist.st_ino == rst.st_ino && S_ISREG(ist.st_mode)) {
                 rc = ftz_cli_usage_error("produce", "--rejects %s is also an input (%s): "
-                                         "writing it would destroy it", rejects_path,
+                                         "writing it would destroy it", o.rejects,
                                          inputs[i].label);
                 goto cleanup;
             }
         }
-    if (rejects_path && !(r.rejects = rejects = fopen(rejects_path, "w"))) {
-        fprintf(stderr, "ftz produce: %s: %s\n", rejects_path, strerror(errno));
+    if (o.rejects && !(r.rejects = rejects = fopen(o.rejects, "w"))) {
+        fprintf(stderr, "ftz produce: %s: %s\n", o.rejects, strerror(errno));
         goto cleanup;
     }
     ftz_err_t merr;
-    if (metrics_addr &&
-        (merr = ftz_metrics_server_start(metrics_addr, &r.metrics, errstr, sizeof(errstr)))) {
+    if (o.metrics_addr &&
+        (merr = ftz_metrics_server_start(o.metrics_addr, &r.metrics, errstr, sizeof(errstr)))) {
         fprintf(stderr, "ftz produce: %s\n", errstr);
         rc = merr == FTZ_ERR_INVALID_ARG ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }
     /* --timeout is librdkafka's message.timeout.ms, unless -X sets it. */
     char timeout_ms_text[32];
-    long timeout_ms = (long)(timeout_s * 1000 + 0.5);
+    long timeout_ms = (long)(o.timeout_s * 1000 + 0.5);
     snprintf(timeout_ms_text, sizeof(timeout_ms_text), "%ld", timeout_ms);
     if (ftz_props_set(&props, "message.timeout.ms", timeout_ms_text) != FTZ_OK) {
         fprintf(stderr, "ftz produce: out of memory\n");
@@ -324,28 +300,28 @@ int ftz_cmd_produce(int argc, char **argv) {
         timeout_ms = strtol(x_timeout, NULL, 10);
         snprintf(within, sizeof(within), "message.timeout.ms %s", x_timeout);
     } else {
-        snprintf(within, sizeof(within), "--timeout %g s", timeout_s);
+        snprintf(within, sizeof(within), "--timeout %g s", o.timeout_s);
     }
     if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr))) ||
-        !(r.enc = ftz_encoder_new(cat, r.rt->id, version, errstr, sizeof(errstr))) ||
+        !(r.enc = ftz_encoder_new(cat, r.rt->id, o.version, errstr, sizeof(errstr))) ||
         !(r.prod = ftz_producer_new(cli.brokers, &props, errstr, sizeof(errstr)))) {
         fprintf(stderr, "ftz produce: %s\n", errstr);
-        rc = version ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
+        rc = o.version ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }
     /* The spool, a long-running service, says a missing topic at once
      * rather than filing every file away as failed. */
-    if (spool && ftz_producer_has_topic(r.prod, topic, 10000, errstr, sizeof(errstr)) ==
+    if (o.spool && ftz_producer_has_topic(r.prod, topic, 10000, errstr, sizeof(errstr)) ==
                      FTZ_ERR_INVALID_ARG) {
         fprintf(stderr, "ftz produce: %s\n", errstr);
         goto cleanup;
     }
     ftz_produce_run_attach(&r);
     ftz_cli_catch_signals();
-    if (spool) {
+    if (o.spool) {
         ftz_produce_spool_opts_t so = {
-            .dir = spool,
-            .settle_s = settle_s >= 0 ? settle_s : DEFAULT_SETTLE_S,
+            .dir = o.spool,
+            .settle_s = o.settle_s,
             .timeout_ms = timeout_ms,
             .brokers = ftz_kafka_brokers(cli.brokers, &cli.props),
             .within = within,
@@ -437,7 +413,7 @@ cleanup:
     ftz_props_free(&props);
     ftz_produce_run_free(&r);
     if (rejects && fclose(rejects) != 0 && rc != FTZ_EXIT_FAILURE) {
-        fprintf(stderr, "ftz produce: %s: %s\n", rejects_path, strerror(errno));
+        fprintf(stderr, "ftz produce: %s: %s\n", o.rejects, strerror(errno));
         rc = FTZ_EXIT_FAILURE;
     }
     ftz_cli_free(&cli);

@@ -74,7 +74,7 @@ struct ftz_avro_prog_s {
 };
 
 void ftz_avro_limits_default(ftz_avro_limits_t *lim) {
-    lim->max_record_size = (size_t)1 << 20;
+    lim->max_record_size = FTZ_AVRO_MAX_RECORD_SIZE;
     lim->max_items = 100000;
     lim->max_depth = 32;
 }

@@ -186,55 +186,66 @@ const char *ftz_kafka_refusal(int err, const char *reason) {
     return NULL;
 }
 
-static const char *const producer_defaults[][2] = {
-    {"enable.idempotence", "true"},
-    {"acks", "all"},
-    {"linger.ms", "10"},
-    {"message.timeout.ms", "60000"},
-    {"compression.type", "lz4"},
+/* The properties ftz sets before -X and -F, which override them
+ * (docs/configuration.md is generated from these tables). */
+static const ftz_kafka_default_t producer_defaults[] = {
+    {"enable.idempotence", "true",
+     "no duplicates or reordering from the producer's own retries"},
+    {"acks", "all", "a record is acknowledged once every in-sync replica has it"},
+    {"linger.ms", "10", "fuller batches at a cost of 10 ms of latency"},
+    {"message.timeout.ms", "60000",
+     "how long a record may wait for its acknowledgement (ftz produce: --timeout)"},
+    {"compression.type", "lz4", "cheap compression of the batches"},
 };
 
-static const char *const consumer_defaults[][2] = {
-    /* Offsets live in PostgreSQL (consumer_offsets), never in Kafka. */
-    {"enable.auto.commit", "false"},
-    {"enable.auto.offset.store", "false"},
-    /* librdkafka's default, largest, would skip a partition's backlog. */
-    {"auto.offset.reset", "earliest"},
-    {"enable.partition.eof", "true"},
-    {"session.timeout.ms", "10000"},
-    {"heartbeat.interval.ms", "1000"},
-    /* The broker holds a fetch at a partition's end this long: an end of
-     * partition, which closes a batch at once, is seen within 100 ms
-     * (librdkafka's 500 ms would leave the last batch of a backlog open
-     * for half a second). */
-    {"fetch.wait.max.ms", "100"},
-    /* The prefetch queue and the fetch responses behind it are most of
-     * the consumer's memory: a message in the queue pins its whole
-     * (decompressed) fetch response. librdkafka's defaults (a 64 MB queue,
-     * 50 MB responses) made the resident size climb to about 190 MiB
-     * within seconds of a backlog; these keep it near 100 MiB at the same
-     * drain rate (docs/operations.md, "Memory"). Smaller queues starve:
-     * librdkafka 2.0.2 re-checks a full queue only on its own timer. */
-    {"queued.max.messages.kbytes", "16384"},
-    {"fetch.max.bytes", "8388608"},
-    {"max.partition.fetch.bytes", "524288"},
+static const ftz_kafka_default_t consumer_defaults[] = {
+    {"enable.auto.commit", "false",
+     "offsets live in PostgreSQL (ftz.consumer_offsets), never in Kafka"},
+    {"enable.auto.offset.store", "false", "the same"},
+    {"auto.offset.reset", "earliest",
+     "librdkafka's default, largest, would skip a partition's backlog (ftz aggregate "
+     "sets error and refuses -X auto.offset.reset)"},
+    {"enable.partition.eof", "true", "the end of a partition closes a batch at once"},
+    {"session.timeout.ms", "10000", "a member that died is replaced within 10 s"},
+    {"heartbeat.interval.ms", "1000", "heartbeats well within the session timeout"},
+    /* librdkafka's 500 ms would leave the last batch of a backlog open
+     * for half a second. */
+    {"fetch.wait.max.ms", "100",
+     "the broker holds a fetch at a partition's end this long: an end of partition is "
+     "seen within 100 ms"},
+    /* A message in the queue pins its whole (decompressed) fetch
+     * response: librdkafka's defaults (a 64 MB queue, 50 MB responses)
+     * made the resident size climb to about 190 MiB within seconds of a
+     * backlog; these keep it near 100 MiB at the same drain rate. Smaller
+     * queues starve: librdkafka 2.0.2 re-checks a full queue only on its
+     * own timer. */
+    {"queued.max.messages.kbytes", "16384",
+     "the prefetch queue, most of the consumer's memory (docs/operations.md, Memory)"},
+    {"fetch.max.bytes", "8388608", "the same: smaller fetch responses"},
+    {"max.partition.fetch.bytes", "524288", "the same, per partition"},
 };
+
+const ftz_kafka_default_t *ftz_kafka_defaults(ftz_kafka_role_t role, size_t *n) {
+    if (role == FTZ_KAFKA_PRODUCER) {
+        *n = sizeof(producer_defaults) / sizeof(producer_defaults[0]);
+        return producer_defaults;
+    }
+    *n = sizeof(consumer_defaults) / sizeof(consumer_defaults[0]);
+    return consumer_defaults;
+}
 
 rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
                                     const ftz_props_t *props, char *errstr,
                                     size_t errstr_size) {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char why[512];
-    const char *const(*defaults)[2] = role == FTZ_KAFKA_PRODUCER ? producer_defaults
-                                                                 : consumer_defaults;
-    size_t n = role == FTZ_KAFKA_PRODUCER
-                   ? sizeof(producer_defaults) / sizeof(producer_defaults[0])
-                   : sizeof(consumer_defaults) / sizeof(consumer_defaults[0]);
+    size_t n;
+    const ftz_kafka_default_t *defaults = ftz_kafka_defaults(role, &n);
 
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     for (size_t i = 0; i < n; i++)
-        if (rd_kafka_conf_set(conf, defaults[i][0], defaults[i][1], why, sizeof(why)) !=
+        if (rd_kafka_conf_set(conf, defaults[i].name, defaults[i].value, why, sizeof(why)) !=
             RD_KAFKA_CONF_OK) {
             ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "%s", why);
             goto fail;

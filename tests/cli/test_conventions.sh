@@ -34,6 +34,41 @@ rc=0
 "$FTZ" aggregate --batch 2>"$WORK/err" || rc=$?
 [[ $rc == 2 ]] && grep -qx "ftz aggregate: option --batch needs a value" "$WORK/err" \
   || fail "missing value: exit $rc, $(cat "$WORK/err")"
+# aggregate and produce: the settings table drives --help and the range
+# checks; a value outside its range is one line naming the option, the
+# value and the range, then the hint.
+for cmd in aggregate produce; do
+  "$FTZ" "$cmd" --list-settings >"$WORK/settings" || fail "ftz $cmd --list-settings exited $?"
+  "$FTZ" "$cmd" --help >"$WORK/help" || fail "ftz $cmd --help exited $?"
+  n=0
+  while read -r opt; do
+    grep -q -- "$opt" "$WORK/help" || fail "ftz $cmd --help lacks $opt (in --list-settings)"
+    n=$((n + 1))
+  done < <(grep -o '^| `\(-[a-z]`, `\)\?--[a-z-]*' "$WORK/settings" | sed 's/.*`//')
+  [[ $n -ge 10 ]] || fail "ftz $cmd --list-settings: only $n options: $(cat "$WORK/settings")"
+done
+range_error() { # WANT CMD ARGS...
+  local want=$1 cmd=$2 rc=0
+  shift 2
+  "$FTZ" "$cmd" "$@" </dev/null >"$WORK/out" 2>"$WORK/err" || rc=$?
+  [[ $rc == 2 && $(wc -l <"$WORK/err") == 2 ]] && grep -qxF "ftz $cmd: $want" "$WORK/err" \
+    && grep -qx "Try \"ftz $cmd --help\"" "$WORK/err" \
+    || fail "ftz $cmd $*: exit $rc, want [ftz $cmd: $want]: $(cat "$WORK/err")"
+}
+range_error '--batch "0": must be a whole number from 1 to 2147483647' aggregate --batch 0
+range_error '--batch-ms "1.5": must be a whole number of milliseconds from 0 to 2147483647' \
+  aggregate --batch-ms 1.5
+range_error '--batch-bytes "12x": must be a whole number of bytes from 65536 to 1000000000000000' \
+  aggregate --batch-bytes 12x
+range_error '--stats-interval "-1": must be a number of seconds from 0 to 1000000000' \
+  aggregate --stats-interval -1
+range_error '--on-gap "later": must be fail or skip' aggregate --on-gap later
+range_error '--type "trains": must be customs, rail or registration' aggregate -t trains
+range_error '--timeout "0": must be a number of seconds from 0.001 to 2000000' produce -t rail --timeout 0
+range_error '--max-line-bytes "": must be a whole number of bytes from 1 to 67108864' \
+  produce -t rail --max-line-bytes ''
+range_error '--format "xml": must be json or csv' produce -t rail --format xml
+range_error '--settle applies to --spool DIR only' produce -t rail --settle 1 /dev/null
 "$FTZ" produce -X list >"$WORK/list" || fail "-X list exited $?"
 grep -q '^bootstrap.servers ' "$WORK/list" || fail "-X list: no bootstrap.servers"
 printf 'linger.ms=5\nno.such.property=1\n' >"$WORK/bad.properties"

@@ -103,7 +103,7 @@ grep -q "is not a Kafka topic name" long.err || fail "long prefix: $(cat long.er
 rc=0
 "$FTZ" produce -t Registration ok_part.csv 2>type.err || rc=$?
 assert_eq 2 "$rc" "exit status of -t Registration"
-grep -q "^ftz produce: -t Registration: unknown type (customs, rail or registration)$" type.err \
+grep -q '^ftz produce: --type "Registration": must be customs, rail or registration$' type.err \
   || fail "-t Registration: $(cat type.err)"
 rc=0
 "$FTZ" simulate -q -t rail -n 10 --start 2999-12-20T00:00:00Z --days 30 >/dev/null 2>far.err || rc=$?

@@ -24,9 +24,11 @@
 /* Largest max_depth accepted: the checker recurses once per level, and this
  * keeps its stack use to a few tens of KiB on any thread. */
 #define FTZ_AVRO_DEPTH_CAP 256
+/* The default max_record_size (ftz aggregate --max-record-size). */
+#define FTZ_AVRO_MAX_RECORD_SIZE ((size_t)1 << 20)
 
 typedef struct ftz_avro_limits_s {
-    size_t max_record_size; /* whole datum, bytes (default 1 MiB) */
+    size_t max_record_size; /* whole datum, bytes (FTZ_AVRO_MAX_RECORD_SIZE) */
     uint64_t max_items;     /* total array/map items in one datum (default 100000) */
     int max_depth;          /* nesting of records/arrays/maps/unions, the outermost
                                record counting 1 (default 32; 1..FTZ_AVRO_DEPTH_CAP) */

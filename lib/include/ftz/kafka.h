@@ -28,6 +28,18 @@ void ftz_props_free(ftz_props_t *props);
 
 typedef enum ftz_kafka_role_e { FTZ_KAFKA_PRODUCER, FTZ_KAFKA_CONSUMER } ftz_kafka_role_t;
 
+/* One librdkafka property ftz sets for a role before -X and -F (which
+ * override it), and why. */
+typedef struct ftz_kafka_default_s {
+    const char *name;
+    const char *value;
+    const char *why;
+} ftz_kafka_default_t;
+
+/* The role's defaults, in the order they are set; *n receives their
+ * number. Static storage; any thread. */
+const ftz_kafka_default_t *ftz_kafka_defaults(ftz_kafka_role_t role, size_t *n);
+
 /* A configuration with the role's defaults, then `props` (borrowed, may be
  * NULL), then bootstrap.servers = ftz_kafka_brokers(brokers, props): -b
  * wins over -X bootstrap.servers. Caller owns the result; NULL with errstr
