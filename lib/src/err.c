@@ -20,6 +20,25 @@ const char *ftz_err_name(ftz_err_t err) {
 
 #define ELLIPSIS "..."
 
+/* Where to cut s[0..keep) so that it does not end inside a UTF-8
+ * character (PostgreSQL refuses half of one as text): before the last
+ * character when its lead byte says it runs past keep. */
+static size_t char_boundary(const char *s, size_t keep) {
+    size_t j = keep, back = 0;
+    while (j > 0 && back < 3 && ((unsigned char)s[j - 1] & 0xC0) == 0x80) {
+        j--;
+        back++;
+    }
+    if (j == 0)
+        return keep; /* no lead byte: not UTF-8, nothing to keep whole */
+    unsigned char lead = (unsigned char)s[j - 1];
+    size_t len = (lead & 0xE0) == 0xC0   ? 2
+                 : (lead & 0xF0) == 0xE0 ? 3
+                 : (lead & 0xF8) == 0xF0 ? 4
+                                         : 1;
+    return j - 1 + len > keep ? j - 1 : keep;
+}
+
 size_t ftz_vfmt(char *dst, size_t size, const char *fmt, va_list ap) {
     if (!dst || size == 0)
         return 0;
@@ -30,12 +49,9 @@ size_t ftz_vfmt(char *dst, size_t size, const char *fmt, va_list ap) {
     }
     if ((size_t)n < size)
         return (size_t)n;
-    /* Cut: back up to the start of a character (never leave half of one,
-     * which PostgreSQL would refuse as text), then mark the cut. */
+    /* Cut on a character boundary, then mark the cut. */
     int mark = size >= sizeof(ELLIPSIS);
-    size_t keep = mark ? size - sizeof(ELLIPSIS) : size - 1;
-    while (keep > 0 && ((unsigned char)dst[keep] & 0xC0) == 0x80)
-        keep--;
+    size_t keep = char_boundary(dst, mark ? size - sizeof(ELLIPSIS) : size - 1);
     if (mark) {
         memcpy(dst + keep, ELLIPSIS, sizeof(ELLIPSIS));
         return keep + sizeof(ELLIPSIS) - 1;
