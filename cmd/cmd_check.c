@@ -95,8 +95,8 @@ int ftz_cmd_check(int argc, char **argv) {
         goto cleanup;
     }
     if (ndiff) {
-        ftz_cli_error("check", "each differing row is on standard output", "%zu rows differ from %s",
-                      ndiff, expect_path);
+        ftz_cli_error("check", NULL, "%zu rows differ from %s (listed on standard output)", ndiff,
+                      expect_path);
         goto cleanup;
     }
     ftz_cli_info("check",

@@ -164,8 +164,9 @@ static int run_export(PGconn *conn, const char *const *params, const char *type)
         goto cleanup;
     }
     if (other_type)
-        ftz_cli_info("deadletters", "exported %lu %s record(s); %lu did not decode, %lu of other types",
-                     exported, seen ? seen->short_name : "", undecodable, other_type);
+        ftz_cli_info("deadletters",
+                     "exported %lu %s record(s); %lu did not decode, %lu of other types", exported,
+                     seen ? seen->short_name : "", undecodable, other_type);
     else
         ftz_cli_info("deadletters", "exported %lu %s record(s); %lu did not decode", exported,
                      seen ? seen->short_name : "", undecodable);

@@ -137,7 +137,8 @@ int ftz_cmd_schema(int argc, char **argv) {
     }
     if ((strcmp(action, "canonical") != 0 && strcmp(action, "fingerprint") != 0) ||
         optind + 2 != argc) {
-        rc = ftz_cli_usage_error("schema", "expected list, check, canonical FILE or fingerprint FILE");
+        rc = ftz_cli_usage_error("schema",
+                                 "expected list, check, canonical FILE or fingerprint FILE");
         goto cleanup;
     }
     size_t len;

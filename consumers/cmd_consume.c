@@ -214,8 +214,9 @@ int ftz_cmd_consume(int argc, char **argv) {
     rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
     if (err || md->topic_cnt != 1 || md->topics[0].err) {
         ftz_cli_error("consume", NULL, "topic %s: %s", topic,
-                      rd_kafka_err2str(err ? err : md->topic_cnt ? md->topics[0].err
-                                                                : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+                      rd_kafka_err2str(err              ? err
+                                       : md->topic_cnt ? md->topics[0].err
+                                                       : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
         goto cleanup;
     }
     int nparts = md->topics[0].partition_cnt;

@@ -372,7 +372,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
                 goto usage;
             if (!(p <= 100)) {
                 ftz_cli_usage_error("simulate", "--dirty: %s is not a percentage from 0 to 100",
-                        optarg);
+                                    optarg);
                 goto usage;
             }
             conf.dirty_rate = p / 100;
@@ -392,7 +392,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
                 goto usage;
             if (rate == 0) {
                 ftz_cli_usage_error("simulate", "--rate: must be above 0 (leave it out for as "
-                                "fast as possible)");
+                                    "fast as possible)");
                 goto usage;
             }
             break;
@@ -425,7 +425,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
                                     type);
             else
                 ftz_cli_usage_error("simulate", "-t TYPE is required: customs, rail, "
-                                "registration or all");
+                                    "registration or all");
             goto usage;
         }
         types[ntypes++] = rt->id;
@@ -452,7 +452,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
     o.kafka = to_kafka || cli.brokers;
     if (o.kafka && (output || o.csv)) {
         ftz_cli_usage_error("simulate", "-o and --format write files; with -b or --to-kafka the "
-                        "records go to Kafka");
+                            "records go to Kafka");
         goto usage;
     }
     if (!o.kafka && prefix) {
@@ -461,7 +461,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
     }
     if (all && !o.kafka && !output) {
         ftz_cli_usage_error("simulate", "-t all writes one file per type: give -o PREFIX, or -b "
-                        "to send to Kafka");
+                            "to send to Kafka");
         goto usage;
     }
     for (int i = 0; i < ntypes; i++)
