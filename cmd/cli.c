@@ -1,6 +1,5 @@
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,16 +31,12 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
             *exit_code = FTZ_EXIT_OK;
             return 1;
         }
-        if (ftz_props_add(&cli->props, arg, why, sizeof(why)) != FTZ_OK) {
-            fprintf(stderr, "ftz: -X %s\n", why);
-            *exit_code = FTZ_EXIT_USAGE;
-        }
+        if (ftz_props_add(&cli->props, arg, why, sizeof(why)) != FTZ_OK)
+            *exit_code = ftz_cli_usage_error(cli->cmd, "-X %s", why);
         return 1;
     case 'F':
-        if (ftz_props_load_file(&cli->props, arg, why, sizeof(why)) != FTZ_OK) {
-            fprintf(stderr, "ftz: -F %s\n", why);
-            *exit_code = FTZ_EXIT_USAGE;
-        }
+        if (ftz_props_load_file(&cli->props, arg, why, sizeof(why)) != FTZ_OK)
+            *exit_code = ftz_cli_usage_error(cli->cmd, "-F %s", why);
         return 1;
     case FTZ_OPT_PG:
         cli->pg = arg;
@@ -51,17 +46,14 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
         return 1;
     case 'd':
         if (ftz_log_set_debug(arg, why, sizeof(why)) != 0) {
-            fprintf(stderr, "ftz: %s\n", why);
-            *exit_code = FTZ_EXIT_USAGE;
+            *exit_code = ftz_cli_usage_error(cli->cmd, "%s", why);
             return 1;
         }
         /* librdkafka's own debug lines come through the KAFKA facility;
          * -X debug=... (later) chooses other contexts of its own. */
         if (has_word(arg, "kafka") &&
-            ftz_props_set(&cli->props, "debug", "broker,topic,msg,cgrp") != FTZ_OK) {
-            fprintf(stderr, "ftz: out of memory\n");
-            *exit_code = FTZ_EXIT_FAILURE;
-        }
+            ftz_props_set(&cli->props, "debug", "broker,topic,msg,cgrp") != FTZ_OK)
+            *exit_code = ftz_cli_error(cli->cmd, NULL, "out of memory");
         return 1;
     case 'q':
         ftz_log_set_level(FTZ_LOG_ERROR);
@@ -95,6 +87,7 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
     if (!cli->started) {
         optind = 0; /* glibc: start over, for each command */
         cli->started = 1;
+        cli->cmd = argv[0];
     }
     opterr = 0; /* the messages below name the command */
     while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -135,18 +128,8 @@ double ftz_cli_number(const char *cmd, const char *opt, const char *arg) {
     double v = strtod(arg, &end);
     /* NaN and infinity are not numbers an option can take. */
     if (!*arg || *end || !(v >= 0) || v > 1e300) {
-        fprintf(stderr, "ftz %s: %s: \"%s\" is not a non-negative number\n", cmd, opt, arg);
+        ftz_cli_usage_error(cmd, "%s: \"%s\" is not a non-negative number", opt, arg);
         return -1;
     }
     return v;
-}
-
-int ftz_cli_usage_error(const char *cmd, const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "ftz %s: ", cmd);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry \"ftz %s --help\"\n", cmd);
-    return FTZ_EXIT_USAGE;
 }

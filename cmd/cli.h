@@ -23,6 +23,7 @@ typedef struct ftz_cli_s {
     const char *own;       /* short options the command takes over from the
                             * common set (none today) */
     int started;           /* ftz_cli_next has reset getopt */
+    const char *cmd;       /* the command's name in diagnostics (argv[0]) */
     const char *brokers;   /* -b; NULL: $FTZ_BROKERS or 127.0.0.1:9092 */
     const char *pg;        /* --pg; NULL: libpq environment (PGHOST, ...) */
     ftz_props_t props;     /* -X and -F */
@@ -75,9 +76,9 @@ void ftz_cli_catch_signals(void);
 /* The next option of argv for the command to handle (argv[0] is the
  * command's name). Common options (-b, -X, -F, --pg, -v, -q) are handled
  * here; -h/--help prints help to stdout and -V/--version the version, and
- * -X list librdkafka's properties, each stopping with 0; an unknown option
- * or a missing argument prints one line and `Try "ftz CMD --help"` to
- * stderr and stops with 2. Returns the option, -1 after the last option
+ * -X list librdkafka's properties, each stopping with 0; an unknown option,
+ * a missing argument or a bad common option is a usage error
+ * (ftz_cli_usage_error) and stops with 2. Returns the option, -1 after the last option
  * (optind then indexes the first argument), or FTZ_CLI_STOP with *rc set. */
 int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
                  const struct option *longopts, void (*help)(FILE *out), int *rc);
@@ -87,14 +88,35 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
 int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code);
 void ftz_cli_free(ftz_cli_t *cli);
 
-/* A usage error: prints "ftz CMD: MESSAGE" and the hint line
- * `Try "ftz CMD --help"` to stderr, as the PostgreSQL tools do, and returns
- * FTZ_EXIT_USAGE. */
+/* Diagnostics of every command, in one format (cmd/cli_error.c), as the
+ * PostgreSQL tools print theirs:
+ *     ftz CMD: MESSAGE
+ *     ftz CMD: hint: HINT        (only when there is a hint)
+ * on stderr, each on one line (line breaks in MESSAGE, say from libpq,
+ * become spaces; very long ones are cut and end with "..."). cmd is the
+ * command as the user typed it ("offsets", "db migrate"); NULL prints
+ * "ftz: ". Data go to stdout, never through these. Main thread only. */
+
+/* An error: the message and, when hint is not NULL, the hint line (what
+ * to do about it). Returns FTZ_EXIT_FAILURE. */
+int ftz_cli_error(const char *cmd, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A usage error: the message and the hint `Try "ftz CMD --help"` (the
+ * first word of cmd). Returns FTZ_EXIT_USAGE. */
 int ftz_cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Parses a non-negative number option; prints an error and returns -1 when
- * it is not one. */
+/* A line that is not an error (a summary, what was done), in the same
+ * format; -q (a log level below info) silences it. */
+void ftz_cli_info(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Where the lines above go: write(text) gets whole lines, each ending in
+ * '\n' (ftz produce erases its progress line first). NULL: stderr. */
+void ftz_cli_set_writer(void (*write)(const char *text));
+
+/* Parses a non-negative number option; prints a usage error and returns -1
+ * when it is not one. */
 double ftz_cli_number(const char *cmd, const char *opt, const char *arg);
 
 int ftz_cmd_produce(int argc, char **argv);

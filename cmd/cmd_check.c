@@ -81,27 +81,28 @@ int ftz_cmd_check(int argc, char **argv) {
         goto cleanup;
     }
     if (!(want = ftz_expect_load(expect_path, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz check: %s\n", errstr);
+        ftz_cli_error("check", NULL, "%s", errstr);
         goto cleanup;
     }
     if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr))) ||
         !(got = ftz_expect_from_db(conn, prefix, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz check: %s\n", errstr);
+        ftz_cli_error("check", NULL, "%s", errstr);
         goto cleanup;
     }
     size_t ndiff = ftz_expect_diff(want, got, stdout);
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "ftz check: write error on standard output\n");
+        ftz_cli_error("check", NULL, "write error on standard output");
         goto cleanup;
     }
     if (ndiff) {
-        ftz_log(FTZ_LOG_ERROR, "PG", "%zu rows differ from %s", ndiff, expect_path);
+        ftz_cli_error("check", NULL, "%zu rows differ from %s (listed on standard output)", ndiff,
+                      expect_path);
         goto cleanup;
     }
-    ftz_log(FTZ_LOG_INFO, "PG",
-            "the database holds the rows of %s: %zu customs_daily, %zu rail_daily, %zu "
-            "registrations_monthly, %zu dead-letter counts",
-            expect_path, ftz_expect_rows(want, FTZ_EXPECT_CUSTOMS_DAILY),
+    ftz_cli_info("check",
+                 "the database holds the rows of %s: %zu customs_daily, %zu rail_daily, %zu "
+                 "registrations_monthly, %zu dead-letter counts",
+                 expect_path, ftz_expect_rows(want, FTZ_EXPECT_CUSTOMS_DAILY),
             ftz_expect_rows(want, FTZ_EXPECT_RAIL_DAILY),
             ftz_expect_rows(want, FTZ_EXPECT_REGISTRATIONS_MONTHLY),
             ftz_expect_rows(want, FTZ_EXPECT_DEAD_LETTERS));

@@ -112,25 +112,23 @@ static int grant_reader(PGconn *conn, const char *name, const char *password_fil
 
     if (password_file) {
         if (read_password(password_file, pw, sizeof(pw), errstr, sizeof(errstr)) != FTZ_OK) {
-            fprintf(stderr, "ftz db grant-reader: %s\n", errstr);
-            return FTZ_EXIT_FAILURE;
+            return ftz_cli_error("db grant-reader", NULL, "%s", errstr);
         }
         hash = PQencryptPasswordConn(conn, pw, name, NULL);
         explicit_bzero(pw, sizeof(pw));
         if (!hash) {
-            fprintf(stderr, "ftz db grant-reader: cannot hash the password: %s",
-                    PQerrorMessage(conn));
-            return FTZ_EXIT_FAILURE;
+            return ftz_cli_error("db grant-reader", NULL, "cannot hash the password: %s",
+                                 PQerrorMessage(conn));
         }
     }
     int created = 0;
     ftz_err_t err = ftz_grant_reader(conn, name, hash, &created, errstr, sizeof(errstr));
     if (err) {
-        fprintf(stderr, "ftz db grant-reader: %s\n", errstr);
+        ftz_cli_error("db grant-reader", NULL, "%s", errstr);
         goto cleanup; /* refused: exit 1, like a permission denied */
     }
-    fprintf(stderr, "ftz db grant-reader: role %s %s: LOGIN, member of ftz_reader%s\n", name,
-            created ? "created" : "updated", hash ? ", password set" : "");
+    ftz_cli_info("db grant-reader", "role %s %s: LOGIN, member of ftz_reader%s", name,
+                 created ? "created" : "updated", hash ? ", password set" : "");
     rc = FTZ_EXIT_OK;
 cleanup:
     PQclear(res);
@@ -185,7 +183,7 @@ int ftz_cmd_db(int argc, char **argv) {
         goto cleanup;
     }
     if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz db: %s\n", errstr);
+        ftz_cli_error("db", NULL, "%s", errstr);
         goto cleanup;
     }
     if (grant) {
@@ -195,13 +193,12 @@ int ftz_cmd_db(int argc, char **argv) {
     if (strcmp(action, "migrate") == 0) {
         int applied = 0;
         if (ftz_pg_migrate(conn, &applied, errstr, sizeof(errstr)) != FTZ_OK) {
-            fprintf(stderr, "ftz db migrate: %s\n", errstr);
+            ftz_cli_error("db migrate", NULL, "%s", errstr);
             goto cleanup;
         }
-        if (ftz_log_get_level() >= FTZ_LOG_INFO) /* -q: errors only */
-            fprintf(stderr, "ftz db migrate: %d migration(s) applied\n", applied);
+        ftz_cli_info("db migrate", "%d migration(s) applied", applied);
     } else if (ftz_pg_migrate_status(conn, stdout, errstr, sizeof(errstr)) != FTZ_OK) {
-        fprintf(stderr, "ftz db status: %s\n", errstr);
+        ftz_cli_error("db status", NULL, "%s", errstr);
         goto cleanup;
     }
     rc = FTZ_EXIT_OK;

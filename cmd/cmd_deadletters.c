@@ -118,17 +118,17 @@ static int run_export(PGconn *conn, const char *const *params, const char *type)
 
     if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read dead letters", errstr,
                      sizeof(errstr)) != FTZ_OK) {
-        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        ftz_cli_error("deadletters", NULL, "%s", errstr);
         goto cleanup;
     }
     if (type && !(want = ftz_record_type_by_name(type))) {
-        fprintf(stderr, "ftz deadletters: unknown type \"%s\"\n", type);
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("deadletters", "unknown type \"%s\" (customs, rail, registration)",
+                                 type);
         goto cleanup;
     }
     if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr))) ||
         !(dec = ftz_decoder_new(cat, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        ftz_cli_error("deadletters", NULL, "%s", errstr);
         goto cleanup;
     }
     for (int r = 0; r < PQntuples(res); r++) {
@@ -146,29 +146,30 @@ static int run_export(PGconn *conn, const char *const *params, const char *type)
             continue;
         }
         if (!want && seen && rt != seen) {
-            fprintf(stderr, "ftz deadletters: the export mixes %s and %s records: "
-                            "choose one with -t\n", seen->short_name, rt->short_name);
-            rc = FTZ_EXIT_USAGE;
+            rc = ftz_cli_usage_error("deadletters", "the export mixes %s and %s records: choose "
+                                     "one with -t", seen->short_name, rt->short_name);
             goto cleanup;
         }
         seen = rt;
         ftz_buf_reset(&line);
         if (ftz_json_from_record(rt, &rec, &line) != FTZ_OK || ftz_buf_putc(&line, '\n') ||
             fwrite(line.data, 1, line.len, stdout) != line.len) {
-            fprintf(stderr, "ftz deadletters: write failed\n");
+            ftz_cli_error("deadletters", NULL, "write failed");
             goto cleanup;
         }
         exported++;
     }
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "ftz deadletters: write failed\n");
+        ftz_cli_error("deadletters", NULL, "write failed");
         goto cleanup;
     }
-    fprintf(stderr, "ftz deadletters: exported %lu %s record(s); %lu did not decode%s", exported,
-            seen ? seen->short_name : "", undecodable,
-            other_type ? ", " : "\n");
     if (other_type)
-        fprintf(stderr, "%lu of other types\n", other_type);
+        ftz_cli_info("deadletters",
+                     "exported %lu %s record(s); %lu did not decode, %lu of other types", exported,
+                     seen ? seen->short_name : "", undecodable, other_type);
+    else
+        ftz_cli_info("deadletters", "exported %lu %s record(s); %lu did not decode", exported,
+                     seen ? seen->short_name : "", undecodable);
     rc = FTZ_EXIT_OK;
 cleanup:
     ftz_buf_free(&line);
@@ -221,8 +222,7 @@ int ftz_cmd_deadletters(int argc, char **argv) {
     const char *action = optind < argc ? argv[optind] : "";
     if (optind + 1 != argc || (strcmp(action, "summary") != 0 && strcmp(action, "list") != 0 &&
                                strcmp(action, "export") != 0 && strcmp(action, "codes") != 0)) {
-        fprintf(stderr, "ftz deadletters: expected summary, list, export or codes\n");
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("deadletters", "expected summary, list, export or codes");
         goto cleanup;
     }
     if (strcmp(action, "codes") == 0) {
@@ -231,13 +231,13 @@ int ftz_cmd_deadletters(int argc, char **argv) {
         goto cleanup;
     }
     if (code_filter && ftz_code_find(code_filter) < 0) {
-        fprintf(stderr, "ftz deadletters: no verdict code \"%s\" (`ftz deadletters codes` lists "
-                        "them)\n", code_filter);
+        ftz_cli_error("deadletters", "\"ftz deadletters codes\" lists the codes",
+                      "no verdict code \"%s\"", code_filter);
         rc = FTZ_EXIT_USAGE;
         goto cleanup;
     }
     if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        ftz_cli_error("deadletters", NULL, "%s", errstr);
         goto cleanup;
     }
     if (strcmp(action, "export") == 0) {
@@ -252,7 +252,7 @@ int ftz_cmd_deadletters(int argc, char **argv) {
                   : PQexecParams(conn, list_sql, 4, NULL, params, NULL, NULL, 0);
     if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read dead letters", errstr,
                      sizeof(errstr)) != FTZ_OK) {
-        fprintf(stderr, "ftz deadletters: %s\n", errstr);
+        ftz_cli_error("deadletters", NULL, "%s", errstr);
         goto cleanup;
     }
     if (summary) {
@@ -278,7 +278,7 @@ int ftz_cmd_deadletters(int argc, char **argv) {
              * UTF-8 as is, the rest as \xNN, never a failed conversion. */
             char *key = NULL;
             if (!PQgetisnull(res, r, 4) && !(key = print_key(PQgetvalue(res, r, 4)))) {
-                fprintf(stderr, "ftz deadletters: out of memory\n");
+                ftz_cli_error("deadletters", NULL, "out of memory");
                 goto cleanup;
             }
             printf("%s %s [%s] @%s key=%s %s %s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),

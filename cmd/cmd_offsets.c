@@ -129,12 +129,12 @@ static int need_tables(PGconn *conn, const char *const *tables) {
         int missing = !err && PQgetisnull(res, 0, 0);
         PQclear(res);
         if (err) {
-            fprintf(stderr, "ftz offsets: %s\n", errstr);
+            ftz_cli_error("offsets", NULL, "%s", errstr);
             return -1;
         }
         if (missing) {
-            fprintf(stderr, "ftz offsets: table %s does not exist: run `ftz db migrate` first\n",
-                    tables[i]);
+            ftz_cli_error("offsets", "Run \"ftz db migrate\" first", "table %s does not exist",
+                          tables[i]);
             return -1;
         }
     }
@@ -214,12 +214,12 @@ static int topic_partitions(rd_kafka_t *rk, topic_info_t **infos, size_t *n_info
     ftz_err_t err = ftz_offsets_partition_count(rk, topic, count, OFFSETS_KAFKA_TIMEOUT_MS,
                                                 errstr, sizeof(errstr));
     if (err && *count != 0) {
-        fprintf(stderr, "ftz offsets: %s\n", errstr);
+        ftz_cli_error("offsets", NULL, "%s", errstr);
         return -1;
     }
     topic_info_t *v = realloc(*infos, (*n_infos + 1) * sizeof(**infos));
     if (!v) {
-        fprintf(stderr, "ftz offsets: out of memory\n");
+        ftz_cli_error("offsets", NULL, "out of memory");
         return -1;
     }
     *infos = v;
@@ -250,7 +250,7 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         res[i] = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
         if (ftz_pg_check(conn, res[i], PGRES_TUPLES_OK, "read stored offsets", errstr,
                          sizeof(errstr)) != FTZ_OK) {
-            fprintf(stderr, "ftz offsets: %s\n", errstr);
+            ftz_cli_error("offsets", NULL, "%s", errstr);
             goto cleanup;
         }
         for (int r = 0; r < PQntuples(res[i]); r++) {
@@ -289,7 +289,7 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         if (topic_partitions(rk, &infos, &n_infos, topic, &count))
             goto cleanup;
         if (count == 0 && i >= n_stored) {
-            fprintf(stderr, "ftz offsets: topic %s does not exist in Kafka\n", topic);
+            ftz_cli_error("offsets", NULL, "topic %s does not exist in Kafka", topic);
             goto cleanup;
         }
         for (int32_t p = 0; p < count; p++) {
@@ -323,7 +323,7 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         }
         if (ftz_offsets_watermarks(rk, row->topic, row->partition, &row->start, &row->end,
                                    OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)) != FTZ_OK) {
-            fprintf(stderr, "ftz offsets: %s\n", errstr);
+            ftz_cli_error("offsets", NULL, "%s", errstr);
             goto cleanup;
         }
         ftz_offset_range_t range = ftz_offsets_classify(row->stored, row->start, row->end);
@@ -331,8 +331,8 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         row->status = ftz_offsets_range_text(range);
     }
     if (rows.n == 0) {
-        fprintf(stderr, "ftz offsets: no stored offsets%s%s%s\n", o->group ? " of group " : "",
-                o->group ? o->group : "", o->n_topics ? "" : " (nothing aggregated yet?)");
+        ftz_cli_info("offsets", "no stored offsets%s%s%s", o->group ? " of group " : "",
+                     o->group ? o->group : "", o->n_topics ? "" : " (nothing aggregated yet?)");
         rc = FTZ_EXIT_OK;
         goto cleanup;
     }
@@ -365,16 +365,16 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         any_bad |= row->bad;
     }
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "ftz offsets: write failed\n");
+        ftz_cli_error("offsets", NULL, "write failed");
         goto cleanup;
     }
     if (any_bad)
-        fprintf(stderr, "ftz offsets: some stored offsets are outside their partition's log; "
-                        "see `ftz offsets --help` and docs/operations.md\n");
+        ftz_cli_error("offsets", "See \"ftz offsets --help\" and docs/operations.md",
+                      "some stored offsets are outside their partition's log");
     rc = any_bad ? FTZ_EXIT_OUT_OF_RANGE : FTZ_EXIT_OK;
     goto cleanup;
 nomem:
-    fprintf(stderr, "ftz offsets: out of memory\n");
+    ftz_cli_error("offsets", NULL, "out of memory");
 cleanup:
     free(infos);
     free(rows.v);
@@ -422,20 +422,20 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     err = ftz_offsets_partition_count(rk, topic, &count, OFFSETS_KAFKA_TIMEOUT_MS, errstr,
                                       sizeof(errstr));
     if (err) {
-        fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+        ftz_cli_error("offsets reset", NULL, "%s", errstr);
         goto cleanup;
     }
     if (o->partition >= count) {
-        fprintf(stderr, "ftz offsets reset: %s has %d partition%s (0 to %d), not %d\n", topic,
-                count, count == 1 ? "" : "s", count - 1, (int)o->partition);
+        ftz_cli_error("offsets reset", NULL, "%s has %d partition%s (0 to %d), not %d", topic,
+                      count, count == 1 ? "" : "s", count - 1, (int)o->partition);
         goto cleanup;
     }
     if ((err = ftz_offsets_check_group(conn, o->group, topic, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+        ftz_cli_error("offsets reset", NULL, "%s", errstr);
         goto cleanup;
     }
     if (!(plan = calloc((size_t)count, sizeof(*plan)))) {
-        fprintf(stderr, "ftz offsets reset: out of memory\n");
+        ftz_cli_error("offsets reset", NULL, "out of memory");
         goto cleanup;
     }
     /* Every target first: nothing is written unless all are valid. */
@@ -446,16 +446,19 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         m->partition = p;
         if ((err = ftz_offsets_watermarks(rk, topic, p, &m->start, &m->end,
                                           OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)))) {
-            fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+            ftz_cli_error("offsets reset", NULL, "%s", errstr);
             goto cleanup;
         }
         m->to = spec[0] == 'e' ? m->start : spec[0] == 'l' ? m->end : explicit_to;
         if (m->to < m->start || m->to > m->end) {
-            fprintf(stderr,
-                    "ftz offsets reset: offset %" PRId64 " is outside the log of %s [%d], "
-                    "which holds offsets [%" PRId64 ", %" PRId64 "): choose one from %" PRId64
-                    " to %" PRId64 " (the end), or earliest or latest\n",
-                    m->to, topic, (int)p, m->start, m->end, m->start, m->end);
+            char hint[128];
+            ftz_fmt(hint, sizeof(hint),
+                    "Choose one from %" PRId64 " to %" PRId64 " (the end), or earliest or latest",
+                    m->start, m->end);
+            ftz_cli_error("offsets reset", hint,
+                          "offset %" PRId64 " is outside the log of %s [%d], which holds offsets "
+                          "[%" PRId64 ", %" PRId64 ")",
+                          m->to, topic, (int)p, m->start, m->end);
             goto cleanup;
         }
     }
@@ -464,12 +467,12 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         for (int i = 0; i < n; i++) {
             if ((err = ftz_offsets_load(conn, o->group, topic, plan[i].partition, 0,
                                         &plan[i].from, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+                ftz_cli_error("offsets reset", NULL, "%s", errstr);
                 goto cleanup;
             }
             print_move(topic, &plan[i], spec);
         }
-        fprintf(stderr, "ftz offsets reset: dry run: nothing was written\n");
+        ftz_cli_info("offsets reset", "dry run: nothing was written");
         rc = FTZ_EXIT_OK;
         goto cleanup;
     }
@@ -478,7 +481,7 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
      * and recorded, in partition order (the consumer's commit order, so
      * the two cannot deadlock). */
     if ((err = ftz_pg_exec(conn, "BEGIN", "begin", errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz offsets reset: %s\n", errstr);
+        ftz_cli_error("offsets reset", NULL, "%s", errstr);
         goto cleanup;
     }
     in_tx = 1;
@@ -500,8 +503,8 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     if ((err = ftz_pg_exec(conn, "COMMIT", "commit", errstr, sizeof(errstr)))) {
         in_tx = 0;
         if (PQstatus(conn) != CONNECTION_OK) {
-            fprintf(stderr, "ftz offsets reset: %s; the moves may or may not have landed: see "
-                            "ftz offsets history\n", errstr);
+            ftz_cli_error("offsets reset", "\"ftz offsets history\" shows whether they did",
+                          "%s; the moves may or may not have landed", errstr);
             goto cleanup;
         }
         goto failed;
@@ -512,9 +515,9 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     rc = FTZ_EXIT_OK;
     goto cleanup;
 failed:
-    fprintf(stderr, "ftz offsets reset: %s%s\n", errstr,
-            err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE ? "; nothing was moved, try again"
-                                                              : "; nothing was moved");
+    ftz_cli_error("offsets reset",
+                  err == FTZ_ERR_FENCED || err == FTZ_ERR_RETRIABLE ? "Try again" : NULL,
+                  "%s; nothing was moved", errstr);
 cleanup:
     if (in_tx && PQstatus(conn) == CONNECTION_OK)
         PQclear(PQexec(conn, "ROLLBACK"));
@@ -540,7 +543,7 @@ static int run_history(PGconn *conn, const opts_t *o) {
     PGresult *res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
 
     if (ftz_pg_check(conn, res, PGRES_TUPLES_OK, "read offset moves", errstr, sizeof(errstr))) {
-        fprintf(stderr, "ftz offsets history: %s\n", errstr);
+        ftz_cli_error("offsets history", NULL, "%s", errstr);
         goto cleanup;
     }
     for (int r = 0; r < PQntuples(res); r++)
@@ -550,7 +553,7 @@ static int run_history(PGconn *conn, const opts_t *o) {
                PQgetvalue(res, r, 7), PQgetvalue(res, r, 8), PQgetvalue(res, r, 9),
                PQgetvalue(res, r, 10));
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "ftz offsets history: write failed\n");
+        ftz_cli_error("offsets history", NULL, "write failed");
         goto cleanup;
     }
     rc = FTZ_EXIT_OK;
@@ -589,7 +592,7 @@ int ftz_cmd_offsets(int argc, char **argv) {
     int64_t v;
 
     if (!(o = calloc(1, sizeof(*o)))) {
-        fprintf(stderr, "ftz offsets: out of memory\n");
+        ftz_cli_error("offsets", NULL, "out of memory");
         return FTZ_EXIT_FAILURE;
     }
     o->partition = -1;
@@ -704,7 +707,7 @@ int ftz_cmd_offsets(int argc, char **argv) {
     }
 
     if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz offsets: %s\n", errstr);
+        ftz_cli_error("offsets", NULL, "%s", errstr);
         goto cleanup;
     }
     if (need_tables(conn, show ? show_tables : move_tables))
@@ -714,7 +717,7 @@ int ftz_cmd_offsets(int argc, char **argv) {
         goto cleanup;
     }
     if (!(rk = ftz_offsets_client_new(cli.brokers, &cli.props, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz offsets: %s\n", errstr);
+        ftz_cli_error("offsets", NULL, "%s", errstr);
         goto cleanup;
     }
     rc = show ? run_show(conn, rk, o) : run_reset(conn, rk, o);

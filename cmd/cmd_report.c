@@ -171,7 +171,7 @@ static int list_reports(FILE *out, int format) {
         }
         if (!list || !(text = ftz_report_json_dump(list, 2))) {
             json_decref(list);
-            fprintf(stderr, "ftz report: out of memory\n");
+            ftz_cli_error("report", NULL, "out of memory");
             return FTZ_EXIT_FAILURE;
         }
         fprintf(out, "%s\n", text);
@@ -179,8 +179,7 @@ static int list_reports(FILE *out, int format) {
         json_decref(list);
     }
     if (fflush(out) != 0 || ferror(out)) {
-        fprintf(stderr, "ftz report: write failed: %s\n", strerror(errno));
-        return FTZ_EXIT_FAILURE;
+        return ftz_cli_error("report", NULL, "write failed: %s", strerror(errno));
     }
     return FTZ_EXIT_OK;
 }
@@ -324,20 +323,20 @@ int ftz_cmd_report(int argc, char **argv) {
     if (format == FORMAT_HTML) {
         chartjs = chartjs_path(chartjs_opt);
         if (access(chartjs, R_OK) != 0) {
-            fprintf(stderr,
-                    "ftz report: cannot read Chart.js at %s: %s (install Debian's "
-                    "libjs-chart.js, or name the file with --chartjs or FTZ_CHARTJS)\n",
-                    chartjs, strerror(errno));
+            ftz_cli_error("report",
+                          "Install Debian's libjs-chart.js, or name the file with --chartjs or "
+                          "FTZ_CHARTJS",
+                          "cannot read Chart.js at %s: %s", chartjs, strerror(errno));
             goto cleanup;
         }
     }
 
     if (!(results = calloc(ftz_reports_count, sizeof(*results)))) {
-        fprintf(stderr, "ftz report: out of memory\n");
+        ftz_cli_error("report", NULL, "out of memory");
         goto cleanup;
     }
     if (!(conn = ftz_pg_connect(cli.pg, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz report: %s\n", errstr);
+        ftz_cli_error("report", NULL, "%s", errstr);
         goto cleanup;
     }
     for (size_t i = 0; i < ftz_reports_count; i++) {
@@ -346,26 +345,26 @@ int ftz_cmd_report(int argc, char **argv) {
             continue;
         if ((err = ftz_report_run(conn, d, &filter, &results[n++], errstr, sizeof(errstr))) !=
             FTZ_OK) {
-            fprintf(stderr, "ftz report: %s\n", errstr);
+            ftz_cli_error("report", NULL, "%s", errstr);
             goto cleanup;
         }
     }
     if (!named && filter.area && format != FORMAT_HTML) {
         char none[256];
-        fprintf(stderr, "ftz report: area %s: left out %s (no area)\n", filter.area,
-                names_with(FTZ_REPORT_AREA_NONE, none, sizeof(none)));
+        ftz_cli_info("report", "area %s: left out %s (no area)", filter.area,
+                     names_with(FTZ_REPORT_AREA_NONE, none, sizeof(none)));
     }
 
     /* -o: a file beside FILE, renamed over it once complete. */
     if (output) {
         size_t len = strlen(output) + 32;
         if (!(tmp = malloc(len))) {
-            fprintf(stderr, "ftz report: out of memory\n");
+            ftz_cli_error("report", NULL, "out of memory");
             goto cleanup;
         }
         snprintf(tmp, len, "%s.tmp.%ld", output, (long)getpid());
         if (!(out = fopen(tmp, "w"))) {
-            fprintf(stderr, "ftz report: cannot write %s: %s\n", tmp, strerror(errno));
+            ftz_cli_error("report", NULL, "cannot write %s: %s", tmp, strerror(errno));
             out = stdout;
             free(tmp);
             tmp = NULL;
@@ -389,17 +388,17 @@ int ftz_cmd_report(int argc, char **argv) {
     }
     if (err != FTZ_OK) {
         if (ferror(out))
-            fprintf(stderr, "ftz report: cannot write %s: %s\n",
-                    output ? output : "standard output", strerror(errno));
+            ftz_cli_error("report", NULL, "cannot write %s: %s",
+                          output ? output : "standard output", strerror(errno));
         else
-            fprintf(stderr, "ftz report: %s\n", errstr);
+            ftz_cli_error("report", NULL, "%s", errstr);
         goto cleanup;
     }
     if (output) {
         FILE *f = out;
         out = stdout;
         if (fclose(f) != 0 || rename(tmp, output) != 0) {
-            fprintf(stderr, "ftz report: cannot write %s: %s\n", output, strerror(errno));
+            ftz_cli_error("report", NULL, "cannot write %s: %s", output, strerror(errno));
             goto cleanup;
         }
         free(tmp);

@@ -96,7 +96,7 @@ int ftz_cmd_schema(int argc, char **argv) {
     if (strcmp(action, "check") == 0) {
         int bad = 0, pairs = 0;
         if (!(cat = ftz_catalog_new(schema_dir, errstr, sizeof(errstr)))) {
-            fprintf(stderr, "ftz schema: %s\n", errstr);
+            ftz_cli_error("schema", NULL, "%s", errstr);
             goto cleanup;
         }
         for (int i = 0; i < ftz_catalog_count(cat); i++)
@@ -123,7 +123,7 @@ int ftz_cmd_schema(int argc, char **argv) {
     }
     if (strcmp(action, "list") == 0) {
         if (!(cat = ftz_catalog_new(schema_dir, errstr, sizeof(errstr)))) {
-            fprintf(stderr, "ftz schema: %s\n", errstr);
+            ftz_cli_error("schema", NULL, "%s", errstr);
             goto cleanup;
         }
         printf("%-34s %7s %21s  %s\n", "record", "version", "fingerprint", "file");
@@ -137,17 +137,17 @@ int ftz_cmd_schema(int argc, char **argv) {
     }
     if ((strcmp(action, "canonical") != 0 && strcmp(action, "fingerprint") != 0) ||
         optind + 2 != argc) {
-        help(stderr);
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("schema",
+                                 "expected list, check, canonical FILE or fingerprint FILE");
         goto cleanup;
     }
     size_t len;
     if (!(text = read_all(argv[optind + 1], &len))) {
-        fprintf(stderr, "ftz schema: %s: %s\n", argv[optind + 1], strerror(errno));
+        ftz_cli_error("schema", NULL, "%s: %s", argv[optind + 1], strerror(errno));
         goto cleanup;
     }
     if (!(pcf = ftz_canonical_form(text, len, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz schema: %s: %s\n", argv[optind + 1], errstr);
+        ftz_cli_error("schema", NULL, "%s: %s", argv[optind + 1], errstr);
         goto cleanup;
     }
     if (action[0] == 'c') {

@@ -51,8 +51,9 @@ int ftz_cmd_topics(int argc, char **argv) {
                                : opt == OPT_MIN_ISR ? "--min-insync-replicas"
                                                     : "--partitions";
             if ((v = ftz_cli_number("topics", name, optarg)) < 1 || v > 10000) {
-                fprintf(stderr, "ftz topics: %s must be between 1 and 10000\n", optarg);
-                rc = FTZ_EXIT_USAGE;
+                rc = v < 0 ? FTZ_EXIT_USAGE /* said */
+                           : ftz_cli_usage_error("topics", "%s %s: must be between 1 and 10000",
+                                                 name, optarg);
                 goto cleanup;
             }
             *(opt == OPT_RF ? &rf : opt == OPT_MIN_ISR ? &min_isr : &partitions) = (int)v;
@@ -66,20 +67,18 @@ int ftz_cmd_topics(int argc, char **argv) {
     if (opt == FTZ_CLI_STOP)
         goto cleanup;
     if (optind + 1 != argc || strcmp(argv[optind], "create") != 0) {
-        fprintf(stderr, "ftz topics: expected `create`\n");
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("topics", "expected `create`");
         goto cleanup;
     }
     if (rf && min_isr > rf) {
-        fprintf(stderr,
-                "ftz topics: --min-insync-replicas %d is more than --replication-factor %d\n",
-                min_isr, rf);
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("topics",
+                                 "--min-insync-replicas %d is more than --replication-factor %d",
+                                 min_isr, rf);
         goto cleanup;
     }
     if (ftz_topics_create(cli.brokers, &cli.props, prefix, partitions, rf, min_isr, errstr,
                           sizeof(errstr)) != FTZ_OK) {
-        fprintf(stderr, "ftz topics: %s\n", errstr);
+        ftz_cli_error("topics", NULL, "%s", errstr);
         goto cleanup;
     }
     rc = FTZ_EXIT_OK;

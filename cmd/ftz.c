@@ -57,7 +57,5 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "ftz: unknown command \"%s\"\n\n", argv[1]);
-    usage(stderr);
-    return FTZ_EXIT_USAGE;
+    return ftz_cli_usage_error(NULL, "unknown command \"%s\"", argv[1]);
 }

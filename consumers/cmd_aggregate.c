@@ -158,7 +158,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     ftz_cli_catch_signals();
     if (ftz_settings_init(&set, "aggregate", settings, N_SETTINGS, &conf, errstr,
                           sizeof(errstr)) != FTZ_OK) {
-        fprintf(stderr, "ftz aggregate: %s\n", errstr);
+        ftz_cli_error("aggregate", NULL, "%s", errstr);
         goto cleanup;
     }
     while ((opt = ftz_settings_next(&set, &cli, argc, argv, help, &rc)) >= 0) {
@@ -187,8 +187,7 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     if (opt == FTZ_CLI_STOP)
         goto cleanup;
     if (optind < argc) {
-        fprintf(stderr, "ftz aggregate: unexpected argument \"%s\"\n", argv[optind]);
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("aggregate", "unexpected argument \"%s\"", argv[optind]);
         goto cleanup;
     }
     if (!conf.group)
@@ -219,14 +218,14 @@ int ftz_cmd_aggregate(int argc, char **argv) {
     if (err == FTZ_OK || stats.messages > 0) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        ftz_log(FTZ_LOG_INFO, "PG",
+        ftz_log(FTZ_LOG_INFO, "STATS",
                 "%llu messages in %llu batches: %llu counted, %llu rejected, %llu batches "
                 "redone; peak memory %ld MiB",
                 (unsigned long long)stats.messages, (unsigned long long)stats.batches,
                 (unsigned long long)stats.counted, (unsigned long long)stats.rejected,
                 (unsigned long long)stats.redone, ru.ru_maxrss / 1024);
         if (stats.drain_s > 0)
-            ftz_log(FTZ_LOG_INFO, "PG",
+            ftz_log(FTZ_LOG_INFO, "STATS",
                     "drain: %llu messages from first assignment to last commit in %.3f s "
                     "(%.0f messages/s)",
                     (unsigned long long)stats.messages, stats.drain_s,
@@ -236,12 +235,12 @@ int ftz_cmd_aggregate(int argc, char **argv) {
             for (int t = 0; t < n_topics; t++)
                 n += stats.topic[t].by_code[c];
             if (n)
-                ftz_log(FTZ_LOG_INFO, "RULES", "rejected %s: %llu",
+                ftz_log(FTZ_LOG_INFO, "STATS", "rejected %s: %llu",
                         ftz_code_name((ftz_code_t)c), (unsigned long long)n);
         }
     }
     if (err) {
-        fprintf(stderr, "ftz aggregate: %s\n", errstr);
+        ftz_cli_error("aggregate", NULL, "%s", errstr);
         rc = err == FTZ_ERR_INVALID_ARG ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }

@@ -149,8 +149,8 @@ int ftz_cmd_consume(int argc, char **argv) {
             char *end;
             long long n = strtoll(optarg, &end, 10);
             if (!*optarg || *end || n < 0) {
-                fprintf(stderr, "ftz consume: \"%s\" is not a non-negative number\n", optarg);
-                rc = FTZ_EXIT_USAGE;
+                rc = ftz_cli_usage_error("consume", "-%c: \"%s\" is not a non-negative number",
+                                         opt, optarg);
                 goto cleanup;
             }
             if (opt == 'p')
@@ -164,8 +164,7 @@ int ftz_cmd_consume(int argc, char **argv) {
     if (opt == FTZ_CLI_STOP)
         goto cleanup;
     if (optind < argc || (!type == !topic_arg)) {
-        fprintf(stderr, "ftz consume: give exactly one of -t TYPE or --topic NAME\n");
-        rc = FTZ_EXIT_USAGE;
+        rc = ftz_cli_usage_error("consume", "give exactly one of -t TYPE or --topic NAME");
         goto cleanup;
     }
     if (topic_arg) {
@@ -175,9 +174,8 @@ int ftz_cmd_consume(int argc, char **argv) {
     } else {
         const ftz_record_type_t *rt = ftz_record_type_by_name(type);
         if (!rt) {
-            fprintf(stderr, "ftz consume: unknown type \"%s\" (customs, rail, registration, "
-                            "deadletter)\n", type);
-            rc = FTZ_EXIT_USAGE;
+            rc = ftz_cli_usage_error("consume", "unknown type \"%s\" (customs, rail, "
+                                     "registration, deadletter)", type);
             goto cleanup;
         }
         ftz_topic_name(prefix, rt->topic, topic, sizeof(topic));
@@ -191,8 +189,8 @@ int ftz_cmd_consume(int argc, char **argv) {
     else {
         long long n = strtoll(where, &end, 10);
         if (!*where || *end) {
-            fprintf(stderr, "ftz consume: -o %s: expected beginning, end or a number\n", where);
-            rc = FTZ_EXIT_USAGE;
+            rc = ftz_cli_usage_error("consume", "-o %s: expected beginning, end or a number",
+                                     where);
             goto cleanup;
         }
         start = n >= 0 ? n : RD_KAFKA_OFFSET_TAIL(-n);
@@ -202,22 +200,23 @@ int ftz_cmd_consume(int argc, char **argv) {
         !(dec = ftz_decoder_new(cat, errstr, sizeof(errstr))) ||
         !(conf = ftz_kafka_conf_new(FTZ_KAFKA_CONSUMER, cli.brokers, &cli.props, errstr,
                                     sizeof(errstr)))) {
-        fprintf(stderr, "ftz consume: %s\n", errstr);
+        ftz_cli_error("consume", NULL, "%s", errstr);
         goto cleanup;
     }
     /* A group id is required by the consumer API; no offset is ever stored. */
     rd_kafka_conf_set(conf, "group.id", "ftz-consume-cli", why, sizeof(why));
     if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why)))) {
-        fprintf(stderr, "ftz consume: %s\n", why);
+        ftz_cli_error("consume", NULL, "%s", why);
         goto cleanup;
     }
     conf = NULL;
     rkt = rd_kafka_topic_new(rk, topic, NULL);
     rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
     if (err || md->topic_cnt != 1 || md->topics[0].err) {
-        fprintf(stderr, "ftz consume: topic %s: %s\n", topic,
-                rd_kafka_err2str(err ? err : md->topic_cnt ? md->topics[0].err
-                                                          : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
+        ftz_cli_error("consume", NULL, "topic %s: %s", topic,
+                      rd_kafka_err2str(err              ? err
+                                       : md->topic_cnt ? md->topics[0].err
+                                                       : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC));
         goto cleanup;
     }
     int nparts = md->topics[0].partition_cnt;
@@ -228,14 +227,17 @@ int ftz_cmd_consume(int argc, char **argv) {
             rd_kafka_topic_partition_list_add(parts, topic, p)->offset = start;
     }
     if (parts->cnt == 0) {
-        fprintf(stderr, "ftz consume: topic %s has no partition %d\n", topic, only_partition);
+        ftz_cli_error("consume", NULL, "topic %s has no partition %d", topic, only_partition);
         rc = FTZ_EXIT_USAGE;
         goto cleanup;
     }
-    at_end = calloc((size_t)nparts + 1, sizeof(*at_end));
+    if (!(at_end = calloc((size_t)nparts + 1, sizeof(*at_end)))) {
+        ftz_cli_error("consume", NULL, "out of memory");
+        goto cleanup;
+    }
     rd_kafka_poll_set_consumer(rk);
     if ((err = rd_kafka_assign(rk, parts))) {
-        fprintf(stderr, "ftz consume: assign: %s\n", rd_kafka_err2str(err));
+        ftz_cli_error("consume", NULL, "assign: %s", rd_kafka_err2str(err));
         goto cleanup;
     }
     ftz_cli_catch_signals();
@@ -267,14 +269,14 @@ int ftz_cmd_consume(int argc, char **argv) {
         json_decref(o);
         if (!line || fprintf(stdout, "%s\n", line) < 0) {
             free(line);
-            fprintf(stderr, "ftz consume: write: %s\n", strerror(errno));
+            ftz_cli_error("consume", NULL, "write: %s", strerror(errno));
             goto cleanup;
         }
         free(line);
         printed++;
     }
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "ftz consume: write: %s\n", strerror(errno));
+        ftz_cli_error("consume", NULL, "write: %s", strerror(errno));
         goto cleanup;
     }
     rc = FTZ_EXIT_OK;

@@ -168,12 +168,12 @@ int ftz_cmd_produce(int argc, char **argv) {
 
     /* -f FILE and FILE... in the order given. */
     if (!(inputs = calloc((size_t)argc + 1, sizeof(*inputs)))) {
-        fprintf(stderr, "ftz produce: out of memory\n");
+        ftz_cli_error("produce", NULL, "out of memory");
         goto cleanup;
     }
     if (ftz_settings_init(&set, "produce", settings, N_SETTINGS, &o, errstr, sizeof(errstr)) !=
         FTZ_OK) {
-        fprintf(stderr, "ftz produce: %s\n", errstr);
+        ftz_cli_error("produce", NULL, "%s", errstr);
         goto cleanup;
     }
     while ((opt = ftz_settings_next(&set, &cli, argc, argv, help, &rc)) >= 0) {
@@ -221,7 +221,7 @@ int ftz_cmd_produce(int argc, char **argv) {
         else if (access(o.spool, R_OK | W_OK | X_OK) != 0)
             why = strerror(errno);
         if (why) {
-            fprintf(stderr, "ftz produce: --spool %s: %s\n", o.spool, why);
+            ftz_cli_error("produce", NULL, "--spool %s: %s", o.spool, why);
             rc = FTZ_EXIT_FAILURE;
             goto cleanup;
         }
@@ -254,7 +254,7 @@ int ftz_cmd_produce(int argc, char **argv) {
     for (int i = 0; i < ninputs; i++)
         if (ftz_produce_input_open(&inputs[i], r.rt, r.max_line, errstr, sizeof(errstr)) !=
             FTZ_OK) {
-            fprintf(stderr, "ftz produce: %s\n", errstr);
+            ftz_cli_error("produce", NULL, "%s", errstr);
             goto cleanup;
         }
     /* --rejects must not be one of the inputs: opening it would empty it. */
@@ -271,13 +271,13 @@ int ftz_cmd_produce(int argc, char **argv) {
             }
         }
     if (o.rejects && !(r.rejects = rejects = fopen(o.rejects, "w"))) {
-        fprintf(stderr, "ftz produce: %s: %s\n", o.rejects, strerror(errno));
+        ftz_cli_error("produce", NULL, "%s: %s", o.rejects, strerror(errno));
         goto cleanup;
     }
     ftz_err_t merr;
     if (o.metrics_addr &&
         (merr = ftz_metrics_server_start(o.metrics_addr, &r.metrics, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz produce: %s\n", errstr);
+        ftz_cli_error("produce", NULL, "%s", errstr);
         rc = merr == FTZ_ERR_INVALID_ARG ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }
@@ -286,12 +286,12 @@ int ftz_cmd_produce(int argc, char **argv) {
     long timeout_ms = (long)(o.timeout_s * 1000 + 0.5);
     snprintf(timeout_ms_text, sizeof(timeout_ms_text), "%ld", timeout_ms);
     if (ftz_props_set(&props, "message.timeout.ms", timeout_ms_text) != FTZ_OK) {
-        fprintf(stderr, "ftz produce: out of memory\n");
+        ftz_cli_error("produce", NULL, "out of memory");
         goto cleanup;
     }
     for (size_t i = 0; i < cli.props.n; i++)
         if (ftz_props_set(&props, cli.props.keys[i], cli.props.values[i]) != FTZ_OK) {
-            fprintf(stderr, "ftz produce: out of memory\n");
+            ftz_cli_error("produce", NULL, "out of memory");
             goto cleanup;
         }
     char within[80];
@@ -305,7 +305,7 @@ int ftz_cmd_produce(int argc, char **argv) {
     if (!(cat = ftz_catalog_new_embedded(errstr, sizeof(errstr))) ||
         !(r.enc = ftz_encoder_new(cat, r.rt->id, o.version, errstr, sizeof(errstr))) ||
         !(r.prod = ftz_producer_new(cli.brokers, &props, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz produce: %s\n", errstr);
+        ftz_cli_error("produce", NULL, "%s", errstr);
         rc = o.version ? FTZ_EXIT_USAGE : FTZ_EXIT_FAILURE;
         goto cleanup;
     }
@@ -313,7 +313,7 @@ int ftz_cmd_produce(int argc, char **argv) {
      * rather than filing every file away as failed. */
     if (o.spool && ftz_producer_has_topic(r.prod, topic, 10000, errstr, sizeof(errstr)) ==
                      FTZ_ERR_INVALID_ARG) {
-        fprintf(stderr, "ftz produce: %s\n", errstr);
+        ftz_cli_error("produce", NULL, "%s", errstr);
         goto cleanup;
     }
     ftz_produce_run_attach(&r);
@@ -333,7 +333,7 @@ int ftz_cmd_produce(int argc, char **argv) {
         r.stop_grace_s = timeout_ms / 1000.0;
         ftz_progress_start(0);
         if (ftz_produce_spool(&r, &so, errstr, sizeof(errstr)) != FTZ_OK) {
-            fprintf(stderr, "ftz produce: %s\n", errstr);
+            ftz_cli_error("produce", NULL, "%s", errstr);
             goto cleanup;
         }
         rc = FTZ_EXIT_OK;
@@ -362,7 +362,7 @@ int ftz_cmd_produce(int argc, char **argv) {
         ftz_buf_t msg = FTZ_BUF_INIT;
         for (int k = next; k < ninputs; k++)
             ftz_buf_printf(&msg, "%s%s", k > next ? ", " : "", inputs[k].label);
-        ftz_progress_printf("ftz produce: not read: %s\n", msg.data ? msg.data : "");
+        ftz_cli_error("produce", NULL, "not read: %s", msg.data ? msg.data : "");
         ftz_buf_free(&msg);
     }
     ftz_produce_flush(&r, timeout_ms);
@@ -370,34 +370,33 @@ int ftz_cmd_produce(int argc, char **argv) {
     /* Refused after the last record was sent (an ACL, say): said once. */
     const char *refused = ftz_producer_refused(r.prod);
     if (refused[0] && !fatal) {
-        ftz_progress_printf("ftz produce: %s\n", refused);
+        ftz_cli_error("produce", NULL, "%s", refused);
         fatal = 1;
     }
     ftz_progress_stop();
 
     unsigned long long acked = ftz_producer_acked(r.prod);
     unsigned long long missing = r.counts.sent > acked ? r.counts.sent - acked : 0;
-    if (ftz_log_get_level() >= FTZ_LOG_INFO)
-        fprintf(stderr,
-                "ftz produce: %llu records read, %llu sent, %llu acknowledged, %llu rejected, "
-                "%llu failed in %.1f s (%s)\n",
-                (unsigned long long)r.counts.read, (unsigned long long)r.counts.sent, acked,
-                (unsigned long long)r.counts.rejected, missing, ftz_progress_elapsed(), topic);
+    ftz_cli_info("produce",
+                 "%llu records read, %llu sent, %llu acknowledged, %llu rejected, %llu failed in "
+                 "%.1f s (%s)",
+                 (unsigned long long)r.counts.read, (unsigned long long)r.counts.sent, acked,
+                 (unsigned long long)r.counts.rejected, missing, ftz_progress_elapsed(), topic);
     if (missing && !refused[0]) {
         ftz_buf_t msg = FTZ_BUF_INIT;
         ftz_produce_describe_unacknowledged(&r, &msg, ftz_kafka_brokers(cli.brokers, &cli.props), within,
                                             missing, (unsigned long long)r.counts.sent, acked);
-        ftz_progress_printf("ftz produce: %s\n", msg.data ? msg.data : "");
+        ftz_cli_error("produce", NULL, "%s", msg.data ? msg.data : "");
         ftz_buf_free(&msg);
         /* Nothing acknowledged although the brokers answer: a topic that
          * does not exist is the likely reason; say so. */
         if (!acked && !ftz_producer_transport_error(r.prod)[0] &&
             ftz_producer_has_topic(r.prod, topic, 2000, errstr, sizeof(errstr)) ==
                 FTZ_ERR_INVALID_ARG)
-            fprintf(stderr, "ftz produce: %s\n", errstr);
+            ftz_cli_error("produce", NULL, "%s", errstr);
     }
     if (ftz_cli_stop)
-        fprintf(stderr, "ftz produce: interrupted: the rest of the input was not read\n");
+        ftz_cli_error("produce", NULL, "interrupted: the rest of the input was not read");
     rc = fatal || failed_inputs || missing || ftz_cli_stop ? FTZ_EXIT_FAILURE
          : r.counts.rejected                ? FTZ_EXIT_REJECTED
                                             : FTZ_EXIT_OK;
@@ -413,7 +412,7 @@ cleanup:
     ftz_props_free(&props);
     ftz_produce_run_free(&r);
     if (rejects && fclose(rejects) != 0 && rc != FTZ_EXIT_FAILURE) {
-        fprintf(stderr, "ftz produce: %s: %s\n", o.rejects, strerror(errno));
+        ftz_cli_error("produce", NULL, "%s: %s", o.rejects, strerror(errno));
         rc = FTZ_EXIT_FAILURE;
     }
     ftz_cli_free(&cli);

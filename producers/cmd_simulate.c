@@ -167,10 +167,9 @@ static int parse_whole(const char *opt, const char *arg, uint64_t min, uint64_t 
     errno = 0;
     unsigned long long v = isdigit((unsigned char)arg[0]) ? strtoull(arg, &end, 10) : 0;
     if (!isdigit((unsigned char)arg[0]) || *end || errno == ERANGE || v < min || v > max) {
-        fprintf(stderr,
-                "ftz simulate: %s: \"%s\" is not a whole number from %" PRIu64 " to %" PRIu64
-                "\n",
-                opt, arg, min, max);
+        ftz_cli_usage_error("simulate",
+                            "%s: \"%s\" is not a whole number from %" PRIu64 " to %" PRIu64, opt,
+                            arg, min, max);
         return -1;
     }
     *out = v;
@@ -339,7 +338,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
             break;
         case OPT_START:
             if (ftz_time_parse(optarg, &conf.start_ms, errstr, sizeof(errstr)) != FTZ_OK) {
-                fprintf(stderr, "ftz simulate: --start: %s\n", errstr);
+                ftz_cli_usage_error("simulate", "--start: %s", errstr);
                 goto usage;
             }
             break;
@@ -348,7 +347,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
             if (p < 0)
                 goto usage;
             if (p > 1) {
-                fprintf(stderr, "ftz simulate: --revision-rate: %s is above 1\n", optarg);
+                ftz_cli_usage_error("simulate", "--revision-rate: %s is above 1", optarg);
                 goto usage;
             }
             conf.revision_rate = p;
@@ -360,7 +359,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
             if (p < 0)
                 goto usage;
             if (!(p <= 1)) {
-                fprintf(stderr, "ftz simulate: --resend-rate: %s is not from 0 to 1\n", optarg);
+                ftz_cli_usage_error("simulate", "--resend-rate: %s is not from 0 to 1", optarg);
                 goto usage;
             }
             resend_rate = p;
@@ -372,8 +371,8 @@ int ftz_cmd_simulate(int argc, char **argv) {
             if (p < 0)
                 goto usage;
             if (!(p <= 100)) {
-                fprintf(stderr, "ftz simulate: --dirty: %s is not a percentage from 0 to 100\n",
-                        optarg);
+                ftz_cli_usage_error("simulate", "--dirty: %s is not a percentage from 0 to 100",
+                                    optarg);
                 goto usage;
             }
             conf.dirty_rate = p / 100;
@@ -392,8 +391,8 @@ int ftz_cmd_simulate(int argc, char **argv) {
             if ((rate = ftz_cli_number("simulate", "--rate", optarg)) < 0)
                 goto usage;
             if (rate == 0) {
-                fprintf(stderr, "ftz simulate: --rate: must be above 0 (leave it out for as "
-                                "fast as possible)\n");
+                ftz_cli_usage_error("simulate", "--rate: must be above 0 (leave it out for as "
+                                    "fast as possible)");
                 goto usage;
             }
             break;
@@ -401,14 +400,14 @@ int ftz_cmd_simulate(int argc, char **argv) {
             expect_path = optarg;
             break;
         default: /* getopt_long has said which option */
-            fprintf(stderr, "ftz simulate: `ftz simulate --help` lists the options\n");
+            ftz_cli_usage_error("simulate", "unknown option");
             goto usage;
         }
     }
     if (opt == FTZ_CLI_STOP)
         goto cleanup;
     if (optind < argc) {
-        fprintf(stderr, "ftz simulate: unexpected argument \"%s\"\n", argv[optind]);
+        ftz_cli_usage_error("simulate", "unexpected argument \"%s\"", argv[optind]);
         goto usage;
     }
 
@@ -420,13 +419,13 @@ int ftz_cmd_simulate(int argc, char **argv) {
         const ftz_record_type_t *rt = type ? ftz_record_type_by_name(type) : NULL;
         if (!rt) {
             if (type)
-                fprintf(stderr,
-                        "ftz simulate: -t %s: no simulator for this type; types: customs, "
-                        "rail, registration, all\n",
-                        type);
+                ftz_cli_usage_error("simulate",
+                                    "-t %s: no simulator for this type; types: customs, rail, "
+                                    "registration, all",
+                                    type);
             else
-                fprintf(stderr, "ftz simulate: -t TYPE is required: customs, rail, "
-                                "registration or all\n");
+                ftz_cli_usage_error("simulate", "-t TYPE is required: customs, rail, "
+                                    "registration or all");
             goto usage;
         }
         types[ntypes++] = rt->id;
@@ -434,11 +433,11 @@ int ftz_cmd_simulate(int argc, char **argv) {
     int all = ntypes > 1;
     /* A rate that cannot apply is a mistake to report, not to ignore. */
     if (revision_opt && !all && types[0] != FTZ_REC_CUSTOMS) {
-        fprintf(stderr, "ftz simulate: --revision-rate applies to -t customs (and all) only\n");
+        ftz_cli_usage_error("simulate", "--revision-rate applies to -t customs (and all) only");
         goto usage;
     }
     if (resend_opt && !all && types[0] == FTZ_REC_CUSTOMS) {
-        fprintf(stderr, "ftz simulate: --resend-rate applies to -t rail, registration and all\n");
+        ftz_cli_usage_error("simulate", "--resend-rate applies to -t rail, registration and all");
         goto usage;
     }
     if (resend_opt) {
@@ -446,23 +445,23 @@ int ftz_cmd_simulate(int argc, char **argv) {
         conf.registration_resend_rate = resend_rate;
     }
     if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
-        fprintf(stderr, "ftz simulate: --format %s: json or csv\n", format);
+        ftz_cli_usage_error("simulate", "--format %s: json or csv", format);
         goto usage;
     }
     o.csv = strcmp(format, "csv") == 0;
     o.kafka = to_kafka || cli.brokers;
     if (o.kafka && (output || o.csv)) {
-        fprintf(stderr, "ftz simulate: -o and --format write files; with -b or --to-kafka the "
-                        "records go to Kafka\n");
+        ftz_cli_usage_error("simulate", "-o and --format write files; with -b or --to-kafka the "
+                            "records go to Kafka");
         goto usage;
     }
     if (!o.kafka && prefix) {
-        fprintf(stderr, "ftz simulate: --topic-prefix applies with -b or --to-kafka only\n");
+        ftz_cli_usage_error("simulate", "--topic-prefix applies with -b or --to-kafka only");
         goto usage;
     }
     if (all && !o.kafka && !output) {
-        fprintf(stderr, "ftz simulate: -t all writes one file per type: give -o PREFIX, or -b "
-                        "to send to Kafka\n");
+        ftz_cli_usage_error("simulate", "-t all writes one file per type: give -o PREFIX, or -b "
+                            "to send to Kafka");
         goto usage;
     }
     for (int i = 0; i < ntypes; i++)
@@ -482,11 +481,11 @@ int ftz_cmd_simulate(int argc, char **argv) {
     }
 
     if (!(sim = ftz_sim_new(&conf, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "ftz simulate: %s\n", errstr);
+        ftz_cli_usage_error("simulate", "%s", errstr);
         goto usage; /* every bound it checks comes from an option */
     }
     if (expect_path && !(book = ftz_sim_expect_new())) {
-        fprintf(stderr, "ftz simulate: out of memory\n");
+        ftz_cli_error("simulate", NULL, "out of memory");
         goto cleanup;
     }
 
@@ -509,14 +508,14 @@ int ftz_cmd_simulate(int argc, char **argv) {
             if (output && all) {
                 size_t n = strlen(output) + strlen(rt->short_name) + 8;
                 if (!(o.paths[rt->id] = malloc(n))) {
-                    fprintf(stderr, "ftz simulate: out of memory\n");
+                    ftz_cli_error("simulate", NULL, "out of memory");
                     goto cleanup;
                 }
                 snprintf(o.paths[rt->id], n, "%s.%s.%s", output, rt->short_name, format);
                 if (!o.csv) /* JSON lines: .jsonl */
                     snprintf(o.paths[rt->id], n, "%s.%s.jsonl", output, rt->short_name);
             } else if (output && !(o.paths[rt->id] = strdup(output))) {
-                fprintf(stderr, "ftz simulate: out of memory\n");
+                ftz_cli_error("simulate", NULL, "out of memory");
                 goto cleanup;
             }
             if (o.paths[rt->id] && expect_path && strcmp(o.paths[rt->id], expect_path) == 0) {
@@ -526,7 +525,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
                 goto cleanup;
             }
             if (o.paths[rt->id] && !(f = fopen(o.paths[rt->id], "w"))) {
-                fprintf(stderr, "ftz simulate: %s: %s\n", o.paths[rt->id], strerror(errno));
+                ftz_cli_error("simulate", NULL, "%s: %s", o.paths[rt->id], strerror(errno));
                 goto cleanup;
             }
             o.files[rt->id] = f;
@@ -534,9 +533,9 @@ int ftz_cmd_simulate(int argc, char **argv) {
                 ftz_buf_reset(&o.buf);
                 if (ftz_csv_header(rt, &o.buf) != FTZ_OK ||
                     fwrite(o.buf.data, 1, o.buf.len, f) != o.buf.len) {
-                    fprintf(stderr, "ftz simulate: write error on %s: %s\n",
-                            o.paths[rt->id] ? o.paths[rt->id] : "standard output",
-                            strerror(errno));
+                    ftz_cli_error("simulate", NULL, "write error on %s: %s",
+                                  o.paths[rt->id] ? o.paths[rt->id] : "standard output",
+                                  strerror(errno));
                     goto cleanup;
                 }
             }
@@ -569,8 +568,8 @@ int ftz_cmd_simulate(int argc, char **argv) {
         if (ftz_cli_stop)
             break;
         if ((err = ftz_sim_next_info(sim, (ftz_rtype_t)t, &rec, &info)) != FTZ_OK) {
-            fprintf(stderr, "ftz simulate: %s record %" PRIu64 ": %s\n", rt->short_name,
-                    written[t] + 1, ftz_err_name(err));
+            ftz_cli_error("simulate", NULL, "%s record %" PRIu64 ": %s", rt->short_name,
+                          written[t] + 1, ftz_err_name(err));
             goto cleanup;
         }
         if (book && ftz_sim_expect_add(book, (ftz_rtype_t)t, &rec, &info, errstr,
@@ -591,9 +590,10 @@ int ftz_cmd_simulate(int argc, char **argv) {
         for (int waited = 0; ferr == FTZ_ERR_RETRIABLE && waited < FLUSH_SECONDS; waited++)
             ferr = ftz_producer_flush(o.prod, 1000, errstr, sizeof(errstr));
         if (ferr != FTZ_OK) {
-            fprintf(stderr, "ftz simulate: %s; %" PRIu64 " of %" PRIu64
-                    " records not acknowledged%s\n", errstr, ftz_producer_failed(o.prod), done,
-                    expect_path ? ", no expectation written" : "");
+            ftz_cli_error("simulate", NULL,
+                          "%s; %" PRIu64 " of %" PRIu64 " records not acknowledged%s", errstr,
+                          ftz_producer_failed(o.prod), done,
+                          expect_path ? ", no expectation written" : "");
             goto cleanup;
         }
     }
@@ -601,8 +601,8 @@ int ftz_cmd_simulate(int argc, char **argv) {
         FILE *f = o.files[t];
         o.files[t] = NULL;
         if (f && (f == stdout ? fflush(f) : fclose(f)) != 0) {
-            fprintf(stderr, "ftz simulate: write error on %s: %s\n",
-                    o.paths[t] ? o.paths[t] : "standard output", strerror(errno));
+            ftz_cli_error("simulate", NULL, "write error on %s: %s",
+                          o.paths[t] ? o.paths[t] : "standard output", strerror(errno));
             goto cleanup;
         }
     }
@@ -611,7 +611,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
             goto fail_errstr;
         generated = generated_json(&conf, types, ntypes, written, kinds);
         if (!(expect_file = fopen(expect_path, "w"))) {
-            fprintf(stderr, "ftz simulate: %s: %s\n", expect_path, strerror(errno));
+            ftz_cli_error("simulate", NULL, "%s: %s", expect_path, strerror(errno));
             goto cleanup;
         }
         err = ftz_expect_write(expected, expect_file, expect_assumes, generated, errstr,
@@ -620,7 +620,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
             err = ftz_seterr(FTZ_ERR_IO, errstr, sizeof(errstr), "%s", strerror(errno));
         expect_file = NULL;
         if (err) {
-            fprintf(stderr, "ftz simulate: %s: %s\n", expect_path, errstr);
+            ftz_cli_error("simulate", NULL, "%s: %s", expect_path, errstr);
             goto cleanup;
         }
     }
@@ -641,7 +641,7 @@ int ftz_cmd_simulate(int argc, char **argv) {
     rc = FTZ_EXIT_OK;
     goto cleanup;
 fail_errstr:
-    fprintf(stderr, "ftz simulate: %s\n", errstr);
+    ftz_cli_error("simulate", NULL, "%s", errstr);
     goto cleanup;
 usage:
     rc = FTZ_EXIT_USAGE;

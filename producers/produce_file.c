@@ -48,10 +48,10 @@ static ftz_err_t stop_reading(ftz_produce_run_t *r, ftz_err_t kind, const char *
 static ftz_err_t stop_reading(ftz_produce_run_t *r, ftz_err_t kind, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->error, sizeof(r->error), fmt, ap);
+    ftz_vfmt(r->error, sizeof(r->error), fmt, ap);
     va_end(ap);
     r->error_kind = kind;
-    ftz_progress_printf("ftz produce: %s\n", r->error);
+    ftz_cli_error("produce", NULL, "%s", r->error);
     return kind;
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ftz/log.h"
+#include "cli.h"
 
 static struct {
     int on;
@@ -35,12 +36,17 @@ static void log_over_progress(ftz_log_level_t level, const char *fac, const char
     pthread_mutex_unlock(&pg.mu);
 }
 
+/* The command's own lines (ftz_cli_error, ...), after erasing the line. */
+static void write_over_progress(const char *text) { ftz_progress_printf("%s", text); }
+
 void ftz_progress_start(int on) {
     pg.on = on;
     pg.started = ftz_clock_mono();
     pg.drawn = 0;
-    if (on)
+    if (on) {
         ftz_log_set_callback(log_over_progress, NULL);
+        ftz_cli_set_writer(write_over_progress);
+    }
 }
 
 double ftz_progress_elapsed(void) { return ftz_clock_mono() - pg.started; }
@@ -76,6 +82,7 @@ void ftz_progress_stop(void) {
     pg.shown = 0;
     pthread_mutex_unlock(&pg.mu);
     ftz_log_set_callback(NULL, NULL);
+    ftz_cli_set_writer(NULL);
     pg.on = 0;
 }
 

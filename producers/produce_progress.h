@@ -16,7 +16,8 @@ void ftz_progress_start(int on);
 void ftz_progress_update(const ftz_produce_counts_t *c, const ftz_producer_t *p, int force);
 /* Erases the line and gives the log back to stderr. */
 void ftz_progress_stop(void);
-/* A line of the command's own on stderr (a rejected record, an error):
+/* A line of the command's own on stderr (a rejected record; errors go
+ * through ftz_cli_error, which ftz_progress_start points here):
  * the progress line is erased first. */
 void ftz_progress_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Seconds since ftz_progress_start. */

@@ -131,7 +131,7 @@ static void revoking(void *opaque, int lost) {
      * committed. */
     land(a, 1);
     if (a->batch.messages)
-        ftz_log(FTZ_LOG_INFO, "KAFKA", "partitions %s: dropping an open batch of %zu messages",
+        ftz_log(FTZ_LOG_INFO, "BATCH", "partitions %s: dropping an open batch of %zu messages",
                 lost ? "lost" : "revoked", a->batch.messages);
     drop_batch(a);
 }
@@ -562,8 +562,9 @@ static void failed(agg_t *a, ftz_err_t err, size_t messages, int pg, const char 
                  : a->backoff        ? (a->backoff * 2 > AGG_BACKOFF_MAX_S ? AGG_BACKOFF_MAX_S
                                                                            : a->backoff * 2)
                                      : 0.2;
-    ftz_log(FTZ_LOG_WARNING, "PG", "batch of %zu messages not committed, redoing it%s%.1fs: %s",
-            messages, a->backoff ? " in " : " (fenced) ", a->backoff, errstr);
+    ftz_log(FTZ_LOG_WARNING, "BATCH",
+            "batch of %zu messages not committed, redoing it%s%.1fs: %s", messages,
+            a->backoff ? " in " : " (fenced) ", a->backoff, errstr);
     a->stats.redone++;
     if (err == FTZ_ERR_FENCED)
         a->stats.fenced++;

@@ -159,12 +159,10 @@ static int64_t add_name(compiler_t *c, const char *name) {
 
 static int invalid(compiler_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int invalid(compiler_t *c, const char *fmt, ...) {
-    if (c->errstr && c->errstr_size > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(c->errstr, c->errstr_size, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    ftz_vfmt(c->errstr, c->errstr_size, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -430,7 +428,7 @@ static COLD void note_problem(walk_t *w, const char *fmt, ...)
 static void note_problem(walk_t *w, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->problem, sizeof(w->problem), fmt, ap);
+    ftz_vfmt(w->problem, sizeof(w->problem), fmt, ap);
     va_end(ap);
     w->truncated = 0;
 }

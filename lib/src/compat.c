@@ -100,13 +100,12 @@ typedef struct cmp_s {
 static ftz_err_t bad(schema_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static ftz_err_t bad(schema_t *s, const char *fmt, ...) {
-    char msg[512];
     va_list ap;
+    size_t n = ftz_fmt(s->errstr, s->errstr_size, "%s schema: ", s->label);
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    ftz_vfmt(s->errstr ? s->errstr + n : NULL, s->errstr_size - n, fmt, ap);
     va_end(ap);
-    return ftz_seterr(FTZ_ERR_INVALID_ARG, s->errstr, s->errstr_size, "%s schema: %s", s->label,
-                      msg);
+    return FTZ_ERR_INVALID_ARG;
 }
 
 static int primitive_kind(const char *s) {
@@ -547,14 +546,13 @@ static void describe(const node_t *n, char *buf, size_t size) {
 static ftz_err_t incompatible(cmp_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static ftz_err_t incompatible(cmp_t *c, const char *fmt, ...) {
-    char msg[1024];
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     const char *path = c->path.data ? c->path.data : "";
-    return ftz_seterr(FTZ_ERR_POISON, c->reason, c->reason_size, "%s%s%s", path,
-                      *path ? ": " : "", msg);
+    size_t n = ftz_fmt(c->reason, c->reason_size, "%s%s", path, *path ? ": " : "");
+    va_start(ap, fmt);
+    ftz_vfmt(c->reason ? c->reason + n : NULL, c->reason_size - n, fmt, ap);
+    va_end(ap);
+    return FTZ_ERR_POISON;
 }
 
 /* Separate from incompatible() so that the description buffers live on

@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ftz/err.h"
+
 static ftz_log_level_t log_level = FTZ_LOG_INFO;
 /* The facilities whose debug lines pass (bit i: contexts[i]); all: ~0. */
 static const char *const contexts[] = {"KAFKA", "PG",  "BATCH", "RULES",
@@ -18,7 +20,7 @@ int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size)
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         if (n >= sizeof(word)) {
-            snprintf(errstr, errstr_size, "-d: unknown context \"%.*s...\" (%s or all)", 20,
+            ftz_fmt(errstr, errstr_size, "-d: unknown context \"%.*s...\" (%s or all)", 20,
                      p, FTZ_LOG_CONTEXTS);
             return -1;
         }
@@ -31,7 +33,7 @@ int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size)
             while (i < sizeof(contexts) / sizeof(contexts[0]) && strcasecmp(word, contexts[i]))
                 i++;
             if (i == sizeof(contexts) / sizeof(contexts[0])) {
-                snprintf(errstr, errstr_size, "-d: unknown context \"%s\" (%s or all)", word,
+                ftz_fmt(errstr, errstr_size, "-d: unknown context \"%s\" (%s or all)", word,
                          FTZ_LOG_CONTEXTS);
                 return -1;
             }
@@ -40,7 +42,7 @@ int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size)
         p += n + (p[n] == ',');
     }
     if (!mask) {
-        snprintf(errstr, errstr_size, "-d: no context given (%s or all)", FTZ_LOG_CONTEXTS);
+        ftz_fmt(errstr, errstr_size, "-d: no context given (%s or all)", FTZ_LOG_CONTEXTS);
         return -1;
     }
     debug_mask = mask;
@@ -84,16 +86,10 @@ void ftz_log(ftz_log_level_t level, const char *fac, const char *fmt, ...) {
     if (level > log_level || (level == FTZ_LOG_DEBUG && !debug_wanted(fac)))
         return;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    ftz_vfmt(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    /* One event, one line: messages that quote libpq or the server may
-     * carry newlines (and a trailing one). */
-    size_t n = 0;
-    for (char *c = msg; *c; c++, n++)
-        if (*c == '\n' || *c == '\r')
-            *c = ' ';
-    while (n && msg[n - 1] == ' ')
-        msg[--n] = '\0';
+    /* Messages that quote libpq or the server may carry newlines. */
+    ftz_fmt_one_line(msg);
     if (log_cb) {
         log_cb(level, fac, msg, log_opaque);
         return;

@@ -30,16 +30,14 @@ int ftz_code_find(const char *name) {
 ftz_err_t ftz_verdict_set(ftz_verdict_t *v, ftz_code_t code, const char *fmt, ...) {
     va_list ap;
     char raw[1024];
-    int n;
     v->code = ftz_code_name(code);
     v->id = code;
     va_start(ap, fmt);
-    n = vsnprintf(raw, sizeof(raw), fmt, ap);
+    size_t n = ftz_vfmt(raw, sizeof(raw), fmt, ap);
     va_end(ap);
     /* The reason quotes record data: keep it valid UTF-8 whatever the
      * record holds, and cut it on a character boundary. */
-    ftz_utf8_sanitize(v->reason, sizeof(v->reason), raw,
-                      n < 0 ? 0 : (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
+    ftz_utf8_sanitize(v->reason, sizeof(v->reason), raw, n);
     return FTZ_ERR_POISON;
 }
 

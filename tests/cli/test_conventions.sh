@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The command line follows kcat and the PostgreSQL tools where they agree,
-# for every command: -V/--version prints the version of CMakeLists.txt; an
-# unknown option or a missing value prints one line naming the command and
-# `Try "ftz CMD --help"`, exit 2; -X list shows librdkafka's properties;
+# for every command: -V/--version prints the version of CMakeLists.txt;
+# every diagnostic of a command is "ftz CMD: MESSAGE", with, when there is
+# one, the hint line "ftz CMD: hint: HINT" (pg_dump's "error:"/"hint:");
+# an unknown option or a missing value is one line naming the command and
+# the hint `Try "ftz CMD --help"`, exit 2; -X list shows librdkafka's properties;
 # -F FILE reads librdkafka properties (a bad one is named, exit 1 or 2); consume's
 # -c is a count, as in kcat. Needs no stack.
 set -euo pipefail
@@ -25,11 +27,39 @@ for cmd in produce simulate aggregate check consume db deadletters offsets repor
   "$FTZ" "$cmd" --no-such-option >"$WORK/out" 2>"$WORK/err" || rc=$?
   [[ $rc == 2 ]] || fail "ftz $cmd --no-such-option exited $rc, want 2"
   [[ $(wc -l <"$WORK/err") == 2 ]] || fail "ftz $cmd --no-such-option: $(cat "$WORK/err")"
-  grep -qx "ftz $cmd: unknown option --no-such-option" "$WORK/err" \
+  [[ $(head -n 1 "$WORK/err") == "ftz $cmd: unknown option --no-such-option" ]] \
     || fail "ftz $cmd: first line: $(head -n 1 "$WORK/err")"
-  grep -qx "Try \"ftz $cmd --help\"" "$WORK/err" || fail "ftz $cmd: no Try line"
+  [[ $(tail -n 1 "$WORK/err") == "ftz $cmd: hint: Try \"ftz $cmd --help\"" ]] \
+    || fail "ftz $cmd: no hint line: $(cat "$WORK/err")"
   [[ ! -s $WORK/out ]] || fail "ftz $cmd --no-such-option wrote to stdout"
 done
+# The same two lines for ftz itself, and for a bad common option.
+rc=0
+"$FTZ" nosuchcommand 2>"$WORK/err" || rc=$?
+[[ $rc == 2 && $(cat "$WORK/err") == $'ftz: unknown command "nosuchcommand"\nftz: hint: Try "ftz --help"' ]] \
+  || fail "unknown command: exit $rc, $(cat "$WORK/err")"
+rc=0
+"$FTZ" consume -t rail -X no-equals-sign 2>"$WORK/err" || rc=$?
+[[ $rc == 2 && $(wc -l <"$WORK/err") == 2 ]] && grep -q '^ftz consume: -X ' "$WORK/err" \
+  && [[ $(tail -n 1 "$WORK/err") == 'ftz consume: hint: Try "ftz consume --help"' ]] \
+  || fail "-X without =: exit $rc, $(cat "$WORK/err")"
+# Runtime errors, in the same format (none of these needs a stack): with a
+# hint (what to do), and without one (one line).
+rc=0
+"$FTZ" report --format html --chartjs "$WORK/no-chart.js" >"$WORK/out" 2>"$WORK/err" || rc=$?
+[[ $rc == 1 && $(wc -l <"$WORK/err") == 2 ]] \
+  && [[ $(head -n 1 "$WORK/err") == "ftz report: cannot read Chart.js at $WORK/no-chart.js: No such file or directory" ]] \
+  && [[ $(tail -n 1 "$WORK/err") == "ftz report: hint: Install Debian's libjs-chart.js, or name the file with --chartjs or FTZ_CHARTJS" ]] \
+  || fail "report without Chart.js: exit $rc, $(cat "$WORK/err")"
+rc=0
+"$FTZ" deadletters list --code NO_SUCH_CODE 2>"$WORK/err" || rc=$?
+[[ $rc == 2 && $(cat "$WORK/err") == $'ftz deadletters: no verdict code "NO_SUCH_CODE"\nftz deadletters: hint: "ftz deadletters codes" lists the codes' ]] \
+  || fail "deadletters --code: exit $rc, $(cat "$WORK/err")"
+mkdir "$WORK/adir"
+rc=0
+"$FTZ" produce -t rail "$WORK/adir" 2>"$WORK/err" || rc=$?
+[[ $rc == 1 && $(cat "$WORK/err") == "ftz produce: $WORK/adir: Is a directory" ]] \
+  || fail "produce a directory: exit $rc, $(cat "$WORK/err")"
 rc=0
 "$FTZ" aggregate --batch 2>"$WORK/err" || rc=$?
 [[ $rc == 2 ]] && grep -qx "ftz aggregate: option --batch needs a value" "$WORK/err" \
@@ -52,7 +82,7 @@ range_error() { # WANT CMD ARGS...
   shift 2
   "$FTZ" "$cmd" "$@" </dev/null >"$WORK/out" 2>"$WORK/err" || rc=$?
   [[ $rc == 2 && $(wc -l <"$WORK/err") == 2 ]] && grep -qxF "ftz $cmd: $want" "$WORK/err" \
-    && grep -qx "Try \"ftz $cmd --help\"" "$WORK/err" \
+    && grep -qx "ftz $cmd: hint: Try \"ftz $cmd --help\"" "$WORK/err" \
     || fail "ftz $cmd $*: exit $rc, want [ftz $cmd: $want]: $(cat "$WORK/err")"
 }
 range_error '--batch "0": must be a whole number from 1 to 2147483647' aggregate --batch 0
@@ -108,7 +138,8 @@ brokers_named 127.0.0.1:2 -X bootstrap.servers=127.0.0.1:1 -b 127.0.0.1:2
 # librdkafka's own; an unknown context is a usage error.
 rc=0
 "$FTZ" produce -t rail -d nope /dev/null 2>"$WORK/err" || rc=$?
-[[ $rc == 2 ]] && grep -q '^ftz: -d: unknown context "nope" (kafka, pg, batch, rules' "$WORK/err" \
+[[ $rc == 2 ]] && grep -q '^ftz produce: -d: unknown context "nope" (kafka, pg, batch, rules' "$WORK/err" \
+  && grep -qx 'ftz produce: hint: Try "ftz produce --help"' "$WORK/err" \
   || fail "-d nope: exit $rc, $(cat "$WORK/err")"
 "$FTZ" produce -t rail -d kafka -b 127.0.0.1:1 --timeout 1 "$WORK/rec.jsonl" 2>"$WORK/err" || true
 grep -q ' DEBUG KAFKA ' "$WORK/err" || fail "-d kafka: no KAFKA debug line: $(head -3 "$WORK/err")"

@@ -43,7 +43,7 @@ run() { # NAME BATCH_BYTES: ftz aggregate --until-idle (killed after 90 s)
   local t0=$SECONDS
   rc=0
   timeout -k 5 90 "$FTZ" aggregate -g "$G" --until-idle 3 --batch-bytes "$2" >"$1.out" 2>"$1.err" || rc=$?
-  summary=$(grep ' messages in .* batches' "$1.err" | sed 's/.*INFO  PG    //')
+  summary=$(grep ' messages in .* batches' "$1.err" | sed 's/.*INFO  STATS //')
   log "$1 (--batch-bytes $2): exit $rc after $((SECONDS - t0)) s: $summary"
   assert_eq 0 "$rc" "$1: exit status ($(grep -v ' INFO \| RULES ' "$1.err" | tail -n 3 | cut -c 1-200))"
   peak=$(sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' "$1.err")

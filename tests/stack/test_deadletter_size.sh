@@ -30,7 +30,7 @@ run() {
   local name=$1 t0=$SECONDS
   rc=0
   timeout -k 5 45 "$FTZ" aggregate -g "$G" --until-idle 3 >"$name.out" 2>"$name.err" || rc=$?
-  log "$name: exit $rc after $((SECONDS - t0)) s: $(grep ' messages in ' "$name.err" | sed 's/.*INFO  PG    //')"
+  log "$name: exit $rc after $((SECONDS - t0)) s: $(grep ' messages in ' "$name.err" | sed 's/.*INFO  STATS //')"
   if ((rc == 124 || rc == 137)); then
     grep -v ' RULES \| assigned \|not delivered' "$name.err" | cut -c 1-220 | head -n 20 >&2
     fail "$name: ftz aggregate did not end within 45 s ($(grep -c 'not committed' "$name.err") batches not committed, $(grep -c 'not delivered' "$name.err") 'not delivered' lines)"

@@ -5,7 +5,7 @@
 # finds no record to blame. docs/exactly-once.md: "Only a refusal no single
 # record explains stops the consumer." What happens instead: the batch is
 # redone for ever, every 30 s, logging only
-#   WARN PG batch of 50 messages not committed, redoing it in 30.0s: no
+#   WARN BATCH batch of 50 messages not committed, redoing it in 30.0s: no
 #        single record explains the refusal
 # (the server's message, naming what was refused, is lost), and a batch run
 # (--until-idle 2) never ends.

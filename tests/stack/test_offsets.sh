@@ -130,7 +130,7 @@ rc=0
 assert_eq 2 "$rc" "exit status without --reason"
 assert_eq 2 "$(wc -l <usage.err)" "lines of a usage error"
 grep -q '^ftz offsets: .*--reason' usage.err || fail "usage error: $(cat usage.err)"
-assert_eq 'Try "ftz offsets --help"' "$(tail -n 1 usage.err)" "usage error hint"
+assert_eq 'ftz offsets: hint: Try "ftz offsets --help"' "$(tail -n 1 usage.err)" "usage error hint"
 rc=0
 "$FTZ" offsets reset -g "$G" -t customs --partition 1 --to 999999 --reason x >/dev/null 2>range.err || rc=$?
 assert_eq 1 "$rc" "exit status of an offset outside the log"

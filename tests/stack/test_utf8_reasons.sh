@@ -32,7 +32,7 @@ run() { # NAME: ftz aggregate --until-idle, must exit 0 (killed after 45 s)
   local name=$1 t0=$SECONDS
   rc=0
   timeout -k 5 45 "$FTZ" aggregate -g "$G" --until-idle 3 >"$name.out" 2>"$name.err" || rc=$?
-  log "$name: exit $rc after $((SECONDS - t0)) s: $(grep ' messages in ' "$name.err" | sed 's/.*INFO  PG    //')"
+  log "$name: exit $rc after $((SECONDS - t0)) s: $(grep ' messages in ' "$name.err" | sed 's/.*INFO  STATS //')"
   ((rc == 0)) || fail "$name: ftz aggregate exited $rc: $(grep -v ' INFO ' "$name.err" | tail -n 5 | cut -c 1-300)"
 }
 # reason_of KEY: code|reason of the dead letter with that key (UTF-8 text)

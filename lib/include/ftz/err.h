@@ -11,6 +11,7 @@
 #ifndef FTZ_ERR_H
 #define FTZ_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum ftz_err_e {
@@ -27,7 +28,24 @@ typedef enum ftz_err_e {
 /* Static name of an error code ("FTZ_ERR_RETRIABLE"). */
 const char *ftz_err_name(ftz_err_t err);
 
-/* snprintf into errstr, tolerating errstr == NULL or errstr_size == 0.
+/* The one formatter of error and log text: vsnprintf into dst[size] that
+ * never writes past size and always leaves dst terminated. dst may be NULL
+ * when size is 0 (nothing is written). A text that does not fit is cut on
+ * a UTF-8 character boundary and ends with "..." (when size >= 4), so a
+ * reader sees that something is missing. Returns the length of what dst
+ * holds now (0 when size is 0 or the format fails). ap is consumed. Any
+ * thread. */
+size_t ftz_vfmt(char *dst, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+size_t ftz_fmt(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* One event, one line: turns the line breaks (CR, LF) of s into spaces and
+ * drops trailing spaces (libpq's and the server's messages carry both).
+ * Returns the new length of s. */
+size_t ftz_fmt_one_line(char *s);
+
+/* ftz_fmt into errstr (NULL or errstr_size 0: nothing is written).
  * Returns err so that callers can write `return ftz_seterr(...)`. */
 ftz_err_t ftz_seterr(ftz_err_t err, char *errstr, size_t errstr_size,
                      const char *fmt, ...)

@@ -1,6 +1,11 @@
 /* Logging: one line per event on stderr by default, with a level and a
- * facility (KAFKA, PG, AVRO, RULES, ...). A program may install its own
- * callback. Thread-safe as far as the callback is. */
+ * facility that says what the line is about (docs/operations.md, "Errors
+ * and logs"): KAFKA (librdkafka, brokers, the group, positions in the
+ * logs), PG (PostgreSQL, stored offsets), BATCH (a batch sent, committed,
+ * redone, dropped), RULES (a rejected record), STATS (counts), SPOOL, SIM,
+ * METRICS. A message is formatted by ftz_vfmt (cut with "..." past 1 KiB)
+ * and put on one line. A program may install its own callback.
+ * Thread-safe as far as the callback is. */
 #ifndef FTZ_LOG_H
 #define FTZ_LOG_H
 
