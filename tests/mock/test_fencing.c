@@ -52,6 +52,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "mock_cluster.h"
+
 #include "assignment.h"
 #include "ftz/batch.h"
 #include "ftz/log.h"
@@ -107,32 +109,8 @@ static run_t runs[NPROTO];
 static int test_passed;
 #define FOR_RUNS(r) for (run_t *r = runs; r < runs + NPROTO; r++)
 
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mcluster;
-static const char *bootstraps;
-static rd_kafka_t *producer;
+static ftz_mock_t mock; /* the cluster, and a producer talking to it */
 
-static int debug(void) { return getenv("FTZ_MOCK_DEBUG") != NULL; }
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void quiet_log(ftz_log_level_t level, const char *fac, const char *msg, void *opaque) {
-    (void)opaque;
-    if (level <= FTZ_LOG_WARNING || debug())
-        fprintf(stderr, "ftz %d %s: %s\n", (int)level, fac, msg);
-}
-
-static void set_conf(rd_kafka_conf_t *conf, const char *name, const char *value) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        fail_msg("%s=%s: %s", name, value, errstr);
-    }
-}
 
 /* ---------------------------------------------------------- the store */
 
@@ -163,12 +141,12 @@ static ftz_err_t store_commit(store_t *s, const ftz_batch_t *b) {
 static ftz_err_t load_offset(void *opaque, const char *topic, int32_t partition, int64_t *next,
                              uint64_t *fingerprint, char *errstr, size_t errstr_size) {
     member_t *m = opaque;
+    int known = strcmp(topic, m->topic) == 0 && partition >= 0 && partition < NPART;
     *fingerprint = 0;
-    if (strcmp(topic, m->topic) != 0 || partition < 0 || partition >= NPART)
-        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "unexpected %s [%d]", topic,
-                          (int)partition);
-    *next = m->store->next[partition];
-    return FTZ_OK;
+    *next = known ? m->store->next[partition] : -1;
+    return known ? FTZ_OK
+                 : ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "unexpected %s [%d]", topic,
+                              (int)partition);
 }
 
 /* The aggregator's revoking(): the open batch is dropped, never committed
@@ -191,7 +169,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
     member_t *m = opaque;
     char errstr[256];
-    if (debug())
+    if (ftz_mock_debug())
         fprintf(stderr, "%s %s: rebalance %s of %d partition(s)\n", m->topic, m->name,
                 rd_kafka_err2name(err), parts ? parts->cnt : -1);
     if (ftz_assignment_rebalance(&m->asg, rk, err, parts, &m->ops, errstr, sizeof(errstr)) &&
@@ -254,8 +232,8 @@ static void member_poll(member_t *m, int timeout_ms) {
 }
 
 static void member_start(run_t *r, member_t *m, const char *name) {
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char errstr[512];
+    rd_kafka_conf_t *conf =
+        ftz_mock_consumer_conf(&mock, r->group, name, protos[r->proto].strategy);
     memset(m, 0, sizeof(*m));
     m->name = name;
     m->topic = r->topic;
@@ -265,33 +243,12 @@ static void member_start(run_t *r, member_t *m, const char *name) {
     ftz_batch_init(&m->staged);
     for (int p = 0; p < NPART; p++)
         restart_tracking(m, p);
-    set_conf(conf, "bootstrap.servers", bootstraps);
-    set_conf(conf, "group.id", r->group);
-    set_conf(conf, "client.id", name);
-    set_conf(conf, "partition.assignment.strategy", protos[r->proto].strategy);
-    set_conf(conf, "enable.partition.eof", "true");
-    set_conf(conf, "enable.auto.commit", "false");
-    set_conf(conf, "enable.auto.offset.store", "false");
     /* As ftz aggregate: a position outside the log is an error, never a
      * silent jump. */
-    set_conf(conf, "auto.offset.reset", "error");
-    set_conf(conf, "session.timeout.ms", "3500");
-    set_conf(conf, "heartbeat.interval.ms", "250");
-    set_conf(conf, "fetch.wait.max.ms", "50");
-    set_conf(conf, "fetch.error.backoff.ms", "50");
+    ftz_mock_conf_set(conf, "auto.offset.reset", "error");
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, m);
-    if (!(m->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr)))) {
-        rd_kafka_conf_destroy(conf);
-        fail_msg("%s: rd_kafka_new: %s", name, errstr);
-    }
-    rd_kafka_poll_set_consumer(m->rk);
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, r->topic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(m->rk, sub);
-    rd_kafka_topic_partition_list_destroy(sub);
-    if (err)
-        fail_msg("%s: subscribe: %s", name, rd_kafka_err2str(err));
+    m->rk = ftz_mock_consumer_new(conf, r->topic);
 }
 
 /* The aggregator's resync and assign_again: the open batch dropped, every
@@ -381,13 +338,13 @@ static void produce_round(void) {
             int len = snprintf(value, sizeof(value), "%s-p%d-%d", protos[r->proto].strategy,
                                (int)p, i);
             rd_kafka_resp_err_t err = rd_kafka_producev(
-                producer, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_PARTITION(p),
+                mock.producer, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_PARTITION(p),
                 RD_KAFKA_V_VALUE(value, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_END);
             if (err)
                 fail_msg("produce: %s", rd_kafka_err2str(err));
         }
-    if (rd_kafka_flush(producer, 10000))
+    if (rd_kafka_flush(mock.producer, 10000))
         fail_msg("flush timed out");
 }
 
@@ -436,29 +393,34 @@ static int cond_settled(run_t *r, int64_t want) {
     return 1;
 }
 
-static void wait_settled(int64_t want, const char *what) {
-    int64_t deadline = now_ms() + WAIT_MS;
-    for (;;) {
-        int done = 1;
-        FOR_RUNS(r) {
-            check_member(r, &r->a);
-            check_member(r, &r->b);
-            if (!cond_settled(r, want))
-                done = 0;
-        }
-        if (done) {
-            if (debug())
-                fprintf(stderr, "-- %s after %" PRId64 " ms\n", what,
-                        now_ms() - (deadline - WAIT_MS));
-            return;
-        }
-        if (now_ms() > deadline)
-            break;
-        poll_all(10);
+/* Every run settled at `want`; a failure in a member fails the test at
+ * once. */
+static int all_settled(void *arg) {
+    int64_t want = *(const int64_t *)arg;
+    FOR_RUNS(r) {
+        check_member(r, &r->a);
+        check_member(r, &r->b);
+        if (!cond_settled(r, want))
+            return 0;
     }
-    FOR_RUNS(r)
-    if (!cond_settled(r, want))
-        fail_msg("%s: not %s after %d ms", r->label, what, WAIT_MS);
+    return 1;
+}
+
+static void poll_some(void *arg) {
+    (void)arg;
+    poll_all(10);
+}
+
+static void wait_settled(int64_t want, const char *what) {
+    int64_t start = ftz_mock_now_ms();
+    if (!ftz_mock_poll_until(all_settled, poll_some, &want, WAIT_MS)) {
+        FOR_RUNS(r) {
+            if (!cond_settled(r, want))
+                fail_msg("%s: not %s after %d ms", r->label, what, WAIT_MS);
+        }
+    }
+    if (ftz_mock_debug())
+        fprintf(stderr, "-- %s after %" PRId64 " ms\n", what, ftz_mock_now_ms() - start);
 }
 
 /* The member's open batch holds offsets [from, to) of each partition it
@@ -590,16 +552,16 @@ static int setup_test(void **state) {
         snprintf(r->group, sizeof(r->group), "g-fence-%s", protos[i].strategy);
         for (int p = 0; p < NPART; p++)
             r->store.next[p] = -1;
-        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mcluster, r->topic, NPART, 1);
+        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mock.cluster, r->topic, NPART, 1);
         if (!err)
-            err = rd_kafka_mock_coordinator_set(mcluster, "group", r->group, i + 1);
+            err = rd_kafka_mock_coordinator_set(mock.cluster, "group", r->group, i + 1);
         if (err) {
             fprintf(stderr, "%s: %s\n", r->topic, rd_kafka_err2str(err));
             return -1;
         }
     }
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(producer, 1, NULL, &md, 5000);
+    rd_kafka_resp_err_t err = rd_kafka_metadata(mock.producer, 1, NULL, &md, 5000);
     if (err) {
         fprintf(stderr, "metadata: %s\n", rd_kafka_err2str(err));
         return -1;
@@ -623,55 +585,13 @@ static int teardown_test(void **state) {
 }
 
 static int setup(void **state) {
-    (void)state;
-    char errstr[512];
-    ftz_log_set_callback(quiet_log, NULL);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof(errstr))) {
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    if (!(mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "rd_kafka_new: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    if (!(mcluster = rd_kafka_mock_cluster_new(mock_rk, NBROKERS)))
-        return -1;
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mcluster);
-    conf = rd_kafka_conf_new();
-    /* Its metadata requests every 100 ms keep the mock cluster awake. */
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "topic.metadata.refresh.interval.ms", "100", errstr,
-                          sizeof(errstr))) {
-        fprintf(stderr, "producer config: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    if (!(producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "producer: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    if (producer)
-        rd_kafka_destroy(producer);
-    if (mcluster)
-        rd_kafka_mock_cluster_destroy(mcluster);
-    if (mock_rk)
-        rd_kafka_destroy(mock_rk);
-    ftz_log_set_callback(NULL, NULL);
-    return 0;
+    *state = &mock;
+    return ftz_mock_start(&mock, NBROKERS, ftz_mock_log, NULL, NULL);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fence_and_resync, setup_test, teardown_test),
     };
-    return cmocka_run_group_tests(tests, setup, teardown) ? 1 : 0;
+    return cmocka_run_group_tests(tests, setup, ftz_mock_group_teardown) ? 1 : 0;
 }

@@ -6,7 +6,7 @@
  *
  * Each test has a topic of its own, with one partition led by broker 1;
  * what reached the log is read back as the partition's watermarks. A
- * plain producer handle (`observer`) asks for them, and its metadata
+ * plain producer handle (mock_cluster.c) asks for them, and its metadata
  * requests every 100 ms keep the mock cluster's thread awake (see
  * test_assignment.c). FTZ_MOCK_DEBUG=1 prints the library's log lines. */
 #include <inttypes.h>
@@ -24,16 +24,15 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "mock_cluster.h"
+
 #include "ftz/log.h"
 #include "ftz/producer.h"
 
 #define LEADER 1
 enum { REQ_PRODUCE = 0 }; /* Kafka request type (rdkafka_mock.h has no names) */
 
-static rd_kafka_t *mock_rk; /* owns the mock cluster */
-static rd_kafka_mock_cluster_t *mcluster;
-static const char *bootstraps;
-static rd_kafka_t *observer;
+static ftz_mock_t mock; /* the cluster, and a producer talking to it */
 static ftz_producer_t *prod; /* the running test's: destroyed by teardown_test */
 static ftz_props_t props;
 
@@ -41,12 +40,10 @@ static ftz_props_t props;
 static int failures;
 static char failure_label[64], failure_reason[128];
 
-static int debug(void) { return getenv("FTZ_MOCK_DEBUG") != NULL; }
-
 static void quiet_log(ftz_log_level_t level, const char *fac, const char *msg, void *opaque) {
     (void)opaque;
     (void)level;
-    if (debug())
+    if (ftz_mock_debug())
         fprintf(stderr, "ftz %d %s: %s\n", (int)level, fac, msg);
 }
 
@@ -58,21 +55,15 @@ static void on_failure(const char *label, const char *reason, void *opaque) {
     }
 }
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A topic of one partition led by LEADER, known to the observer. */
+/* A topic of one partition led by LEADER, in the metadata. */
 static void make_topic(const char *topic) {
-    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mcluster, topic, 1, 1);
+    rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mock.cluster, topic, 1, 1);
     if (!err)
-        err = rd_kafka_mock_partition_set_leader(mcluster, topic, 0, LEADER);
+        err = rd_kafka_mock_partition_set_leader(mock.cluster, topic, 0, LEADER);
     if (err)
         fail_msg("%s: %s", topic, rd_kafka_err2str(err));
     const struct rd_kafka_metadata *md = NULL;
-    err = rd_kafka_metadata(observer, 1, NULL, &md, 5000);
+    err = rd_kafka_metadata(mock.producer, 1, NULL, &md, 5000);
     if (err)
         fail_msg("metadata: %s", rd_kafka_err2str(err));
     rd_kafka_metadata_destroy(md);
@@ -85,10 +76,9 @@ static void set_prop(const char *key, const char *value) {
 /* The producer under test, with props (the test's extra properties). */
 static void start_producer(void) {
     char errstr[512];
-    const char *d = getenv("FTZ_MOCK_DEBUG");
-    if (d && strcmp(d, "1") != 0)
-        set_prop("debug", d);
-    if (!(prod = ftz_producer_new(bootstraps, &props, errstr, sizeof(errstr))))
+    if (ftz_mock_rdkafka_debug())
+        set_prop("debug", ftz_mock_rdkafka_debug());
+    if (!(prod = ftz_producer_new(mock.bootstraps, &props, errstr, sizeof(errstr))))
         fail_msg("ftz_producer_new: %s", errstr);
     ftz_producer_on_failure(prod, on_failure, NULL);
 }
@@ -110,7 +100,7 @@ static void send_n(const char *topic, int n) {
 /* The partition's high watermark: how many messages its log holds. */
 static int64_t log_end(const char *topic) {
     int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(observer, topic, 0, &lo, &hi,
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(mock.producer, topic, 0, &lo, &hi,
                                                                5000);
     if (err)
         fail_msg("watermarks of %s: %s", topic, rd_kafka_err2str(err));
@@ -126,7 +116,7 @@ static void flush_ok(void) {
 
 static size_t produce_errors_left(void) {
     size_t left = 0;
-    rd_kafka_mock_broker_error_stack_cnt(mcluster, LEADER, REQ_PRODUCE, &left);
+    rd_kafka_mock_broker_error_stack_cnt(mock.cluster, LEADER, REQ_PRODUCE, &left);
     return left;
 }
 
@@ -146,7 +136,8 @@ static void test_delivery(void **state) {
      * heard of: the mock cluster of librdkafka 2.0.2 answers Metadata v2,
      * which has no AllowAutoTopicCreation field, and creates any topic it
      * is asked about.) */
-    rd_kafka_mock_topic_set_error(mcluster, "p-missing", RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+    rd_kafka_mock_topic_set_error(mock.cluster, "p-missing",
+                                  RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
     ftz_err_t err = ftz_producer_has_topic(prod, "p-missing", 5000, errstr, sizeof(errstr));
     if (err != FTZ_ERR_INVALID_ARG)
         fail_msg("has_topic of a missing topic: %s (%s), want FTZ_ERR_INVALID_ARG",
@@ -179,7 +170,7 @@ static void test_broker_errors_retried(void **state) {
     make_topic("p-errors");
     start_producer();
     rd_kafka_resp_err_t err = rd_kafka_mock_broker_push_request_error_rtts(
-        mcluster, LEADER, REQ_PRODUCE, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0,
+        mock.cluster, LEADER, REQ_PRODUCE, 3, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0,
         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0);
     if (err)
         fail_msg("push errors: %s", rd_kafka_err2str(err));
@@ -213,7 +204,7 @@ static void test_lost_response_acknowledged_once(void **state) {
     set_prop("retry.backoff.ms", "50");
     start_producer();
     rd_kafka_resp_err_t err = rd_kafka_mock_broker_push_request_error_rtts(
-        mcluster, LEADER, REQ_PRODUCE, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
+        mock.cluster, LEADER, REQ_PRODUCE, 1, RD_KAFKA_RESP_ERR_NO_ERROR, 1500);
     if (err)
         fail_msg("push delay: %s", rd_kafka_err2str(err));
     send_n("p-lost", n);
@@ -236,7 +227,7 @@ static void test_message_timeout(void **state) {
     make_topic("p-timeout");
     set_prop("message.timeout.ms", "1000");
     start_producer();
-    rd_kafka_resp_err_t err = rd_kafka_mock_partition_set_leader(mcluster, "p-timeout", 0, -1);
+    rd_kafka_resp_err_t err = rd_kafka_mock_partition_set_leader(mock.cluster, "p-timeout", 0, -1);
     if (err)
         fail_msg("no leader: %s", rd_kafka_err2str(err));
     send_n("p-timeout", n);
@@ -245,12 +236,12 @@ static void test_message_timeout(void **state) {
         fail_msg("short flush: %s (%s), want FTZ_ERR_RETRIABLE", ftz_err_name(e), errstr);
     assert_non_null(strstr(errstr, "unacknowledged"));
     assert_int_equal(ftz_producer_outq(prod), n);
-    int64_t start = now_ms();
+    int64_t start = ftz_mock_now_ms();
     e = ftz_producer_flush(prod, 10000, errstr, sizeof(errstr));
     if (e != FTZ_ERR_FATAL)
         fail_msg("flush: %s (%s), want FTZ_ERR_FATAL", ftz_err_name(e), errstr);
-    if (now_ms() - start > 5000)
-        fail_msg("the messages took %" PRId64 " ms to time out", now_ms() - start);
+    if (ftz_mock_now_ms() - start > 5000)
+        fail_msg("the messages took %" PRId64 " ms to time out", ftz_mock_now_ms() - start);
     char want[64];
     snprintf(want, sizeof(want), "%d of %d messages were not delivered", n, n);
     assert_string_equal(errstr, want);
@@ -264,7 +255,7 @@ static void test_message_timeout(void **state) {
     assert_string_equal(failure_label, "line:1");
     assert_string_equal(failure_reason, rd_kafka_err2str(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT));
     /* Nothing reached the log (read once the partition has a leader). */
-    assert_int_equal(rd_kafka_mock_partition_set_leader(mcluster, "p-timeout", 0, LEADER), 0);
+    assert_int_equal(rd_kafka_mock_partition_set_leader(mock.cluster, "p-timeout", 0, LEADER), 0);
     assert_int_equal(log_end("p-timeout"), 0);
 }
 
@@ -283,56 +274,16 @@ static int teardown_test(void **state) {
     ftz_producer_destroy(prod);
     prod = NULL;
     ftz_props_free(&props);
-    rd_kafka_mock_clear_request_errors(mcluster, REQ_PRODUCE);
+    rd_kafka_mock_clear_request_errors(mock.cluster, REQ_PRODUCE);
     return 0;
 }
 
 static int setup(void **state) {
-    (void)state;
+    *state = &mock;
     char errstr[512];
-    ftz_log_set_callback(quiet_log, NULL);
-    if (debug() && ftz_log_set_debug("all", errstr, sizeof(errstr)))
+    if (ftz_mock_debug() && ftz_log_set_debug("all", errstr, sizeof(errstr)))
         fprintf(stderr, "%s\n", errstr);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof(errstr))) {
-        fprintf(stderr, "mock handle config: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    if (!(mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "rd_kafka_new: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    if (!(mcluster = rd_kafka_mock_cluster_new(mock_rk, 3)))
-        return -1;
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mcluster);
-    conf = rd_kafka_conf_new();
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "topic.metadata.refresh.interval.ms", "100", errstr,
-                          sizeof(errstr))) {
-        fprintf(stderr, "observer config: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    if (!(observer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr)))) {
-        fprintf(stderr, "observer: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    if (observer)
-        rd_kafka_destroy(observer);
-    if (mcluster)
-        rd_kafka_mock_cluster_destroy(mcluster);
-    if (mock_rk)
-        rd_kafka_destroy(mock_rk);
-    ftz_log_set_callback(NULL, NULL);
-    return 0;
+    return ftz_mock_start(&mock, 3, quiet_log, NULL, NULL);
 }
 
 int main(void) {
@@ -345,5 +296,5 @@ int main(void) {
     };
     if (getenv("FTZ_MOCK_ONLY"))
         cmocka_set_test_filter(getenv("FTZ_MOCK_ONLY"));
-    return cmocka_run_group_tests(tests, setup, teardown) ? 1 : 0;
+    return cmocka_run_group_tests(tests, setup, ftz_mock_group_teardown) ? 1 : 0;
 }

@@ -339,9 +339,10 @@ static void test_commit_each_type(void **state) {
                      3);
     /* The dead letter, with its message and reason. */
     assert_int_equal(q_int("SELECT count(*) FROM ftz.dead_letters"), 1);
-    assert_string_equal(q_text("SELECT concat_ws(',', source_topic, source_partition, source_offset,"
-                               " convert_from(record_key, 'UTF8'), convert_from(payload, 'UTF8'),"
-                               " code, reason) FROM ftz.dead_letters",
+    assert_string_equal(q_text("SELECT concat_ws(',', source_topic, source_partition,"
+                               " source_offset, convert_from(record_key, 'UTF8'),"
+                               " convert_from(payload, 'UTF8'), code, reason)"
+                               " FROM ftz.dead_letters",
                                buf, sizeof(buf)),
                         T_RAIL ",1,3,k,garbage,SCHEMA_UNKNOWN,no such schema");
 
@@ -499,53 +500,68 @@ static void test_killed_during_commit(void **state) {
 /* Customs revisions: the highest revision of a declaration counts, once,
  * wherever its revisions arrive (one batch or several, in any order); a
  * lower or equal one later changes nothing; a new revision moves the
- * count (retracting the old one's); CANCELLED counts nowhere. */
+ * count (retracting the old one's); CANCELLED counts nowhere. Batches one
+ * after the other, each with the customs_daily rows it must leave (area,
+ * declarations, value, cleared, held; rows all zero left out). */
+typedef struct customs_msg_s {
+    int32_t part;
+    int64_t expected, off;
+    const char *id;
+    int32_t revision;
+    ftz_customs_status_t status;
+    ftz_area_t area;
+    int64_t value_fen;
+} customs_msg_t;
+
 static void test_customs_revisions(void **state) {
     (void)state;
+    static const struct {
+        const char *what;
+        customs_msg_t msgs[5];
+        const char *rows;
+    } steps[] = {
+        {"revisions 1, 3, 2 of D-1 over two partitions; D-2 redelivered",
+         {{0, -1, 0, "D-1", 1, FTZ_STATUS_FILED, FTZ_AREA_SHENYANG, 100},
+          {1, -1, 0, "D-1", 3, FTZ_STATUS_CLEARED, FTZ_AREA_SHENYANG, 300},
+          {0, -1, 1, "D-1", 2, FTZ_STATUS_HELD, FTZ_AREA_SHENYANG, 200},
+          {0, -1, 2, "D-2", 1, FTZ_STATUS_FILED, FTZ_AREA_YINGKOU, 1000},
+          {1, -1, 1, "D-2", 1, FTZ_STATUS_FILED, FTZ_AREA_YINGKOU, 1000}},
+         "SHENYANG,1,3.00,1,0;YINGKOU,1,10.00,0,0"},
+        {"late revisions 2 and 3 of D-1 again: nothing changes",
+         {{0, 3, 3, "D-1", 2, FTZ_STATUS_HELD, FTZ_AREA_SHENYANG, 200},
+          {1, 2, 2, "D-1", 3, FTZ_STATUS_HELD, FTZ_AREA_DALIAN, 999}},
+         "SHENYANG,1,3.00,1,0;YINGKOU,1,10.00,0,0"},
+        {"revision 4 moves D-1 to Dalian, held: Shenyang's counts retracted",
+         {{0, 4, 4, "D-1", 4, FTZ_STATUS_HELD, FTZ_AREA_DALIAN, 400}},
+         "DALIAN,1,4.00,0,1;YINGKOU,1,10.00,0,0"},
+        {"revision 5 cancels D-1; D-2's revision 2 replaces its first",
+         {{0, 5, 5, "D-1", 5, FTZ_STATUS_CANCELLED, FTZ_AREA_DALIAN, 400},
+          {0, 5, 6, "D-2", 2, FTZ_STATUS_CLEARED, FTZ_AREA_YINGKOU, 2000}},
+         "YINGKOU,1,20.00,1,0"},
+        {"a late revision 4 of D-1 after the cancellation: nothing changes",
+         {{1, 3, 3, "D-1", 4, FTZ_STATUS_HELD, FTZ_AREA_DALIAN, 400}},
+         "YINGKOU,1,20.00,1,0"},
+    };
     char buf[512];
-    const char *rows = "SELECT coalesce(string_agg(concat_ws(',', area, declarations,"
-                       " declared_value_cny, cleared, held), ';' ORDER BY area), '')"
-                       " FROM ftz.customs_daily WHERE declarations <> 0 OR cleared <> 0"
-                       " OR held <> 0 OR declared_value_cny <> 0";
-    /* Revisions 1, 3, 2 of D-1 in one batch, across two partitions; a
-     * redelivered revision 1 of D-2. */
-    add_customs(&batch, 0, -1, 0, "D-1", 1, FTZ_STATUS_FILED, FTZ_AREA_SHENYANG, 100);
-    add_customs(&batch, 1, -1, 0, "D-1", 3, FTZ_STATUS_CLEARED, FTZ_AREA_SHENYANG, 300);
-    add_customs(&batch, 0, -1, 1, "D-1", 2, FTZ_STATUS_HELD, FTZ_AREA_SHENYANG, 200);
-    add_customs(&batch, 0, -1, 2, "D-2", 1, FTZ_STATUS_FILED, FTZ_AREA_YINGKOU, 1000);
-    add_customs(&batch, 1, -1, 1, "D-2", 1, FTZ_STATUS_FILED, FTZ_AREA_YINGKOU, 1000);
-    commit_ok(&batch);
-    assert_string_equal(q_text(rows, buf, sizeof(buf)), "SHENYANG,1,3.00,1,0;YINGKOU,1,10.00,0,0");
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        ftz_batch_clear(&batch);
+        for (size_t k = 0; k < 5 && steps[i].msgs[k].id; k++) {
+            const customs_msg_t *m = &steps[i].msgs[k];
+            add_customs(&batch, m->part, m->expected, m->off, m->id, m->revision, m->status,
+                        m->area, m->value_fen);
+        }
+        commit_ok(&batch);
+        q_text("SELECT coalesce(string_agg(concat_ws(',', area, declarations,"
+               " declared_value_cny, cleared, held), ';' ORDER BY area), '')"
+               " FROM ftz.customs_daily WHERE declarations <> 0 OR cleared <> 0"
+               " OR held <> 0 OR declared_value_cny <> 0",
+               buf, sizeof(buf));
+        if (strcmp(buf, steps[i].rows) != 0)
+            fail_msg("%s: customs_daily holds %s, want %s", steps[i].what, buf, steps[i].rows);
+    }
     assert_int_equal(q_int("SELECT revision FROM ftz.customs_declarations"
-                           " WHERE declaration_id = 'D-1'"),
-                     3);
-
-    /* Late revisions 2 and 3 again: nothing changes. */
-    ftz_batch_clear(&batch);
-    add_customs(&batch, 0, 3, 3, "D-1", 2, FTZ_STATUS_HELD, FTZ_AREA_SHENYANG, 200);
-    add_customs(&batch, 1, 2, 2, "D-1", 3, FTZ_STATUS_HELD, FTZ_AREA_DALIAN, 999);
-    commit_ok(&batch);
-    assert_string_equal(q_text(rows, buf, sizeof(buf)), "SHENYANG,1,3.00,1,0;YINGKOU,1,10.00,0,0");
-
-    /* Revision 4 moves D-1 to Dalian, held: Shenyang's counts are
-     * retracted. */
-    ftz_batch_clear(&batch);
-    add_customs(&batch, 0, 4, 4, "D-1", 4, FTZ_STATUS_HELD, FTZ_AREA_DALIAN, 400);
-    commit_ok(&batch);
-    assert_string_equal(q_text(rows, buf, sizeof(buf)), "DALIAN,1,4.00,0,1;YINGKOU,1,10.00,0,0");
-
-    /* Revision 5 cancels it: counted nowhere; D-2's revision 2 replaces
-     * its first. */
-    ftz_batch_clear(&batch);
-    add_customs(&batch, 0, 5, 5, "D-1", 5, FTZ_STATUS_CANCELLED, FTZ_AREA_DALIAN, 400);
-    add_customs(&batch, 0, 5, 6, "D-2", 2, FTZ_STATUS_CLEARED, FTZ_AREA_YINGKOU, 2000);
-    commit_ok(&batch);
-    assert_string_equal(q_text(rows, buf, sizeof(buf)), "YINGKOU,1,20.00,1,0");
-    /* And a late revision 4 after the cancellation changes nothing. */
-    ftz_batch_clear(&batch);
-    add_customs(&batch, 1, 3, 3, "D-1", 4, FTZ_STATUS_HELD, FTZ_AREA_DALIAN, 400);
-    commit_ok(&batch);
-    assert_string_equal(q_text(rows, buf, sizeof(buf)), "YINGKOU,1,20.00,1,0");
+                           " WHERE declaration_id = 'D-2'"),
+                     2);
     assert_int_equal(q_int("SELECT sum(declarations) FROM ftz.customs_daily"), 1);
     assert_int_equal(stored(T_CUSTOMS, 0, NULL), 7);
     assert_int_equal(stored(T_CUSTOMS, 1, NULL), 4);
