@@ -32,6 +32,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "mock_cluster.h"
+
 #include "assignment.h"
 #include "ftz/log.h"
 
@@ -101,42 +103,11 @@ static int nruns;
 static int test_passed; /* the running test got to its end */
 #define FOR_RUNS(r) for (run_t *r = runs; r < runs + nruns; r++)
 
-static rd_kafka_t *mock_rk; /* owns the mock cluster */
-static rd_kafka_mock_cluster_t *mcluster;
-static const char *bootstraps;
-static rd_kafka_t *producer;
+static ftz_mock_t mock; /* the cluster, and a producer talking to it */
 static int delivery_errors;
 
-static int debug(void) { return getenv("FTZ_MOCK_DEBUG") != NULL; }
-/* librdkafka debug contexts asked for, or NULL. */
-static const char *rdkafka_debug(void) {
-    const char *d = getenv("FTZ_MOCK_DEBUG");
-    return d && strcmp(d, "1") != 0 ? d : NULL;
-}
 
 /* ------------------------------------------------------------ helpers */
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Quiet: the INFO lines of every assignment would drown a failure. */
-static void quiet_log(ftz_log_level_t level, const char *fac, const char *msg, void *opaque) {
-    (void)opaque;
-    if (level <= FTZ_LOG_WARNING || debug())
-        fprintf(stderr, "ftz %d %s: %s\n", (int)level, fac, msg);
-}
-
-/* On failure conf is destroyed and the test fails. */
-static void set_conf(rd_kafka_conf_t *conf, const char *name, const char *value) {
-    char errstr[512];
-    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        fail_msg("%s=%s: %s", name, value, errstr);
-    }
-}
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
@@ -154,7 +125,7 @@ static void produce_send(const char *topic) {
             char value[32];
             int len = snprintf(value, sizeof(value), "p%d-m%d", (int)p, i);
             rd_kafka_resp_err_t err = rd_kafka_producev(
-                producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
+                mock.producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(p),
                 RD_KAFKA_V_VALUE(value, (size_t)len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_END);
             if (err)
@@ -163,7 +134,7 @@ static void produce_send(const char *topic) {
 }
 
 static void flush(void) {
-    if (rd_kafka_flush(producer, 10000))
+    if (rd_kafka_flush(mock.producer, 10000))
         fail_msg("flush timed out");
     assert_int_equal(delivery_errors, 0);
 }
@@ -222,7 +193,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     member_t *m = opaque;
     char errstr[256], why[256];
     int owned_before[NPART];
-    if (debug())
+    if (ftz_mock_debug())
         fprintf(stderr, "%s %s: rebalance %s of %d partition(s)%s\n", m->topic, m->name,
                 rd_kafka_err2name(err), parts ? parts->cnt : -1,
                 rd_kafka_assignment_lost(rk) ? " (lost)" : "");
@@ -249,8 +220,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void member_start(run_t *r, int i, const char *name) {
     member_t *m = &r->m[i];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char errstr[512];
+    rd_kafka_conf_t *conf =
+        ftz_mock_consumer_conf(&mock, r->group, name, protos[r->proto].strategy);
     memset(m, 0, sizeof(*m));
     m->name = name;
     m->topic = r->topic;
@@ -258,40 +229,14 @@ static void member_start(run_t *r, int i, const char *name) {
     m->ops = (ftz_rebalance_ops_t){load_offset, revoking, m};
     for (int p = 0; p < NPART; p++)
         m->first[p] = -1;
-    set_conf(conf, "bootstrap.servers", bootstraps);
-    set_conf(conf, "group.id", r->group);
-    set_conf(conf, "client.id", name);
-    set_conf(conf, "partition.assignment.strategy", protos[r->proto].strategy);
-    set_conf(conf, "enable.partition.eof", "true");
-    set_conf(conf, "enable.auto.commit", "false");
-    set_conf(conf, "enable.auto.offset.store", "false");
     /* The default: a partition the member did not place would start at
      * the end and read nothing. */
-    set_conf(conf, "auto.offset.reset", "latest");
-    /* The mock coordinator waits session.timeout.ms - 1 s for members to
-     * rejoin before it elects a leader. */
-    set_conf(conf, "session.timeout.ms", "3500");
-    set_conf(conf, "heartbeat.interval.ms", "250");
-    set_conf(conf, "fetch.wait.max.ms", "50");
-    set_conf(conf, "fetch.error.backoff.ms", "50");
-    set_conf(conf, "reconnect.backoff.ms", "20");
-    set_conf(conf, "reconnect.backoff.max.ms", "200");
-    if (rdkafka_debug())
-        set_conf(conf, "debug", rdkafka_debug());
+    ftz_mock_conf_set(conf, "auto.offset.reset", "latest");
+    ftz_mock_conf_set(conf, "reconnect.backoff.ms", "20");
+    ftz_mock_conf_set(conf, "reconnect.backoff.max.ms", "200");
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, m);
-    m->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
-    if (!m->rk) {
-        rd_kafka_conf_destroy(conf);
-        fail_msg("%s: rd_kafka_new: %s", name, errstr);
-    }
-    rd_kafka_poll_set_consumer(m->rk);
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, r->topic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(m->rk, sub);
-    rd_kafka_topic_partition_list_destroy(sub);
-    if (err)
-        fail_msg("%s: subscribe: %s", name, rd_kafka_err2str(err));
+    m->rk = ftz_mock_consumer_new(conf, r->topic);
 }
 
 /* Whether m is in its group: started and not closed. */
@@ -313,10 +258,10 @@ static rd_kafka_resp_err_t member_close(member_t *m) {
         err = rd_kafka_error_code(e);
         rd_kafka_error_destroy(e);
     }
-    int64_t deadline = now_ms() + WAIT_MS;
+    int64_t deadline = ftz_mock_now_ms() + WAIT_MS;
     while (!err && !rd_kafka_consumer_closed(m->rk)) {
         /* A revoke refused: the close will not finish. */
-        if (now_ms() > deadline || m->failed) {
+        if (ftz_mock_now_ms() > deadline || m->failed) {
             err = RD_KAFKA_RESP_ERR__TIMED_OUT;
             break;
         }
@@ -354,7 +299,7 @@ static void member_stop(member_t *m) {
 static void member_abandon(member_t *m) {
     if (!m->rk)
         return;
-    if (debug())
+    if (ftz_mock_debug())
         fprintf(stderr, "-- %s %s: abandoned\n", m->topic, m->name);
     m->rk = NULL;
     ftz_assignment_free(&m->asg);
@@ -411,16 +356,17 @@ static void runs_init(const char *test, const char *const *cases, int ncases) {
                      protos[i].strategy);
             for (int p = 0; p < NPART; p++)
                 r->stored.next[p] = -1;
-            rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mcluster, r->topic, NPART, 1);
+            rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mock.cluster, r->topic, NPART, 1);
             if (!err)
-                err = rd_kafka_mock_coordinator_set(mcluster, "group", r->group, r->coordinator);
+                err = rd_kafka_mock_coordinator_set(mock.cluster, "group", r->group,
+                                                    r->coordinator);
             if (err)
                 fail_msg("%s: %s", r->topic, rd_kafka_err2str(err));
         }
     /* Metadata of every topic now: the producer would ask for a new
      * topic's only after a pause. */
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(producer, 1, NULL, &md, 5000);
+    rd_kafka_resp_err_t err = rd_kafka_metadata(mock.producer, 1, NULL, &md, 5000);
     if (err)
         fail_msg("metadata: %s", rd_kafka_err2str(err));
     rd_kafka_metadata_destroy(md);
@@ -441,7 +387,7 @@ typedef int (*run_cond_t)(run_t *r, const void *arg);
 /* Polls every member until cond holds for every run; fails the test with
  * what after timeout_ms, or at once when a rebalance call fails. */
 static void wait_runs(run_cond_t cond, const void *arg, int timeout_ms, const char *what) {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = ftz_mock_now_ms() + timeout_ms;
     for (;;) {
         int done = 1;
         FOR_RUNS(r) {
@@ -453,12 +399,12 @@ static void wait_runs(run_cond_t cond, const void *arg, int timeout_ms, const ch
                 done = 0;
         }
         if (done) {
-            if (debug())
+            if (ftz_mock_debug())
                 fprintf(stderr, "-- %s after %" PRId64 " ms\n", what,
-                        now_ms() - (deadline - timeout_ms));
+                        ftz_mock_now_ms() - (deadline - timeout_ms));
             return;
         }
-        if (now_ms() > deadline)
+        if (ftz_mock_now_ms() > deadline)
             break;
         poll_runs(10);
     }
@@ -469,8 +415,8 @@ static void wait_runs(run_cond_t cond, const void *arg, int timeout_ms, const ch
 
 /* Polls every member for ms, whatever happens. */
 static void poll_for(int ms) {
-    int64_t deadline = now_ms() + ms;
-    while (now_ms() < deadline)
+    int64_t deadline = ftz_mock_now_ms() + ms;
+    while (ftz_mock_now_ms() < deadline)
         poll_runs(10);
 }
 
@@ -710,7 +656,8 @@ static void fail_rebalance(run_t *r) {
 
 static void push_error(run_t *r, int16_t request, rd_kafka_resp_err_t err) {
     rd_kafka_resp_err_t e =
-        rd_kafka_mock_broker_push_request_error_rtts(mcluster, r->coordinator, request, 1, err, 0);
+        rd_kafka_mock_broker_push_request_error_rtts(mock.cluster, r->coordinator, request, 1,
+                                                     err, 0);
     if (e)
         fail_msg("%s: push error: %s", r->label, rd_kafka_err2str(e));
 }
@@ -790,11 +737,11 @@ static void test_rebalance_failure(void **state) {
         if (is(r, "sync") || is(r, "joingroup")) {
             size_t left = 1;
             rd_kafka_mock_broker_error_stack_cnt(
-                mcluster, r->coordinator, is(r, "sync") ? REQ_SYNCGROUP : REQ_JOINGROUP, &left);
+                mock.cluster, r->coordinator, is(r, "sync") ? REQ_SYNCGROUP : REQ_JOINGROUP, &left);
             if (left)
                 fail_msg("%s: the coordinator never refused", r->label);
         }
-        if (debug())
+        if (ftz_mock_debug())
             fprintf(stderr, "%s: assigns %d revokes %d revoking %d lost %d\n", r->label,
                     r->m[0].assigns, r->m[0].revokes, r->m[0].revoking, r->m[0].revoking_lost);
     }
@@ -805,7 +752,7 @@ static void test_rebalance_failure(void **state) {
 
 static int teardown_test(void **state) {
     (void)state;
-    int64_t start = now_ms();
+    int64_t start = ftz_mock_now_ms();
     FOR_RUNS(r)
     for (int j = 0; j < MAX_MEMBERS; j++) {
         if (test_passed)
@@ -815,65 +762,14 @@ static int teardown_test(void **state) {
     }
     test_passed = 0;
     nruns = 0;
-    if (debug())
-        fprintf(stderr, "-- stopped after %" PRId64 " ms\n", now_ms() - start);
+    if (ftz_mock_debug())
+        fprintf(stderr, "-- stopped after %" PRId64 " ms\n", ftz_mock_now_ms() - start);
     return 0;
 }
 
 static int setup(void **state) {
-    (void)state;
-    char errstr[512];
-    ftz_log_set_callback(quiet_log, NULL);
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    /* It only carries the cluster: no bootstrap.servers, no warning. */
-    if ((rdkafka_debug() && rd_kafka_conf_set(conf, "debug", "mock", errstr, sizeof(errstr))) ||
-        rd_kafka_conf_set(conf, "log_level", "4", errstr, sizeof(errstr))) {
-        fprintf(stderr, "mock handle config: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!mock_rk) {
-        fprintf(stderr, "rd_kafka_new: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    mcluster = rd_kafka_mock_cluster_new(mock_rk, NBROKERS);
-    if (!mcluster)
-        return -1;
-    bootstraps = rd_kafka_mock_cluster_bootstraps(mcluster);
-    conf = rd_kafka_conf_new();
-    /* Its metadata requests every 100 ms also wake the mock cluster's
-     * thread, which otherwise serves a command (topic creation, pushed
-     * errors) only up to a second later when no client is talking to it. */
-    if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps, errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "linger.ms", "0", errstr, sizeof(errstr)) ||
-        rd_kafka_conf_set(conf, "topic.metadata.refresh.interval.ms", "100", errstr,
-                          sizeof(errstr))) {
-        fprintf(stderr, "producer config: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
-    producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
-    if (!producer) {
-        fprintf(stderr, "producer: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
-        return -1;
-    }
-    return 0;
-}
-
-static int teardown(void **state) {
-    (void)state;
-    if (producer)
-        rd_kafka_destroy(producer);
-    if (mcluster)
-        rd_kafka_mock_cluster_destroy(mcluster);
-    if (mock_rk)
-        rd_kafka_destroy(mock_rk);
-    ftz_log_set_callback(NULL, NULL);
-    return 0;
+    *state = &mock;
+    return ftz_mock_start(&mock, NBROKERS, ftz_mock_log, ftz_mock_rdkafka_debug(), dr_msg_cb);
 }
 
 int main(void) {
@@ -884,5 +780,5 @@ int main(void) {
     };
     if (getenv("FTZ_MOCK_ONLY"))
         cmocka_set_test_filter(getenv("FTZ_MOCK_ONLY"));
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, ftz_mock_group_teardown);
 }
