@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "ftz/aggregator.h"
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "ftz/prom.h"
 #include "ftz/topics.h"
@@ -117,7 +118,7 @@ static const struct {
 /* Sets numeric option `opt` from arg: FTZ_EXIT_OK, or FTZ_EXIT_USAGE after
  * one line on stderr. */
 static int number_option(ftz_aggregator_conf_t *conf, int opt, const char *arg) {
-    for (size_t i = 0; i < sizeof(number_options) / sizeof(number_options[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(number_options); i++) {
         if (number_options[i].id != opt)
             continue;
         double v = ftz_cli_number("aggregate", number_options[i].name, arg);

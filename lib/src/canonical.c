@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/buf.h"
 
 static const char *const primitives[] = {"null", "boolean", "int", "long",
                                          "float", "double", "bytes", "string"};
 
 static int is_primitive(const char *s) {
-    for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(primitives); i++)
         if (strcmp(s, primitives[i]) == 0)
             return 1;
     return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "ftz/offsets.h"
 #include "ftz/pg.h"
@@ -354,7 +355,7 @@ static ftz_err_t classify(PGconn *conn, const PGresult *res, const char *what, c
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     if (err == FTZ_ERR_POISON && state && constraint && strcmp(state, "23505") == 0)
-        for (size_t i = 0; i < sizeof(state_keys) / sizeof(state_keys[0]); i++)
+        for (size_t i = 0; i < FTZ_ARRAY_SIZE(state_keys); i++)
             if (strcmp(constraint, state_keys[i]) == 0)
                 return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
                                   "%s: another member counted a record of this batch "

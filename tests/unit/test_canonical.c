@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/canonical.h"
 
 typedef struct {
@@ -102,7 +103,7 @@ static const case_t cases[] = {
 
 static void test_spec_vectors(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char errstr[256];
         char *pcf = ftz_canonical_form(cases[i].input, strlen(cases[i].input), errstr,
                                        sizeof(errstr));
@@ -132,7 +133,7 @@ static void test_invalid_schemas(void **state) {
                          "{\"type\":\"enum\",\"name\":\"e\"}",
                          "{\"type\":\"fixed\",\"name\":\"f\",\"size\":-1}",
                          "{\"type\":\"array\"}", "{\"name\":\"x\"}"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         char errstr[256] = "";
         char *pcf = ftz_canonical_form(bad[i], strlen(bad[i]), errstr, sizeof(errstr));
         if (pcf)

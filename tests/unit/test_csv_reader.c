@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/csv_reader.h"
 #include "ftz/csv_record.h"
@@ -99,7 +100,7 @@ static void test_records_and_lines(void **state) {
         {"\"ab\ncd\",e\nxy\n", 4, "1:LONG;3:xy;E"},
         {"\"a\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"b\"\nxy\n", 4, "1:LONG;2:xy;E"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char out[512];
         render(cases[i].in, cases[i].max, out, sizeof(out), NULL, 0);
         if (strcmp(out, cases[i].want) != 0)
@@ -198,7 +199,7 @@ static void test_header(void **state) {
          "registered_capital_cny,registered_at,event_time\n", "appears twice"},
         {"uscc,,company_name\n", "has no name"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         FILE *f;
         ftz_csv_row_t row;
         char errstr[256] = "";
@@ -238,7 +239,7 @@ static void test_rows(void **state) {
          "1.999,2026-11-01T01:00:00Z,\n", "BAD_JSON", "cargo_value_cny"},
         {"E1,S1,X,CSQU3054383\n", "BAD_CSV", "4 cells"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char text[1024], errstr[256];
         snprintf(text, sizeof(text), "%s%s", header, cases[i].row);
         FILE *f = file_of(text, strlen(text));

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/expect.h"
 
 static const char *const reg_a[] = {"2026-11-01", "DALIAN", "F", "DOMESTIC", "CN", "3", "1500.50"};
@@ -163,7 +164,7 @@ static void test_bad_files_are_refused(void **state) {
     };
     char path[256], errstr[256];
     temp_path(path, sizeof(path));
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         FILE *f = fopen(path, "w");
         assert_non_null(f);
         fputs(cases[i].text, f);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/lines.h"
 
 /* A file holding `len` bytes of `text`, read back from its start. */
@@ -73,7 +74,7 @@ static void test_line_ends(void **state) {
         {"abcdefgh\r\nx", 4, "Tabcd|Lx|E"},
         {"\xEF\xBB\xBF" "abcde\rx\r", 4, "Tabcd|Lx|E"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char out[256];
         render(cases[i].in, strlen(cases[i].in), cases[i].max, out, sizeof(out));
         if (strcmp(out, cases[i].want) != 0)

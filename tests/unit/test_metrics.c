@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "agg_metrics.h"
+#include "ftz/array.h"
 #include "ftz/metrics_server.h"
 #include "ftz/prom.h"
 #include "ftz/rules.h"
@@ -163,7 +164,7 @@ static void test_server(void **state) {
     /* getaddrinfo would cut these to 16 bits and serve elsewhere. */
     static const char *const bad[] = {"localhost:99999", "127.0.0.1:65536", "127.0.0.1: 80",
                                       "127.0.0.1:-1", "127.0.0.1:80x", ":9464"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         if (ftz_metrics_server_start(bad[i], &s, errstr, sizeof(errstr)) != FTZ_ERR_INVALID_ARG)
             fail_msg("%s accepted", bad[i]);
         assert_null(s);

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/offsets.h"
 
 static void test_classify(void **state) {
@@ -25,7 +26,7 @@ static void test_classify(void **state) {
         {11, 0, 10, FTZ_OFFSET_PAST_END},     {500, 0, 0, FTZ_OFFSET_PAST_END},
         {INT64_MAX, 0, INT64_MAX - 1, FTZ_OFFSET_PAST_END},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_offset_range_t got =
             ftz_offsets_classify(cases[i].stored, cases[i].start, cases[i].end);
         if (got != cases[i].want)
@@ -52,7 +53,7 @@ static void test_move_refused(void **state) {
                                     .kind = FTZ_OFFSET_MOVE_RESET, .reason = "why",
                                     .log_start = -1, .log_end = -1};
     ftz_offset_move_t bad[9];
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++)
         bad[i] = good;
     bad[0].group = "";
     bad[1].topic = NULL;
@@ -63,7 +64,7 @@ static void test_move_refused(void **state) {
     bad[6].kind = NULL;
     bad[7].reason = "";
     bad[8].reason = " \t\n";
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         char why[256] = "";
         assert_int_equal(ftz_offsets_move(NULL, &bad[i], why, sizeof(why)),
                          FTZ_ERR_INVALID_ARG);

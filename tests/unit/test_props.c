@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/kafka.h"
 
 static char path[64];
@@ -54,7 +55,7 @@ static void test_errors_hide_secrets(void **state) {
         {"=s3cr3t\n", ":1: \"...\": expected property=value (the rest is not shown)"},
         {"s3cr3t\n", ":1: \"s3cr3t\": expected property=value"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_props_t p = {0};
         char errstr[256] = "";
         write_file(cases[i].text);

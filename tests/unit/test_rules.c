@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/rules.h"
 
@@ -156,7 +157,7 @@ static void test_customs_rules(void **state) {
         {"weight 1e12", weight_max, NULL, NULL},
     };
     ftz_customs_t good_rec = good();
-    run_cases(FTZ_REC_CUSTOMS, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(FTZ_REC_CUSTOMS, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
 static void test_country_list(void **state) {
@@ -254,7 +255,7 @@ static void test_rail_rules(void **state) {
         {"departed_at INT64_MIN", r_dep_neg, "RULE_TIMESTAMP_RANGE", "departed_at"},
     };
     ftz_rail_t good_rec = good_rail();
-    run_cases(FTZ_REC_RAIL, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(FTZ_REC_RAIL, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
 /* ---- registrations ---- */
@@ -322,7 +323,7 @@ static void test_registration_rules(void **state) {
         {"registered_at far past", g_registered_huge, "RULE_TIMESTAMP_RANGE", "registered_at"},
     };
     ftz_registration_t good_rec = good_registration();
-    run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
 int main(void) {

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/json.h"
 #include "ftz/rules.h"
 #include "ftz/simulate.h"
@@ -98,7 +99,7 @@ static void test_conf_bounds(void **state) {
         {"start in year 9999", "start", 30, 0.1, 16, 253402300000000LL},
     };
     char errstr[256];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_sim_conf_t conf;
         ftz_sim_conf_defaults(&conf);
         conf.days = cases[i].days;
@@ -543,7 +544,7 @@ static void test_new_conf_bounds(void **state) {
         {"trains too many", "rail_trains_max", 0.02, 0.02, FTZ_SIM_TRAINS_MAX + 1},
     };
     char errstr[256];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_sim_conf_t conf;
         ftz_sim_conf_defaults(&conf);
         conf.rail_resend_rate = cases[i].rail_rate;
@@ -961,7 +962,7 @@ static void test_rail_resends(void **state) {
 static void test_rail_memory_is_bounded(void **state) {
     (void)state;
     static const int limits[] = {1, 3, 64};
-    for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+    for (size_t l = 0; l < FTZ_ARRAY_SIZE(limits); l++) {
         ftz_sim_conf_t conf;
         char errstr[256];
         ftz_sim_conf_defaults(&conf);

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/value.h"
 
 static void test_decimal_parse(void **state) {
@@ -19,7 +20,7 @@ static void test_decimal_parse(void **state) {
         {".5", 0, 0},          {"5.", 0, 0},            {"abc", 0, 0},
         {"12 ", 0, 0},         {"99999999999999999", 0, 0}, {"-", 0, 0},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         int64_t fen = -42;
         char why[128] = "";
         ftz_err_t err = ftz_decimal_parse(cases[i].in, &fen, why, sizeof(why));
@@ -50,7 +51,7 @@ static void test_decimal_bytes(void **state) {
     static const int64_t values[] = {0, 1, -1, 127, 128, -128, -129, 255, 256, 32767,
                                      -32768, 123456789, -123456789, 999999999999999999LL,
                                      -999999999999999999LL};
-    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(values); i++) {
         unsigned char b[8];
         int64_t back = 42;
         size_t n = ftz_decimal_to_bytes(values[i], b);
@@ -99,7 +100,7 @@ static void test_time(void **state) {
         {"", 0, 0},
         {"2026-11-01T08:00:00Zjunk", 0, 0},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         int64_t ms = 42;
         char why[128] = "";
         ftz_err_t err = ftz_time_parse(cases[i].in, &ms, why, sizeof(why));
