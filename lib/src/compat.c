@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/buf.h"
 
 /* Levels of nesting (records in arrays in unions...) compared before we
@@ -352,14 +353,8 @@ static ftz_err_t parse_named(schema_t *s, json_t *j, kind_t kind, const char *ty
     n->aliases = aliases;
 
     /* Registered before the body is read, so that the body may refer to it. */
-    if (s->n_defs == s->cap_defs) {
-        size_t cap = s->cap_defs ? 2 * s->cap_defs : 16;
-        node_t **defs = realloc(s->defs, cap * sizeof(*defs));
-        if (!defs)
-            return FTZ_ERR_NOMEM;
-        s->defs = defs;
-        s->cap_defs = cap;
-    }
+    if (FTZ_ARRAY_GROW(s->defs, s->cap_defs, s->n_defs + 1))
+        return FTZ_ERR_NOMEM;
     if ((err = index_add(s->names, n->fullname, s->n_defs)))
         return err;
     s->defs[s->n_defs++] = n;

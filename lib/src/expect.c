@@ -237,14 +237,8 @@ ftz_err_t ftz_expect_add_row(ftz_expect_t *x, ftz_expect_table_t t, const char *
         return FTZ_OK;
 
     rows_t *r = &x->rows[t];
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        row_t *grown = realloc(r->v, cap * sizeof(*grown));
-        if (!grown)
-            return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "expect: out of memory");
-        r->v = grown;
-        r->cap = cap;
-    }
+    if (FTZ_ARRAY_GROW(r->v, r->cap, r->n + 1))
+        return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "expect: out of memory");
     row_t row = malloc((size_t)ti->ncols * sizeof(char *) + bytes);
     if (!row)
         return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "expect: out of memory");
