@@ -10,6 +10,7 @@
 
 #include "avro_names.h"
 #include "ftz/buf.h"
+#include "ftz/json.h"
 
 typedef struct canon_s {
     ftz_buf_t out;
@@ -18,27 +19,6 @@ typedef struct canon_s {
     size_t errstr_size;
 } canon_t;
 
-/* JSON string with UTF-8 kept as is; only what JSON requires is escaped. */
-static ftz_err_t put_string(canon_t *c, const char *s) {
-    ftz_buf_t *b = &c->out;
-    if (ftz_buf_putc(b, '"'))
-        return FTZ_ERR_NOMEM;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        ftz_err_t err;
-        if (*p == '"' || *p == '\\') {
-            char esc[2] = {'\\', (char)*p};
-            err = ftz_buf_append(b, esc, 2);
-        } else if (*p < 0x20) {
-            err = ftz_buf_printf(b, "\\u%04x", *p);
-        } else {
-            err = ftz_buf_putc(b, (char)*p);
-        }
-        if (err)
-            return err;
-    }
-    return ftz_buf_putc(b, '"');
-}
-
 static ftz_err_t canon(canon_t *c, json_t *node, const char *ns);
 
 /* The body of named type `full` (already written as its full name), with
@@ -46,8 +26,8 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns);
 static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const char *full,
                             const char *inner_ns) {
     ftz_err_t err;
-    if ((err = ftz_buf_puts(&c->out, "{\"name\":")) || (err = put_string(c, full)) ||
-        (err = ftz_buf_puts(&c->out, ",\"type\":")) || (err = put_string(c, type)))
+    if ((err = ftz_buf_puts(&c->out, "{\"name\":")) || (err = ftz_json_put_string(&c->out, full)) ||
+        (err = ftz_buf_puts(&c->out, ",\"type\":")) || (err = ftz_json_put_string(&c->out, type)))
         return err;
 
     if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0) {
@@ -67,7 +47,7 @@ static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const ch
                                   full, i);
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
                 (err = ftz_buf_puts(&c->out, "{\"name\":")) ||
-                (err = put_string(c, json_string_value(fname))) ||
+                (err = ftz_json_put_string(&c->out, json_string_value(fname))) ||
                 (err = ftz_buf_puts(&c->out, ",\"type\":")) ||
                 (err = canon(c, ftype, inner_ns)) || (err = ftz_buf_putc(&c->out, '}')))
                 return err;
@@ -86,7 +66,7 @@ static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const ch
                 return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
                                   "enum %s: symbol %zu is not a string", full, i);
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
-                (err = put_string(c, json_string_value(s))))
+                (err = ftz_json_put_string(&c->out, json_string_value(s))))
                 return err;
         }
         err = ftz_buf_putc(&c->out, ']');
@@ -151,14 +131,14 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
         const char *s = json_string_value(node), *full;
         long pos;
         if (ftz_avro_primitive(s) >= 0)
-            return put_string(c, s);
+            return ftz_json_put_string(&c->out, s);
         if ((err = ftz_avro_names_resolve(&c->names, s, ns, &pos, &full)))
             return err;
         if (!full)
             return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
                               "unknown type name \"%s\" (named types must be defined before use)",
                               s);
-        return put_string(c, full);
+        return ftz_json_put_string(&c->out, full);
     }
     if (json_is_array(node)) { /* union */
         if ((err = ftz_buf_putc(&c->out, '[')))
@@ -181,7 +161,7 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
                           "schema object without a string \"type\"");
     const char *type = json_string_value(jtype);
     if (ftz_avro_primitive(type) >= 0)
-        return put_string(c, type);
+        return ftz_json_put_string(&c->out, type);
     if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0 ||
         strcmp(type, "enum") == 0 || strcmp(type, "fixed") == 0)
         return canon_named(c, node, type, ns);

@@ -196,8 +196,8 @@ static ftz_err_t parse_fields(schema_t *s, json_t *j, node_t *n) {
         json_t *aliases = json_object_get(f, "aliases");
         field_t *fd = &n->fields[i];
         ftz_err_t err;
-        if (!json_is_string(fname) ||
-            !ftz_avro_valid_name(json_string_value(fname), strlen(json_string_value(fname))) || !ftype)
+        const char *name = json_string_value(fname);
+        if (!name || !ftz_avro_valid_name(name, strlen(name)) || !ftype)
             return bad(s, "record %s: field %zu needs a valid \"name\" and a \"type\"",
                        n->fullname, i);
         fd->name = json_string_value(fname);

@@ -326,7 +326,7 @@ static void move_customs(ftz_sim_dirty_t *d, int act, ftz_customs_t *c) {
         char *partner = customs_partner(c);
         const char *to;
         do
-            to = move_partners[ftz_sim_rng_below(&d->rng, (int)FTZ_ARRAY_SIZE(move_partners))];
+            to = move_partners[ftz_sim_rng_below(&d->rng, FTZ_ARRAY_SIZE(move_partners))];
         while (strcmp(to, partner) == 0);
         set_text(partner, sizeof(c->origin_country), to);
     }

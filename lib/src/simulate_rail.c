@@ -187,7 +187,7 @@ static const char *pick_inbound_origin(ftz_sim_rng_t *r, int cargo, int russia) 
 static void pick_container_id(ftz_sim_rng_t *r, char out[12]) {
     static const int letter_value[26] = {10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24,
                                          25, 26, 27, 28, 29, 30, 31, 32, 34, 35, 36, 37, 38};
-    const char *owner = container_owners[ftz_sim_rng_below(r, (int)FTZ_ARRAY_SIZE(container_owners))];
+    const char *owner = container_owners[ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(container_owners))];
     long sum;
     unsigned serial;
     do {

@@ -167,9 +167,9 @@ static void pick_company_name(ftz_sim_rng_t *r, int area, int type, const char *
                               int industry, char *out, size_t out_size) {
     const sim_word_t *word =
         &industry_words[industry].w[ftz_sim_rng_below(r, (uint64_t)industry_words[industry].n)];
-    int a = (int)ftz_sim_rng_below(r, (int)FTZ_ARRAY_SIZE(brand_chars)), b;
+    int a = (int)ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(brand_chars)), b;
     do
-        b = (int)ftz_sim_rng_below(r, (int)FTZ_ARRAY_SIZE(brand_chars));
+        b = (int)ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(brand_chars));
     while (b == a);
     const sim_word_t *c1 = &brand_chars[a], *c2 = &brand_chars[b];
     unsigned english_pct = type == FTZ_ENT_DOMESTIC ? 8 : 45;
