@@ -14,25 +14,17 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/csv_reader.h"
 #include "ftz/csv_record.h"
 
-static FILE *file_of(const char *text, size_t len) {
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fflush(f), 0);
-    rewind(f);
-    return f;
-}
-
 /* Renders every record: "<line>:cell|cell;" for a row, "<line>:BAD;" and
  * "<line>:LONG;" for faults, then "E"; raw copies go to raws when set. */
 static void render(const char *text, size_t max, char *out, size_t out_size, char *raws,
                    size_t raws_size) {
-    FILE *f = file_of(text, strlen(text));
+    FILE *f = ftz_test_file_of(text, strlen(text));
     char errstr[256];
     ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(f), max ? max : 1 << 20, errstr,
                                              sizeof(errstr));
@@ -133,7 +125,7 @@ static void test_long_record_bounded(void **state) {
         newlines += k % 2000 == 0;
     }
     o += (size_t)sprintf(text + o, "\",1\nok,2\n");
-    FILE *f = file_of(text, o);
+    FILE *f = ftz_test_file_of(text, o);
     free(text);
     char errstr[256];
     ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(f), 1 << 20, errstr, sizeof(errstr));
@@ -177,7 +169,7 @@ static void test_pipe(void **state) {
 /* Reads the first record of text as a row (for the mapping tests). */
 static ftz_csv_reader_t *one_row(const char *text, FILE **f, ftz_csv_row_t *row) {
     char errstr[256];
-    *f = file_of(text, strlen(text));
+    *f = ftz_test_file_of(text, strlen(text));
     ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(*f), 1 << 20, errstr, sizeof(errstr));
     assert_int_equal(ftz_csv_reader_next(r, row, -1, errstr, sizeof(errstr)), FTZ_CSV_ROW);
     return r;
@@ -242,7 +234,7 @@ static void test_rows(void **state) {
     for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char text[1024], errstr[256];
         snprintf(text, sizeof(text), "%s%s", header, cases[i].row);
-        FILE *f = file_of(text, strlen(text));
+        FILE *f = ftz_test_file_of(text, strlen(text));
         ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(f), 1 << 20, errstr, sizeof(errstr));
         ftz_csv_row_t row;
         assert_int_equal(ftz_csv_reader_next(r, &row, -1, errstr, sizeof(errstr)), FTZ_CSV_ROW);

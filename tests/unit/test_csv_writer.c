@@ -10,22 +10,19 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/csv_writer.h"
 #include "ftz/value.h"
 
 static void test_customs_row(void **state) {
     (void)state;
     const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
-    ftz_customs_t c;
+    ftz_customs_t c = ftz_test_customs("DL,\"1\"", 2);
     ftz_buf_t out = FTZ_BUF_INIT;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.declaration_id, sizeof(c.declaration_id), "DL,\"1\"");
-    c.revision = 2;
-    c.area = FTZ_AREA_DALIAN;
-    c.direction = FTZ_DIR_EXPORT;
     c.status = FTZ_STATUS_FILED;
+    c.has_cleared_at = false;
     snprintf(c.hs_code, sizeof(c.hs_code), " 392321");
-    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
+    c.destination_country[0] = '\0';
     c.transport_mode = FTZ_MODE_AIR;
     c.declared_value_fen = -5;
     c.gross_weight_kg = 0.25;

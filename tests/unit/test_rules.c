@@ -9,26 +9,16 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/rules.h"
 
 static ftz_customs_t good(void) {
-    ftz_customs_t c;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.declaration_id, sizeof(c.declaration_id), "DL2026110100001");
-    c.revision = 1;
-    c.area = FTZ_AREA_DALIAN;
-    c.direction = FTZ_DIR_EXPORT;
-    c.status = FTZ_STATUS_CLEARED;
-    snprintf(c.hs_code, sizeof(c.hs_code), "392321");
-    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
-    snprintf(c.destination_country, sizeof(c.destination_country), "JP");
-    c.transport_mode = FTZ_MODE_SEA;
+    ftz_customs_t c = ftz_test_customs("DL2026110100001", 1);
     c.declared_value_fen = 100;
     c.gross_weight_kg = 1.5;
     c.filed_at_ms = 1000000;
-    c.has_cleared_at = true;
     c.cleared_at_ms = 2000000;
     c.event_time_ms = 2000000;
     return c;

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/codec.h"
 #include "ftz/expect.h"
 #include "ftz/simulate.h"
@@ -25,21 +26,10 @@ static int64_t ms(const char *rfc3339) {
 
 /* A valid declaration: CLEARED, Dalian export of plastic bags to Japan. */
 static ftz_customs_t decl(const char *id, int revision) {
-    ftz_customs_t c;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.declaration_id, sizeof(c.declaration_id), "%s", id);
-    c.revision = revision;
-    c.area = FTZ_AREA_DALIAN;
-    c.direction = FTZ_DIR_EXPORT;
-    c.status = FTZ_STATUS_CLEARED;
-    snprintf(c.hs_code, sizeof(c.hs_code), "392321");
-    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
-    snprintf(c.destination_country, sizeof(c.destination_country), "JP");
-    c.transport_mode = FTZ_MODE_SEA;
+    ftz_customs_t c = ftz_test_customs(id, revision);
     c.declared_value_fen = 100000;
     c.gross_weight_kg = 10.25;
     c.filed_at_ms = ms("2026-11-01T01:00:00Z");
-    c.has_cleared_at = true;
     c.cleared_at_ms = c.filed_at_ms + 3601999; /* 3601 whole seconds */
     c.event_time_ms = c.cleared_at_ms;
     return c;

@@ -1,0 +1,22 @@
+/* Fixtures shared by the unit tests (linked into every one of them as the
+ * library ftz_test_fixtures). Each fails the running cmocka test when it
+ * cannot do what it says. */
+#ifndef FTZ_TEST_FIXTURES_H
+#define FTZ_TEST_FIXTURES_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ftz/record.h"
+
+/* A temporary file holding `len` bytes of `text` (borrowed), positioned
+ * at its start; the caller fcloses it (which removes it). */
+FILE *ftz_test_file_of(const char *text, size_t len);
+
+/* A declaration that passes every rule: `id` (borrowed, copied),
+ * `revision`, CLEARED, a Dalian sea export of plastic bags (HS 392321)
+ * from China to Japan. Its numbers (value, weight, times) are 0 except
+ * has_cleared_at: each test sets those it needs. */
+ftz_customs_t ftz_test_customs(const char *id, int revision);
+
+#endif
