@@ -9,6 +9,14 @@
 
 #include "ftz/record.h"
 
+/* The main of a unit test file: runs the cmocka tests given, as in
+ * FTZ_TEST_MAIN(cmocka_unit_test(test_a), cmocka_unit_test(test_b)). */
+#define FTZ_TEST_MAIN(...)                                                                         \
+    int main(void) {                                                                               \
+        const struct CMUnitTest tests[] = {__VA_ARGS__};                                           \
+        return cmocka_run_group_tests(tests, NULL, NULL);                                          \
+    }
+
 /* A temporary file holding `len` bytes of `text` (borrowed), positioned
  * at its start; the caller fcloses it (which removes it). */
 FILE *ftz_test_file_of(const char *text, size_t len);

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 
 static void test_array_size(void **state) {
@@ -70,12 +71,6 @@ static void test_grow_refuses_overflow(void **state) {
     free(v);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_array_size),
-        cmocka_unit_test(test_grow_keeps_contents),
-        cmocka_unit_test(test_grow_to_a_large_need),
-        cmocka_unit_test(test_grow_refuses_overflow),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_array_size), cmocka_unit_test(test_grow_keeps_contents),
+              cmocka_unit_test(test_grow_to_a_large_need),
+              cmocka_unit_test(test_grow_refuses_overflow))

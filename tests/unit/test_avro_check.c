@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "embedded.h"
 #include "ftz/array.h"
 #include "ftz/avro_check.h"
@@ -1155,33 +1156,17 @@ static void test_throughput(void **state) {
     gen_free(&g);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_string_negative_length),
-        cmocka_unit_test(test_string_huge_length),
-        cmocka_unit_test(test_bytes_negative_length),
-        cmocka_unit_test(test_array_huge_block),
-        cmocka_unit_test(test_array_of_null_huge),
-        cmocka_unit_test(test_map_huge_block),
-        cmocka_unit_test(test_negative_block_size),
-        cmocka_unit_test(test_enum_out_of_range),
-        cmocka_unit_test(test_union_out_of_range),
-        cmocka_unit_test(test_trailing_bytes),
-        cmocka_unit_test(test_truncated_every_prefix),
-        cmocka_unit_test(test_overlong_varint),
-        cmocka_unit_test(test_int_out_of_range),
-        cmocka_unit_test(test_invalid_utf8_and_nul),
-        cmocka_unit_test(test_boolean_two),
-        cmocka_unit_test(test_max_record_size),
-        cmocka_unit_test(test_depth_recursive),
-        cmocka_unit_test(test_field_paths),
-        cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_all_types_avro_writer),
-        cmocka_unit_test(test_multi_block_arrays),
-        cmocka_unit_test(test_recursive_random),
-        cmocka_unit_test(test_project_schemas),
-        cmocka_unit_test(test_mutations_agree_with_avro),
-        cmocka_unit_test(test_throughput),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_string_negative_length),
+              cmocka_unit_test(test_string_huge_length),
+              cmocka_unit_test(test_bytes_negative_length), cmocka_unit_test(test_array_huge_block),
+              cmocka_unit_test(test_array_of_null_huge), cmocka_unit_test(test_map_huge_block),
+              cmocka_unit_test(test_negative_block_size), cmocka_unit_test(test_enum_out_of_range),
+              cmocka_unit_test(test_union_out_of_range), cmocka_unit_test(test_trailing_bytes),
+              cmocka_unit_test(test_truncated_every_prefix), cmocka_unit_test(test_overlong_varint),
+              cmocka_unit_test(test_int_out_of_range), cmocka_unit_test(test_invalid_utf8_and_nul),
+              cmocka_unit_test(test_boolean_two), cmocka_unit_test(test_max_record_size),
+              cmocka_unit_test(test_depth_recursive), cmocka_unit_test(test_field_paths),
+              cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_all_types_avro_writer),
+              cmocka_unit_test(test_multi_block_arrays), cmocka_unit_test(test_recursive_random),
+              cmocka_unit_test(test_project_schemas),
+              cmocka_unit_test(test_mutations_agree_with_avro), cmocka_unit_test(test_throughput))

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "avro_names.h"
 #include "ftz/array.h"
 #include "ftz/canonical.h"
@@ -150,13 +151,6 @@ static void test_canonical_and_compat_agree(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_primitives),
-        cmocka_unit_test(test_valid_names),
-        cmocka_unit_test(test_fullnames),
-        cmocka_unit_test(test_resolve),
-        cmocka_unit_test(test_canonical_and_compat_agree),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_primitives), cmocka_unit_test(test_valid_names),
+              cmocka_unit_test(test_fullnames), cmocka_unit_test(test_resolve),
+              cmocka_unit_test(test_canonical_and_compat_agree))

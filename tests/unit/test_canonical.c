@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/canonical.h"
 
@@ -142,11 +143,5 @@ static void test_invalid_schemas(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec_vectors),
-        cmocka_unit_test(test_empty_crc),
-        cmocka_unit_test(test_invalid_schemas),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_spec_vectors), cmocka_unit_test(test_empty_crc),
+              cmocka_unit_test(test_invalid_schemas))

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/compat.h"
 
@@ -611,14 +612,7 @@ static void test_project_schema_edits(void **state) {
     free(v1);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_primitive_matrix),
-        cmocka_unit_test(test_reason_buffer),
-        cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_project_schema_versions),
-        cmocka_unit_test(test_project_schema_edits),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_table), cmocka_unit_test(test_primitive_matrix),
+              cmocka_unit_test(test_reason_buffer), cmocka_unit_test(test_depth_limit),
+              cmocka_unit_test(test_project_schema_versions),
+              cmocka_unit_test(test_project_schema_edits))

@@ -264,11 +264,6 @@ static void test_rows(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_records_and_lines), cmocka_unit_test(test_raw),
-        cmocka_unit_test(test_long_record_bounded), cmocka_unit_test(test_pipe),
-        cmocka_unit_test(test_header),            cmocka_unit_test(test_rows),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_records_and_lines), cmocka_unit_test(test_raw),
+              cmocka_unit_test(test_long_record_bounded), cmocka_unit_test(test_pipe),
+              cmocka_unit_test(test_header),            cmocka_unit_test(test_rows))

@@ -57,10 +57,4 @@ static void test_line_ends_are_quoted(void **state) {
     ftz_buf_free(&out);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_row),
-        cmocka_unit_test(test_line_ends_are_quoted),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_row), cmocka_unit_test(test_line_ends_are_quoted))

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/expect.h"
 
@@ -178,13 +179,7 @@ static void test_bad_files_are_refused(void **state) {
     unlink(path);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cells_are_checked),
-        cmocka_unit_test(test_values_compare_by_value),
-        cmocka_unit_test(test_diff_names_each_row),
-        cmocka_unit_test(test_file_round_trip),
-        cmocka_unit_test(test_bad_files_are_refused),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_cells_are_checked),
+              cmocka_unit_test(test_values_compare_by_value),
+              cmocka_unit_test(test_diff_names_each_row), cmocka_unit_test(test_file_round_trip),
+              cmocka_unit_test(test_bad_files_are_refused))

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/catalog.h"
 #include "ftz/codec.h"
@@ -176,13 +177,7 @@ static void test_older_version_drops_nothing(void **state) {
     ftz_catalog_destroy(cat);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_money_exact_or_refused),
-        cmocka_unit_test(test_blank_and_control),
-        cmocka_unit_test(test_blank_everywhere),
-        cmocka_unit_test(test_one_code_per_fault),
-        cmocka_unit_test(test_older_version_drops_nothing),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_money_exact_or_refused),
+              cmocka_unit_test(test_blank_and_control), cmocka_unit_test(test_blank_everywhere),
+              cmocka_unit_test(test_one_code_per_fault),
+              cmocka_unit_test(test_older_version_drops_nothing))

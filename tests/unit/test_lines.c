@@ -188,12 +188,5 @@ static void test_pipe_long_line(void **state) {
     piped_close(&p);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_line_ends),
-        cmocka_unit_test(test_long_line_bounded),
-        cmocka_unit_test(test_pipe_waits),
-        cmocka_unit_test(test_pipe_long_line),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_line_ends), cmocka_unit_test(test_long_line_bounded),
+              cmocka_unit_test(test_pipe_waits), cmocka_unit_test(test_pipe_long_line))

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "agg_metrics.h"
 #include "ftz/array.h"
 #include "ftz/metrics_server.h"
@@ -241,12 +242,7 @@ static void test_statistics_lag(void **state) {
     assert_int_equal(ftz_agg_total_lag(&asg), 90);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_histogram_text),   cmocka_unit_test(test_samples_and_escaping),
-        cmocka_unit_test(test_metric_table),     cmocka_unit_test(test_verdict_table),
-        cmocka_unit_test(test_readiness),        cmocka_unit_test(test_server),
-        cmocka_unit_test(test_statistics_lag),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_histogram_text),   cmocka_unit_test(test_samples_and_escaping),
+              cmocka_unit_test(test_metric_table),     cmocka_unit_test(test_verdict_table),
+              cmocka_unit_test(test_readiness),        cmocka_unit_test(test_server),
+              cmocka_unit_test(test_statistics_lag))

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/offsets.h"
 
@@ -76,11 +77,5 @@ static void test_move_refused(void **state) {
     assert_int_equal(ftz_offsets_move(NULL, &good, why, sizeof(why)), FTZ_ERR_RETRIABLE);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_range_text),
-        cmocka_unit_test(test_move_refused),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_classify), cmocka_unit_test(test_range_text),
+              cmocka_unit_test(test_move_refused))

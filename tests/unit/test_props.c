@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/kafka.h"
 
@@ -110,11 +111,5 @@ static void test_brokers_precedence(void **state) {
     ftz_props_free(&p);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_file_syntax),
-        cmocka_unit_test(test_errors_hide_secrets),
-        cmocka_unit_test(test_brokers_precedence),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_file_syntax), cmocka_unit_test(test_errors_hide_secrets),
+              cmocka_unit_test(test_brokers_precedence))

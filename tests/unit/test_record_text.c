@@ -80,11 +80,5 @@ static void test_error_ends_the_walk(void **state) {
     assert_int_equal(last, 2);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_fields),
-        cmocka_unit_test(test_nulls),
-        cmocka_unit_test(test_error_ends_the_walk),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_fields), cmocka_unit_test(test_nulls),
+              cmocka_unit_test(test_error_ends_the_walk))

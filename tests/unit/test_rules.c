@@ -316,12 +316,5 @@ static void test_registration_rules(void **state) {
     run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_rules),
-        cmocka_unit_test(test_country_list),
-        cmocka_unit_test(test_rail_rules),
-        cmocka_unit_test(test_registration_rules),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_rules), cmocka_unit_test(test_country_list),
+              cmocka_unit_test(test_rail_rules), cmocka_unit_test(test_registration_rules))

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/json.h"
 #include "ftz/rules.h"
@@ -1223,32 +1224,21 @@ static void test_new_types_json_round_trip(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_conf_bounds),
-        cmocka_unit_test(test_same_seed_same_stream),
-        cmocka_unit_test(test_different_seed_different_stream),
-        cmocka_unit_test(test_stream_is_pinned),
-        cmocka_unit_test(test_every_record_passes_the_rules),
-        cmocka_unit_test(test_area_mix),
-        cmocka_unit_test(test_revisions),
-        cmocka_unit_test(test_pending_is_bounded),
-        cmocka_unit_test(test_unique_ids),
-        cmocka_unit_test(test_json_round_trip),
-        cmocka_unit_test(test_new_conf_bounds),
-        cmocka_unit_test(test_new_types_deterministic),
-        cmocka_unit_test(test_types_are_independent),
-        cmocka_unit_test(test_new_streams_are_pinned),
-        cmocka_unit_test(test_rail_records_pass_the_rules),
-        cmocka_unit_test(test_rail_journeys),
-        cmocka_unit_test(test_rail_resends),
-        cmocka_unit_test(test_rail_memory_is_bounded),
-        cmocka_unit_test(test_rail_mix),
-        cmocka_unit_test(test_registration_records_pass_the_rules),
-        cmocka_unit_test(test_registration_uscc_unique_but_resends),
-        cmocka_unit_test(test_registration_mix),
-        cmocka_unit_test(test_new_types_json_round_trip),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_defaults), cmocka_unit_test(test_conf_bounds),
+              cmocka_unit_test(test_same_seed_same_stream),
+              cmocka_unit_test(test_different_seed_different_stream),
+              cmocka_unit_test(test_stream_is_pinned),
+              cmocka_unit_test(test_every_record_passes_the_rules), cmocka_unit_test(test_area_mix),
+              cmocka_unit_test(test_revisions), cmocka_unit_test(test_pending_is_bounded),
+              cmocka_unit_test(test_unique_ids), cmocka_unit_test(test_json_round_trip),
+              cmocka_unit_test(test_new_conf_bounds),
+              cmocka_unit_test(test_new_types_deterministic),
+              cmocka_unit_test(test_types_are_independent),
+              cmocka_unit_test(test_new_streams_are_pinned),
+              cmocka_unit_test(test_rail_records_pass_the_rules),
+              cmocka_unit_test(test_rail_journeys), cmocka_unit_test(test_rail_resends),
+              cmocka_unit_test(test_rail_memory_is_bounded), cmocka_unit_test(test_rail_mix),
+              cmocka_unit_test(test_registration_records_pass_the_rules),
+              cmocka_unit_test(test_registration_uscc_unique_but_resends),
+              cmocka_unit_test(test_registration_mix),
+              cmocka_unit_test(test_new_types_json_round_trip))

@@ -236,12 +236,6 @@ static void test_simulated_stream(void **state) {
     ftz_expect_destroy(result[1]);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_revisions),
-        cmocka_unit_test(test_rail_and_registrations),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_simulated_stream),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_revisions),
+              cmocka_unit_test(test_rail_and_registrations), cmocka_unit_test(test_bad_input),
+              cmocka_unit_test(test_simulated_stream))

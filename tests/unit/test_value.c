@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/array.h"
 #include "ftz/value.h"
 
@@ -119,12 +120,5 @@ static void test_time(void **state) {
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decimal_parse),
-        cmocka_unit_test(test_decimal_format),
-        cmocka_unit_test(test_decimal_bytes),
-        cmocka_unit_test(test_time),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_decimal_parse), cmocka_unit_test(test_decimal_format),
+              cmocka_unit_test(test_decimal_bytes), cmocka_unit_test(test_time))
