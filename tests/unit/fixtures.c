@@ -32,3 +32,33 @@ ftz_customs_t ftz_test_customs(const char *id, int revision) {
     c.has_cleared_at = true;
     return c;
 }
+
+ftz_rail_t ftz_test_rail(const char *event_id) {
+    ftz_rail_t e;
+    memset(&e, 0, sizeof(e));
+    snprintf(e.event_id, sizeof(e.event_id), "%s", event_id);
+    snprintf(e.shipment_id, sizeof(e.shipment_id), "SH1");
+    snprintf(e.train_id, sizeof(e.train_id), "X8001");
+    snprintf(e.container_id, sizeof(e.container_id), "CSQU3054383");
+    snprintf(e.corridor, sizeof(e.corridor), "DALIAN-DUISBURG");
+    e.direction = FTZ_RAIL_OUTBOUND;
+    e.event_type = FTZ_RAIL_ARRIVED;
+    snprintf(e.station, sizeof(e.station), "Duisburg");
+    snprintf(e.country, sizeof(e.country), "DE");
+    e.cargo_category = FTZ_CARGO_ELECTRONICS;
+    snprintf(e.goods_origin_country, sizeof(e.goods_origin_country), "JP");
+    e.teu = 2;
+    return e;
+}
+
+ftz_registration_t ftz_test_registration(const char *uscc, const char *name) {
+    ftz_registration_t c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.uscc, sizeof(c.uscc), "%s", uscc);
+    snprintf(c.company_name, sizeof(c.company_name), "%s", name);
+    c.area = FTZ_AREA_DALIAN;
+    c.enterprise_type = FTZ_ENT_FOREIGN_INVESTED;
+    snprintf(c.industry, sizeof(c.industry), "F");
+    snprintf(c.investor_country, sizeof(c.investor_country), "JP");
+    return c;
+}

@@ -27,4 +27,15 @@ FILE *ftz_test_file_of(const char *text, size_t len);
  * has_cleared_at: each test sets those it needs. */
 ftz_customs_t ftz_test_customs(const char *id, int revision);
 
+/* A rail event that passes every rule: `event_id` (borrowed, copied) of
+ * shipment SH1 on train X8001, container CSQU3054383, an OUTBOUND
+ * DALIAN-DUISBURG journey of 2 TEU of Japanese electronics, ARRIVED at
+ * Duisburg (DE). Value and times are 0. */
+ftz_rail_t ftz_test_rail(const char *event_id);
+
+/* A registration that passes every rule: `uscc` and `name` (borrowed,
+ * copied), a foreign-invested Dalian company in industry F with a
+ * Japanese investor. Capital and times are 0. */
+ftz_registration_t ftz_test_registration(const char *uscc, const char *name);
+
 #endif

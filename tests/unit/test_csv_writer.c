@@ -43,13 +43,10 @@ static void test_customs_row(void **state) {
 static void test_line_ends_are_quoted(void **state) {
     (void)state;
     const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_REGISTRATION);
-    ftz_registration_t r;
+    ftz_registration_t r = ftz_test_registration("91210200MA0000001X", "大连\r\n海运 ");
     ftz_buf_t out = FTZ_BUF_INIT;
-    memset(&r, 0, sizeof(r));
-    snprintf(r.uscc, sizeof(r.uscc), "91210200MA0000001X");
-    snprintf(r.company_name, sizeof(r.company_name), "大连\r\n海运 ");
-    snprintf(r.industry, sizeof(r.industry), "F");
-    snprintf(r.investor_country, sizeof(r.investor_country), "JP");
+    r.area = FTZ_AREA_SHENYANG;
+    r.enterprise_type = FTZ_ENT_DOMESTIC;
     r.registered_capital_fen = 100;
     assert_int_equal(ftz_csv_from_record(rt, &r, &out), FTZ_OK);
     assert_non_null(

@@ -167,20 +167,7 @@ static void test_country_list(void **state) {
 /* ---- rail ---- */
 
 static ftz_rail_t good_rail(void) {
-    ftz_rail_t e;
-    memset(&e, 0, sizeof(e));
-    snprintf(e.event_id, sizeof(e.event_id), "EV1");
-    snprintf(e.shipment_id, sizeof(e.shipment_id), "SH1");
-    snprintf(e.train_id, sizeof(e.train_id), "X8001");
-    snprintf(e.container_id, sizeof(e.container_id), "CSQU3054383");
-    snprintf(e.corridor, sizeof(e.corridor), "DALIAN-DUISBURG");
-    e.direction = FTZ_RAIL_OUTBOUND;
-    e.event_type = FTZ_RAIL_ARRIVED;
-    snprintf(e.station, sizeof(e.station), "Duisburg");
-    snprintf(e.country, sizeof(e.country), "DE");
-    e.cargo_category = FTZ_CARGO_ELECTRONICS;
-    snprintf(e.goods_origin_country, sizeof(e.goods_origin_country), "JP");
-    e.teu = 2;
+    ftz_rail_t e = ftz_test_rail("EV1");
     e.cargo_value_fen = 100;
     e.event_time_ms = 2000000;
     e.has_departed_at = true;
@@ -251,14 +238,7 @@ static void test_rail_rules(void **state) {
 /* ---- registrations ---- */
 
 static ftz_registration_t good_registration(void) {
-    ftz_registration_t c;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.uscc, sizeof(c.uscc), "91350100M000100Y43");
-    snprintf(c.company_name, sizeof(c.company_name), "大连海运贸易有限公司");
-    c.area = FTZ_AREA_DALIAN;
-    c.enterprise_type = FTZ_ENT_FOREIGN_INVESTED;
-    snprintf(c.industry, sizeof(c.industry), "F");
-    snprintf(c.investor_country, sizeof(c.investor_country), "JP");
+    ftz_registration_t c = ftz_test_registration("91350100M000100Y43", "大连海运贸易有限公司");
     c.registered_capital_fen = 1400000000;
     c.registered_at_ms = 1000;
     c.event_time_ms = 2000;

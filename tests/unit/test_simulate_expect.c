@@ -125,15 +125,8 @@ static void test_rail_and_registrations(void **state) {
     (void)state;
     ftz_sim_expect_t *x = ftz_sim_expect_new();
     ftz_expect_t *want = ftz_expect_new();
-    ftz_rail_t dep, arr;
-    memset(&dep, 0, sizeof(dep));
-    snprintf(dep.event_id, sizeof(dep.event_id), "S1-D");
-    snprintf(dep.corridor, sizeof(dep.corridor), "DALIAN-DUISBURG");
-    dep.direction = FTZ_RAIL_OUTBOUND;
+    ftz_rail_t dep = ftz_test_rail("S1-D"), arr;
     dep.event_type = FTZ_RAIL_DEPARTED;
-    dep.cargo_category = FTZ_CARGO_ELECTRONICS;
-    snprintf(dep.goods_origin_country, sizeof(dep.goods_origin_country), "JP");
-    dep.teu = 2;
     dep.cargo_value_fen = 123456;
     dep.event_time_ms = ms("2026-11-01T02:00:00Z");
     arr = dep;
@@ -148,14 +141,7 @@ static void test_rail_and_registrations(void **state) {
     add(x, FTZ_REC_RAIL, &arr, &clean);
     add(x, FTZ_REC_RAIL, &dep, &clean);
 
-    ftz_registration_t r1, r1b, r2;
-    memset(&r1, 0, sizeof(r1));
-    snprintf(r1.uscc, sizeof(r1.uscc), "91210200MA0000001X");
-    snprintf(r1.company_name, sizeof(r1.company_name), "x");
-    r1.area = FTZ_AREA_DALIAN;
-    r1.enterprise_type = FTZ_ENT_FOREIGN_INVESTED;
-    snprintf(r1.industry, sizeof(r1.industry), "F");
-    snprintf(r1.investor_country, sizeof(r1.investor_country), "JP");
+    ftz_registration_t r1 = ftz_test_registration("91210200MA0000001X", "x"), r1b, r2;
     r1.registered_capital_fen = 100000000;
     r1.registered_at_ms = ms("2026-10-31T16:30:00Z"); /* November in Shanghai */
     r1.event_time_ms = r1.registered_at_ms;
