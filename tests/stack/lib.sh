@@ -194,10 +194,13 @@ report_exactness() {
     *) fail "report_exactness: unknown kind $kind" ;;
   esac >"$WORK/exact-actual-$kind.txt"
   dead=$(q "SELECT count(*) FROM ftz.dead_letters WHERE source_topic = '$(kind_topic "$kind")'")
-  line=$(python3 - "$kind" "$dead" "$WORK/exact-expected-$kind.txt" \
+  line=$(python3 - "$HERE" "$kind" "$dead" "$WORK/exact-expected-$kind.txt" \
     "$WORK/exact-actual-$kind.txt" "$@" <<'PY'
-import json, sys
-kind, dead, expected_path, actual_path, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+import sys
+here, kind, dead, expected_path, actual_path, files = (sys.argv[1], sys.argv[2], sys.argv[3],
+                                                        sys.argv[4], sys.argv[5], sys.argv[6:])
+sys.path.insert(0, here)
+from oracle import records
 # (number of key columns, columns of the count measure) per kind
 nkey, measure = {"customs": (6, [6]), "rail": (5, [5, 6, 7]), "registrations": (5, [5])}[kind]
 def rows(path):
@@ -212,17 +215,7 @@ def rows(path):
 exp, act = rows(expected_path), rows(actual_path)
 def count(cols):
     return sum(int(cols[i]) for i in measure) if cols else 0
-produced = 0
-for path in files:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                produced += isinstance(json.loads(line), dict)
-            except ValueError:
-                pass
+produced = sum(1 for _ in records(files))
 lost = double = wrong = 0
 for key in exp.keys() | act.keys():
     e, a = exp.get(key), act.get(key)
