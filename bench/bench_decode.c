@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/simulate.h"
 #include "ftz/validate.h"
@@ -86,7 +87,7 @@ int main(int argc, char **argv) {
         {FTZ_REC_REGISTRATION, 0, "CompanyRegistration"},
     };
     printf("decode + validate, one thread, %zu records x %d rounds (best round)\n", n, rounds);
-    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+    for (size_t k = 0; k < FTZ_ARRAY_SIZE(cases); k++) {
         corpus_t c;
         const char *topic = ftz_record_type(cases[k].t)->topic;
         if (build(cat, sim, cases[k].t, cases[k].version, n, &c) != 0)

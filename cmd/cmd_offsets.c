@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ftz/array.h"
 #include "ftz/offsets.h"
 #include "ftz/pg.h"
 #include "ftz/topics.h"
@@ -166,14 +167,8 @@ typedef struct rows_s {
 } rows_t;
 
 static row_t *rows_add(rows_t *rows) {
-    if (rows->n == rows->cap) {
-        size_t cap = rows->cap ? rows->cap * 2 : 64;
-        row_t *v = realloc(rows->v, cap * sizeof(*v));
-        if (!v)
-            return NULL;
-        rows->v = v;
-        rows->cap = cap;
-    }
+    if (FTZ_ARRAY_GROW(rows->v, rows->cap, rows->n + 1))
+        return NULL;
     row_t *r = &rows->v[rows->n++];
     memset(r, 0, sizeof(*r));
     r->stored = r->start = r->end = -1;

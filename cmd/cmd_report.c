@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "ftz/array.h"
 #include "ftz/pg.h"
 #include "report.h"
 
@@ -253,10 +254,10 @@ int ftz_cmd_report(int argc, char **argv) {
         goto cleanup;
 
     /* Every usage error before connecting. */
-    for (format = 0; format < (int)(sizeof(formats) / sizeof(formats[0])); format++)
+    for (format = 0; format < (int)FTZ_ARRAY_SIZE(formats); format++)
         if (strcmp(format_arg, formats[format]) == 0)
             break;
-    if (format == (int)(sizeof(formats) / sizeof(formats[0]))) {
+    if (format == (int)FTZ_ARRAY_SIZE(formats)) {
         rc = ftz_cli_usage_error("report", "--format \"%s\": not one of text, csv, json, html",
                                  format_arg);
         goto cleanup;
@@ -293,10 +294,10 @@ int ftz_cmd_report(int argc, char **argv) {
     }
     if (filter.area) {
         size_t a;
-        for (a = 0; a < sizeof(areas) / sizeof(areas[0]); a++)
+        for (a = 0; a < FTZ_ARRAY_SIZE(areas); a++)
             if (strcasecmp(filter.area, areas[a]) == 0)
                 break;
-        if (a == sizeof(areas) / sizeof(areas[0])) {
+        if (a == FTZ_ARRAY_SIZE(areas)) {
             rc = ftz_cli_usage_error("report",
                                      "--area \"%s\": not an area of the zone (SHENYANG, "
                                      "YINGKOU or DALIAN)",

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ftz/array.h"
 #include "ftz/canonical.h"
 #include "ftz/catalog.h"
 #include "ftz/codec.h"
@@ -44,15 +45,10 @@ static char *read_all(const char *path, size_t *len) {
     if (!f)
         return NULL;
     for (;;) {
-        if (n + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *p = realloc(data, cap);
-            if (!p) {
-                free(data);
-                data = NULL;
-                break;
-            }
-            data = p;
+        if (FTZ_ARRAY_GROW(data, cap, n + 4096 + 1)) {
+            free(data);
+            data = NULL;
+            break;
         }
         size_t got = fread(data + n, 1, cap - n - 1, f);
         n += got;

@@ -5,6 +5,8 @@
 
 #include "cli.h"
 
+#include "ftz/array.h"
+
 static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -31,7 +33,7 @@ static void usage(FILE *out) {
             "events through Kafka (Avro single-object encoding) into PostgreSQL.\n"
             "\n"
             "Commands:\n");
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(commands); i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].what);
     fprintf(out,
             "\n"
@@ -54,7 +56,7 @@ int main(int argc, char **argv) {
         printf("ftz %s\n", FTZ_VERSION);
         return FTZ_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(commands); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
     return ftz_cli_usage_error(NULL, "unknown command \"%s\"", argv[1]);

@@ -10,6 +10,8 @@
 
 #include "report.h"
 
+#include "ftz/array.h"
+
 /* Range and area filters over a column. */
 #define DAYS(col)                                                                                  \
     "($1::date IS NULL OR " col " >= $1::date) AND ($2::date IS NULL OR " col " <= $2::date)"
@@ -182,7 +184,7 @@ const ftz_report_def_t ftz_reports[] = {
      " ORDER BY day, code",
      {"day", "code", "dead_letters"}},
 };
-const size_t ftz_reports_count = sizeof(ftz_reports) / sizeof(ftz_reports[0]);
+const size_t ftz_reports_count = FTZ_ARRAY_SIZE(ftz_reports);
 
 const ftz_report_def_t *ftz_report_find(const char *name) {
     for (size_t i = 0; i < ftz_reports_count; i++)
@@ -236,7 +238,7 @@ const ftz_report_chart_def_t ftz_report_charts[] = {
      " GROUP BY m.month, top.partner_country, top.v"
      " ORDER BY m.month, top.v DESC, top.partner_country"},
 };
-const size_t ftz_report_charts_count = sizeof(ftz_report_charts) / sizeof(ftz_report_charts[0]);
+const size_t ftz_report_charts_count = FTZ_ARRAY_SIZE(ftz_report_charts);
 
 /* The first and last day counted within the filter (the dashboard's
  * heading when --from or --to is not given): days of customs and rail,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/err.h"
 
 /* Where --help starts the descriptions, and its width. */
@@ -166,13 +167,13 @@ static const char *check_row(const ftz_setting_t *row) {
 ftz_err_t ftz_settings_init(ftz_settings_t *s, const char *cmd, const ftz_setting_t *rows,
                             size_t n, void *base, char *errstr, size_t errstr_size) {
     static const struct option common[] = {FTZ_CLI_COMMON_LONG};
-    const size_t ncommon = sizeof(common) / sizeof(common[0]);
+    const size_t ncommon = FTZ_ARRAY_SIZE(common);
     memset(s, 0, sizeof(*s));
     s->cmd = cmd;
     s->rows = rows;
     s->n = n;
     s->base = base;
-    if (n > FTZ_SETTINGS_MAX || ncommon + n + 1 > sizeof(s->longopts) / sizeof(s->longopts[0]))
+    if (n > FTZ_SETTINGS_MAX || ncommon + n + 1 > FTZ_ARRAY_SIZE(s->longopts))
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
                           "%s: more than %d settings", cmd, FTZ_SETTINGS_MAX);
     memcpy(s->longopts, common, sizeof(common));

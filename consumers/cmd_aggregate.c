@@ -9,6 +9,7 @@
 #include "settings.h"
 #include "ftz/aggregator.h"
 #include "ftz/avro_check.h"
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "ftz/prom.h"
 #include "ftz/sink.h"
@@ -117,7 +118,7 @@ static const ftz_setting_t settings[] = {
              "(docs/configuration.md), and exit"},
 };
 #undef AT
-#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+#define N_SETTINGS (FTZ_ARRAY_SIZE(settings))
 
 static void help(FILE *out) {
     fprintf(out,

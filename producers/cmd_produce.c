@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "settings.h"
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "ftz/topics.h"
 #include "produce_file.h"
@@ -102,7 +103,7 @@ static const ftz_setting_t settings[] = {
              "(docs/configuration.md), and exit"},
 };
 #undef AT
-#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+#define N_SETTINGS (FTZ_ARRAY_SIZE(settings))
 
 static void help(FILE *out) {
     fprintf(out,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "produce_progress.h"
 
@@ -293,14 +294,8 @@ static entry_t *find_entry(spool_t *s, const char *name) {
 static entry_t *add_entry(spool_t *s, const char *name) {
     if (s->n >= MAX_NAMES)
         return NULL; /* the rest are found by a later scan */
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        entry_t *e = realloc(s->entries, cap * sizeof(*e));
-        if (!e)
-            return NULL;
-        s->entries = e;
-        s->cap = cap;
-    }
+    if (FTZ_ARRAY_GROW(s->entries, s->cap, s->n + 1))
+        return NULL;
     entry_t *e = &s->entries[s->n];
     memset(e, 0, sizeof(*e));
     if (!(e->name = strdup(name)))
@@ -359,13 +354,8 @@ static ftz_err_t list_files(int dir, char ***names, size_t *n, char *errstr,
         if (is_ignored(de->d_name) || fstatat(dir, de->d_name, &st, 0) != 0 ||
             !S_ISREG(st.st_mode))
             continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **more = realloc(*names, cap * sizeof(**names));
-            if (!more)
-                break;
-            *names = more;
-        }
+        if (FTZ_ARRAY_GROW(*names, cap, *n + 1))
+            break;
         if (!((*names)[*n] = strdup(de->d_name)))
             break;
         (*n)++;
@@ -416,13 +406,8 @@ static ftz_err_t scan(spool_t *s, char ***ready, size_t *nready, int *pending, c
             e->stat_known = 1;
         }
         if (e->moved_in || now - e->since >= s->o->settle_s) {
-            if (*nready == cap) {
-                cap = cap ? cap * 2 : 16;
-                char **more = realloc(*ready, cap * sizeof(**ready));
-                if (!more)
-                    break;
-                *ready = more;
-            }
+            if (FTZ_ARRAY_GROW(*ready, cap, *nready + 1))
+                break;
             (*ready)[(*nready)++] = names[i];
             names[i] = NULL;
         } else {

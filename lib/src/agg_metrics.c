@@ -4,19 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftz/array.h"
+
 static const double batch_bounds[] = {1, 10, 50, 100, 500, 1000, 2000, 5000, 10000, 50000};
 static const double commit_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                        0.5,   1,    2.5,   5,    10,  30};
 static const double e2e_bounds[] = {0.05, 0.1, 0.25, 0.5, 1,   2.5,  5,    10,
                                     30,   60,  120,  300, 900, 3600, 21600, 86400};
 
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 void ftz_agg_figures_init(ftz_agg_figures_t *f) {
     memset(f, 0, sizeof(*f));
-    ftz_histogram_init(&f->batch_messages, batch_bounds, COUNT(batch_bounds));
-    ftz_histogram_init(&f->commit_seconds, commit_bounds, COUNT(commit_bounds));
-    ftz_histogram_init(&f->e2e_seconds, e2e_bounds, COUNT(e2e_bounds));
+    ftz_histogram_init(&f->batch_messages, batch_bounds, (int)FTZ_ARRAY_SIZE(batch_bounds));
+    ftz_histogram_init(&f->commit_seconds, commit_bounds, (int)FTZ_ARRAY_SIZE(commit_bounds));
+    ftz_histogram_init(&f->e2e_seconds, e2e_bounds, (int)FTZ_ARRAY_SIZE(e2e_bounds));
 }
 
 static int64_t int_of(json_t *obj, const char *key) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/log.h"
 
 ftz_owned_t *ftz_assignment_find(ftz_assignment_t *a, const char *topic, int32_t partition) {
@@ -32,14 +33,8 @@ static ftz_err_t own(ftz_assignment_t *a, const char *topic, int32_t partition,
                      int64_t committed) {
     ftz_owned_t *o = ftz_assignment_find(a, topic, partition);
     if (!o) {
-        if (a->n == a->cap) {
-            size_t cap = a->cap ? a->cap * 2 : 16;
-            ftz_owned_t *p = realloc(a->v, cap * sizeof(*p));
-            if (!p)
-                return FTZ_ERR_NOMEM;
-            a->v = p;
-            a->cap = cap;
-        }
+        if (FTZ_ARRAY_GROW(a->v, a->cap, a->n + 1))
+            return FTZ_ERR_NOMEM;
         o = &a->v[a->n];
         if (!(o->topic = strdup(topic)))
             return FTZ_ERR_NOMEM;

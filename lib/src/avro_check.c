@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/utf8.h"
 #include "ftz/verdict.h"
 
@@ -98,20 +99,6 @@ typedef struct compiler_s {
     size_t errstr_size;
 } compiler_t;
 
-/* Makes room for `need` elements of `elem` bytes in p (capacity *cap):
- * returns the (maybe moved) array, or NULL with p untouched. */
-static void *grow(void *p, size_t elem, size_t need, size_t *cap) {
-    if (need <= *cap && p)
-        return p;
-    size_t ncap = *cap ? *cap : 16;
-    while (ncap < need)
-        ncap *= 2;
-    void *np = realloc(p, ncap * elem);
-    if (np)
-        *cap = ncap;
-    return np;
-}
-
 static int nomem(compiler_t *c) {
     ftz_seterr(FTZ_ERR_NOMEM, c->errstr, c->errstr_size, "out of memory");
     return -1;
@@ -120,11 +107,9 @@ static int nomem(compiler_t *c) {
 /* Reserves n instructions (END, nameless); returns the first, or -1. */
 static int64_t emit(compiler_t *c, size_t n) {
     ftz_avro_prog_t *prog = c->prog;
-    ins_t *code;
-    if (n > UINT32_MAX - prog->ncode ||
-        !(code = grow(prog->code, sizeof(*code), prog->ncode + n, &prog->cap_code)))
+    if (n > UINT32_MAX - prog->ncode || FTZ_ARRAY_GROW(prog->code, prog->cap_code, prog->ncode + n))
         return nomem(c);
-    prog->code = code;
+    ins_t *code = prog->code;
     size_t first = prog->ncode;
     prog->ncode += n;
     memset(&code[first], 0, n * sizeof(*code));
@@ -135,11 +120,8 @@ static int64_t emit(compiler_t *c, size_t n) {
 
 static int64_t add_kids(compiler_t *c, size_t n) {
     ftz_avro_prog_t *prog = c->prog;
-    uint32_t *kids;
-    if (n > UINT32_MAX - prog->nkids ||
-        !(kids = grow(prog->kids, sizeof(*kids), prog->nkids + n, &prog->cap_kids)))
+    if (n > UINT32_MAX - prog->nkids || FTZ_ARRAY_GROW(prog->kids, prog->cap_kids, prog->nkids + n))
         return nomem(c);
-    prog->kids = kids;
     prog->nkids += n;
     return (int64_t)(prog->nkids - n);
 }
@@ -147,12 +129,10 @@ static int64_t add_kids(compiler_t *c, size_t n) {
 static int64_t add_name(compiler_t *c, const char *name) {
     ftz_avro_prog_t *prog = c->prog;
     size_t n = strlen(name) + 1;
-    char *names;
     if (prog->nnames + n > UINT32_MAX ||
-        !(names = grow(prog->names, 1, prog->nnames + n, &prog->cap_names)))
+        FTZ_ARRAY_GROW(prog->names, prog->cap_names, prog->nnames + n))
         return nomem(c);
-    prog->names = names;
-    memcpy(names + prog->nnames, name, n);
+    memcpy(prog->names + prog->nnames, name, n);
     prog->nnames += n;
     return (int64_t)(prog->nnames - n);
 }
@@ -271,10 +251,8 @@ static int64_t block(compiler_t *c, avro_schema_t s, int level) {
      * to this record finds it. */
     if ((pc = emit(c, is_avro_record(s) ? nfields + 2 : 2)) < 0)
         return -1;
-    memo_t *memo = grow(c->memo, sizeof(*memo), c->nmemo + 1, &c->cap_memo);
-    if (!memo)
+    if (FTZ_ARRAY_GROW(c->memo, c->cap_memo, c->nmemo + 1))
         return nomem(c);
-    c->memo = memo;
     c->memo[c->nmemo++] = (memo_t){s, (uint32_t)pc};
 
     if (!is_avro_record(s)) {

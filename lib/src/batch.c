@@ -3,21 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/utf8.h"
-
-static ftz_err_t grow(void **p, size_t *cap, size_t need, size_t elem) {
-    if (need <= *cap)
-        return FTZ_OK;
-    size_t c = *cap ? *cap * 2 : 64;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return FTZ_ERR_NOMEM;
-    *p = q;
-    *cap = c;
-    return FTZ_OK;
-}
 
 static void *dup_bytes(const void *p, size_t n) {
     if (!p)
@@ -114,7 +101,7 @@ ftz_err_t ftz_batch_note_offset(ftz_batch_t *b, const char *topic, int32_t parti
             }
             return FTZ_OK;
         }
-    if (grow((void **)&b->parts, &b->cap_parts, b->n_parts + 1, sizeof(*b->parts)))
+    if (FTZ_ARRAY_GROW(b->parts, b->cap_parts, b->n_parts + 1))
         return FTZ_ERR_NOMEM;
     ftz_batch_part_t *p = &b->parts[b->n_parts];
     if (!(p->topic = strdup(topic)))
@@ -134,10 +121,10 @@ ftz_err_t ftz_batch_add_record(ftz_batch_t *b, const ftz_record_type_t *rt,
     ftz_batch_rows_t *r = &b->rows[rt->id];
     size_t cap = r->cap;
     if (r->n + 1 > r->cap) {
-        if (grow((void **)&r->meta, &cap, r->n + 1, sizeof(*r->meta)))
+        if (FTZ_ARRAY_GROW(r->meta, cap, r->n + 1))
             return FTZ_ERR_NOMEM;
         size_t cap2 = r->cap;
-        if (grow((void **)&r->data, &cap2, r->n + 1, rt->size))
+        if (ftz_array_grow(&r->data, &cap2, r->n + 1, rt->size))
             return FTZ_ERR_NOMEM;
         r->cap = cap < cap2 ? cap : cap2;
     }
@@ -180,7 +167,7 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
                              int64_t offset, const void *key, size_t key_len,
                              const void *payload, size_t payload_len, const char *code,
                              const char *reason) {
-    if (grow((void **)&b->dead, &b->cap_dead, b->n_dead + 1, sizeof(*b->dead)))
+    if (FTZ_ARRAY_GROW(b->dead, b->cap_dead, b->n_dead + 1))
         return FTZ_ERR_NOMEM;
     ftz_dead_letter_t *d = &b->dead[b->n_dead];
     char clean[FTZ_DEAD_REASON_MAX];
@@ -205,7 +192,7 @@ ftz_err_t ftz_batch_add_dead(ftz_batch_t *b, const char *topic, int32_t partitio
 }
 
 ftz_err_t ftz_batch_note_time(ftz_batch_t *b, int64_t timestamp_ms) {
-    if (grow((void **)&b->times, &b->cap_times, b->n_times + 1, sizeof(*b->times)))
+    if (FTZ_ARRAY_GROW(b->times, b->cap_times, b->n_times + 1))
         return FTZ_ERR_NOMEM;
     b->times[b->n_times++] = timestamp_ms;
     b->bytes += sizeof(*b->times);

@@ -1,23 +1,20 @@
 #include "ftz/buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
+
 ftz_err_t ftz_buf_reserve(ftz_buf_t *buf, size_t extra) {
+    if (extra >= SIZE_MAX - buf->len)
+        return FTZ_ERR_NOMEM;
     size_t need = buf->len + extra + 1;
     if (need <= buf->cap)
         return FTZ_OK;
-    size_t cap = buf->cap ? buf->cap : 64;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(buf->data, cap);
-    if (!p)
-        return FTZ_ERR_NOMEM;
-    buf->data = p;
-    buf->cap = cap;
-    return FTZ_OK;
+    return FTZ_ARRAY_GROW(buf->data, buf->cap, need);
 }
 
 ftz_err_t ftz_buf_append(ftz_buf_t *buf, const void *data, size_t len) {

@@ -8,91 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avro_names.h"
 #include "ftz/buf.h"
-
-static const char *const primitives[] = {"null", "boolean", "int", "long",
-                                         "float", "double", "bytes", "string"};
-
-static int is_primitive(const char *s) {
-    for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
-        if (strcmp(s, primitives[i]) == 0)
-            return 1;
-    return 0;
-}
+#include "ftz/json.h"
 
 typedef struct canon_s {
     ftz_buf_t out;
+    ftz_avro_names_t names; /* named types defined so far */
     char *errstr;
     size_t errstr_size;
 } canon_t;
 
-/* JSON string with UTF-8 kept as is; only what JSON requires is escaped. */
-static ftz_err_t put_string(canon_t *c, const char *s) {
-    ftz_buf_t *b = &c->out;
-    if (ftz_buf_putc(b, '"'))
-        return FTZ_ERR_NOMEM;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        ftz_err_t err;
-        if (*p == '"' || *p == '\\') {
-            char esc[2] = {'\\', (char)*p};
-            err = ftz_buf_append(b, esc, 2);
-        } else if (*p < 0x20) {
-            err = ftz_buf_printf(b, "\\u%04x", *p);
-        } else {
-            err = ftz_buf_putc(b, (char)*p);
-        }
-        if (err)
-            return err;
-    }
-    return ftz_buf_putc(b, '"');
-}
-
-/* Full name of `name` defined or referenced where the enclosing namespace
- * is `ns` (may be "" or NULL); `explicit_ns` is the "namespace" attribute
- * of a definition (NULL if absent). Writes into full[full_size]. */
-static int make_fullname(const char *name, const char *explicit_ns,
-                         const char *ns, char *full, size_t full_size) {
-    int n;
-    if (strchr(name, '.'))
-        n = snprintf(full, full_size, "%s", name);
-    else if (explicit_ns && *explicit_ns)
-        n = snprintf(full, full_size, "%s.%s", explicit_ns, name);
-    else if (!explicit_ns && ns && *ns)
-        n = snprintf(full, full_size, "%s.%s", ns, name);
-    else
-        n = snprintf(full, full_size, "%s", name);
-    return n > 0 && (size_t)n < full_size;
-}
-
 static ftz_err_t canon(canon_t *c, json_t *node, const char *ns);
 
-static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
-                             const char *ns) {
-    json_t *jname = json_object_get(node, "name");
-    json_t *jns = json_object_get(node, "namespace");
-    char full[512];
-    ftz_err_t err = FTZ_OK;
-
-    if (!json_is_string(jname))
-        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                          "%s without a string \"name\"", type);
-    if (jns && !json_is_string(jns) && !json_is_null(jns))
-        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                          "%s \"namespace\" is not a string", type);
-    if (!make_fullname(json_string_value(jname),
-                       json_is_string(jns) ? json_string_value(jns) : (jns ? "" : NULL),
-                       ns, full, sizeof(full)))
-        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                          "name too long");
-    /* Names nested inside take the namespace of this full name. */
-    char inner_ns[512];
-    const char *dot = strrchr(full, '.');
-    size_t nslen = dot ? (size_t)(dot - full) : 0;
-    memcpy(inner_ns, full, nslen);
-    inner_ns[nslen] = '\0';
-
-    if ((err = ftz_buf_puts(&c->out, "{\"name\":")) || (err = put_string(c, full)) ||
-        (err = ftz_buf_puts(&c->out, ",\"type\":")) || (err = put_string(c, type)))
+/* The body of named type `full` (already written as its full name), with
+ * `inner_ns` the namespace of the names defined inside. */
+static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const char *full,
+                            const char *inner_ns) {
+    ftz_err_t err;
+    if ((err = ftz_buf_puts(&c->out, "{\"name\":")) || (err = ftz_json_put_string(&c->out, full)) ||
+        (err = ftz_buf_puts(&c->out, ",\"type\":")) || (err = ftz_json_put_string(&c->out, type)))
         return err;
 
     if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0) {
@@ -112,7 +47,7 @@ static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
                                   full, i);
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
                 (err = ftz_buf_puts(&c->out, "{\"name\":")) ||
-                (err = put_string(c, json_string_value(fname))) ||
+                (err = ftz_json_put_string(&c->out, json_string_value(fname))) ||
                 (err = ftz_buf_puts(&c->out, ",\"type\":")) ||
                 (err = canon(c, ftype, inner_ns)) || (err = ftz_buf_putc(&c->out, '}')))
                 return err;
@@ -131,7 +66,7 @@ static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
                 return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
                                   "enum %s: symbol %zu is not a string", full, i);
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
-                (err = put_string(c, json_string_value(s))))
+                (err = ftz_json_put_string(&c->out, json_string_value(s))))
                 return err;
         }
         err = ftz_buf_putc(&c->out, ']');
@@ -156,18 +91,54 @@ static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
     return ftz_buf_putc(&c->out, '}');
 }
 
+static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
+                             const char *ns) {
+    json_t *jname = json_object_get(node, "name");
+    const char *space = ftz_avro_space(json_object_get(node, "namespace"), ns);
+    char *full = NULL, *inner_ns = NULL;
+    ftz_err_t err = FTZ_OK;
+
+    if (!json_is_string(jname))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "%s without a string \"name\"", type);
+    if (!space)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
+                          "%s \"namespace\" is not a string", type);
+    /* Names nested inside take the namespace of this full name. */
+    if (!(full = ftz_avro_fullname(space, json_string_value(jname))) ||
+        !(inner_ns = strndup(full, ftz_avro_space_len(full)))) {
+        err = FTZ_ERR_NOMEM;
+        goto done;
+    }
+    /* Registered before the body is read, so that the body may refer to it. */
+    if ((err = ftz_avro_names_add(&c->names, full, json_object_size(c->names.index)))) {
+        if (err == FTZ_ERR_INVALID_ARG)
+            ftz_seterr(err, c->errstr, c->errstr_size, "%s is defined twice", full);
+        goto done;
+    }
+
+    err = canon_body(c, node, type, full, inner_ns);
+done:
+    free(inner_ns);
+    free(full);
+    return err;
+}
+
 static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
     ftz_err_t err;
 
     if (json_is_string(node)) {
-        const char *s = json_string_value(node);
-        char full[512];
-        if (is_primitive(s))
-            return put_string(c, s);
-        if (!make_fullname(s, NULL, ns, full, sizeof(full)))
+        const char *s = json_string_value(node), *full;
+        long pos;
+        if (ftz_avro_primitive(s) >= 0)
+            return ftz_json_put_string(&c->out, s);
+        if ((err = ftz_avro_names_resolve(&c->names, s, ns, &pos, &full)))
+            return err;
+        if (!full)
             return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                              "name too long");
-        return put_string(c, full);
+                              "unknown type name \"%s\" (named types must be defined before use)",
+                              s);
+        return ftz_json_put_string(&c->out, full);
     }
     if (json_is_array(node)) { /* union */
         if ((err = ftz_buf_putc(&c->out, '[')))
@@ -189,8 +160,8 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
         return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
                           "schema object without a string \"type\"");
     const char *type = json_string_value(jtype);
-    if (is_primitive(type))
-        return put_string(c, type);
+    if (ftz_avro_primitive(type) >= 0)
+        return ftz_json_put_string(&c->out, type);
     if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0 ||
         strcmp(type, "enum") == 0 || strcmp(type, "fixed") == 0)
         return canon_named(c, node, type, ns);
@@ -213,9 +184,10 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
 char *ftz_canonical_form(const char *json, size_t len, char *errstr,
                          size_t errstr_size) {
     json_error_t jerr;
-    canon_t c = {FTZ_BUF_INIT, errstr, errstr_size};
+    canon_t c = {FTZ_BUF_INIT, {NULL}, errstr, errstr_size};
     json_t *root = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     char *res = NULL;
+    ftz_err_t err;
 
     if (!root) {
         ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
@@ -223,13 +195,15 @@ char *ftz_canonical_form(const char *json, size_t len, char *errstr,
                    jerr.column, jerr.text);
         goto cleanup;
     }
-    ftz_err_t err = canon(&c, root, "");
+    if (!(err = ftz_avro_names_init(&c.names)))
+        err = canon(&c, root, "");
     if (err == FTZ_ERR_NOMEM)
         ftz_seterr(err, errstr, errstr_size, "out of memory");
     if (err)
         goto cleanup;
     res = ftz_buf_steal(&c.out);
 cleanup:
+    ftz_avro_names_free(&c.names);
     ftz_buf_free(&c.out);
     json_decref(root);
     return res;

@@ -207,6 +207,26 @@ static void plan_direct(writer_slot_t *ws) {
     ws->nsteps = n;
 }
 
+/* The generic class of e's schema into *iface and a value of it into
+ * *value (*has_value set); FTZ_ERR_FATAL with errstr filled if Avro-C
+ * cannot make them. What it made is freed by generic_free. */
+static ftz_err_t generic_new(const ftz_schema_entry_t *e, avro_value_iface_t **iface,
+                             avro_value_t *value, int *has_value, char *errstr,
+                             size_t errstr_size) {
+    if (!(*iface = avro_generic_class_from_schema(e->schema)) ||
+        avro_generic_value_new(*iface, value))
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", e->path, avro_strerror());
+    *has_value = 1;
+    return FTZ_OK;
+}
+
+static void generic_free(avro_value_iface_t *iface, avro_value_t *value, int has_value) {
+    if (has_value)
+        avro_value_decref(value);
+    if (iface)
+        avro_value_iface_decref(iface);
+}
+
 static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e, char *errstr,
                                   size_t errstr_size) {
     const ftz_record_type_t *rt = e->rt;
@@ -226,10 +246,8 @@ static ftz_err_t writer_slot_init(writer_slot_t *ws, const ftz_schema_entry_t *e
             enum_symbol_map(avro_schema_record_field_get_by_index(e->schema, ws->index[i]), f,
                             ws->enum_map[i]);
     }
-    if (!(ws->iface = avro_generic_class_from_schema(e->schema)) ||
-        avro_generic_value_new(ws->iface, &ws->value))
-        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", e->path, avro_strerror());
-    ws->has_value = 1;
+    if (generic_new(e, &ws->iface, &ws->value, &ws->has_value, errstr, errstr_size))
+        return FTZ_ERR_FATAL;
     if (!(ws->check = ftz_avro_prog_new(e->schema, errstr, errstr_size)))
         return FTZ_ERR_FATAL;
     plan_direct(ws);
@@ -263,10 +281,8 @@ void ftz_decoder_destroy(ftz_decoder_t *dec) {
         return;
     if (dec->writers) {
         for (int i = 0; i < ftz_catalog_count(dec->cat); i++) {
-            if (dec->writers[i].has_value)
-                avro_value_decref(&dec->writers[i].value);
-            if (dec->writers[i].iface)
-                avro_value_iface_decref(dec->writers[i].iface);
+            generic_free(dec->writers[i].iface, &dec->writers[i].value,
+                         dec->writers[i].has_value);
             ftz_avro_prog_destroy(dec->writers[i].check);
         }
         free(dec->writers);
@@ -566,13 +582,8 @@ ftz_encoder_t *ftz_encoder_new(const ftz_catalog_t *cat, ftz_rtype_t rtid, int v
         }
     }
     enc->direct_max += FTZ_FRAME_HEADER_SIZE;
-    if (!(enc->iface = avro_generic_class_from_schema(enc->entry->schema)) ||
-        avro_generic_value_new(enc->iface, &enc->value)) {
-        ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s: %s", enc->entry->path,
-                   avro_strerror());
+    if (generic_new(enc->entry, &enc->iface, &enc->value, &enc->has_value, errstr, errstr_size))
         goto fail;
-    }
-    enc->has_value = 1;
     return enc;
 fail:
     ftz_encoder_destroy(enc);
@@ -582,10 +593,7 @@ fail:
 void ftz_encoder_destroy(ftz_encoder_t *enc) {
     if (!enc)
         return;
-    if (enc->has_value)
-        avro_value_decref(&enc->value);
-    if (enc->iface)
-        avro_value_iface_decref(enc->iface);
+    generic_free(enc->iface, &enc->value, enc->has_value);
     if (enc->writer)
         avro_writer_free(enc->writer);
     free(enc);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avro_names.h"
+#include "ftz/array.h"
 #include "ftz/buf.h"
 
 /* Levels of nesting (records in arrays in unions...) compared before we
@@ -73,7 +75,7 @@ struct node_s {
 typedef struct schema_s {
     const char *label; /* "writer" or "reader" */
     json_t *json;      /* owned */
-    json_t *names;     /* owned: full name -> position in defs */
+    ftz_avro_names_t names; /* full name -> position in defs */
     node_t **defs;     /* owned array of borrowed nodes */
     size_t n_defs, cap_defs;
     node_t *nodes; /* owned list */
@@ -108,42 +110,7 @@ static ftz_err_t bad(schema_t *s, const char *fmt, ...) {
     return FTZ_ERR_INVALID_ARG;
 }
 
-static int primitive_kind(const char *s) {
-    for (int k = K_NULL; k <= K_STRING; k++)
-        if (strcmp(s, kind_names[k]) == 0)
-            return k;
-    return -1;
-}
-
 static int is_named(kind_t k) { return k == K_RECORD || k == K_ENUM || k == K_FIXED; }
-
-/* [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale. */
-static int valid_name(const char *s, size_t len) {
-    if (len == 0)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-        if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
-            return 0;
-    }
-    return 1;
-}
-
-/* Names separated by dots; "" only if allow_empty (the null namespace). */
-static int valid_dotted(const char *s, int allow_empty) {
-    if (!*s)
-        return allow_empty;
-    for (;;) {
-        const char *dot = strchr(s, '.');
-        size_t len = dot ? (size_t)(dot - s) : strlen(s);
-        if (!valid_name(s, len))
-            return 0;
-        if (!dot)
-            return 1;
-        s = dot + 1;
-    }
-}
 
 static int valid_alias_list(json_t *aliases, int dotted) {
     if (!json_is_array(aliases))
@@ -153,7 +120,7 @@ static int valid_alias_list(json_t *aliases, int dotted) {
         if (!json_is_string(a))
             return 0;
         const char *v = json_string_value(a);
-        if (dotted ? !valid_dotted(v, 0) : !valid_name(v, strlen(v)))
+        if (dotted ? !ftz_avro_valid_dotted(v, 0) : !ftz_avro_valid_name(v, strlen(v)))
             return 0;
     }
     return 1;
@@ -169,48 +136,21 @@ static node_t *new_node(schema_t *s, kind_t kind) {
     return n;
 }
 
-/* malloc'd "ns.name", or "name" when it has a dot already or ns is "". */
-static char *join_name(const char *ns, const char *name) {
-    if (strchr(name, '.') || !*ns)
-        return strdup(name);
-    size_t nslen = strlen(ns), len = strlen(name);
-    char *full = malloc(nslen + 1 + len + 1);
-    if (!full)
-        return NULL;
-    memcpy(full, ns, nslen);
-    full[nslen] = '.';
-    memcpy(full + nslen + 1, name, len + 1);
-    return full;
-}
-
-static node_t *lookup(schema_t *s, const char *fullname) {
-    json_t *pos = json_object_get(s->names, fullname);
-    return pos ? s->defs[json_integer_value(pos)] : NULL;
-}
-
-/* A reference by name: a dotted name is a full name; a short one is looked
- * up in the enclosing namespace, then in the null namespace (as the Java
- * implementation does, or a type without a namespace could never be
- * referenced from inside one). */
+/* A reference by name (see ftz_avro_names_resolve). */
 static ftz_err_t parse_name(schema_t *s, const char *ref, const char *ns, node_t **out) {
-    int pk = primitive_kind(ref);
+    int pk = ftz_avro_primitive(ref);
+    const char *full;
+    long pos;
+    ftz_err_t err;
     if (pk >= 0) {
         *out = new_node(s, (kind_t)pk);
         return *out ? FTZ_OK : FTZ_ERR_NOMEM;
     }
-    if (strchr(ref, '.') || !*ns) {
-        *out = lookup(s, ref);
-    } else {
-        char *full = join_name(ns, ref);
-        if (!full)
-            return FTZ_ERR_NOMEM;
-        *out = lookup(s, full);
-        free(full);
-        if (!*out)
-            *out = lookup(s, ref);
-    }
-    if (!*out)
+    if ((err = ftz_avro_names_resolve(&s->names, ref, ns, &pos, &full)))
+        return err;
+    if (pos < 0)
         return bad(s, "unknown type name \"%s\" (named types must be defined before use)", ref);
+    *out = s->defs[pos];
     return FTZ_OK;
 }
 
@@ -255,8 +195,8 @@ static ftz_err_t parse_fields(schema_t *s, json_t *j, node_t *n) {
         json_t *aliases = json_object_get(f, "aliases");
         field_t *fd = &n->fields[i];
         ftz_err_t err;
-        if (!json_is_string(fname) ||
-            !valid_name(json_string_value(fname), strlen(json_string_value(fname))) || !ftype)
+        const char *name = json_string_value(fname);
+        if (!name || !ftz_avro_valid_name(name, strlen(name)) || !ftype)
             return bad(s, "record %s: field %zu needs a valid \"name\" and a \"type\"",
                        n->fullname, i);
         fd->name = json_string_value(fname);
@@ -285,7 +225,7 @@ static ftz_err_t parse_symbols(schema_t *s, json_t *j, node_t *n) {
         json_t *sym = json_array_get(symbols, i);
         const char *v = json_string_value(sym);
         ftz_err_t err;
-        if (!v || !valid_name(v, strlen(v)))
+        if (!v || !ftz_avro_valid_name(v, strlen(v)))
             return bad(s, "enum %s: symbol %zu is not a valid name", n->fullname, i);
         if (json_object_get(n->index, v))
             return bad(s, "enum %s: symbol %s is listed twice", n->fullname, v);
@@ -327,39 +267,31 @@ static ftz_err_t parse_named(schema_t *s, json_t *j, kind_t kind, const char *ty
     node_t *n;
     ftz_err_t err;
 
-    if (!json_is_string(jname) || !valid_dotted(json_string_value(jname), 0))
+    if (!json_is_string(jname) || !ftz_avro_valid_dotted(json_string_value(jname), 0))
         return bad(s, "%s without a valid \"name\"", type);
     const char *name = json_string_value(jname);
     if (jns && !json_is_null(jns) &&
-        !(json_is_string(jns) && valid_dotted(json_string_value(jns), 1)))
+        !(json_is_string(jns) && ftz_avro_valid_dotted(json_string_value(jns), 1)))
         return bad(s, "%s %s: \"namespace\" is not a valid namespace", type, name);
-    /* An explicit namespace, even "" or null, overrides the enclosing one. */
-    const char *space = jns ? (json_is_string(jns) ? json_string_value(jns) : "") : ns;
+    const char *space = ftz_avro_space(jns, ns);
 
-    if (!(n = new_node(s, kind)) || !(n->fullname = join_name(space, name)))
+    if (!(n = new_node(s, kind)) || !(n->fullname = ftz_avro_fullname(space, name)))
         return FTZ_ERR_NOMEM;
-    const char *dot = strrchr(n->fullname, '.');
-    n->name = dot ? dot + 1 : n->fullname;
-    if (!(n->space = strndup(n->fullname, dot ? (size_t)(dot - n->fullname) : 0)))
+    n->name = ftz_avro_short_name(n->fullname);
+    if (!(n->space = strndup(n->fullname, ftz_avro_space_len(n->fullname))))
         return FTZ_ERR_NOMEM;
-    if (primitive_kind(n->name) >= 0)
+    if (ftz_avro_primitive(n->name) >= 0)
         return bad(s, "%s %s: a primitive type name cannot be defined", type, n->fullname);
-    if (lookup(s, n->fullname))
+    if (ftz_avro_names_find(&s->names, n->fullname) >= 0)
         return bad(s, "%s is defined twice", n->fullname);
     if (aliases && !valid_alias_list(aliases, 1))
         return bad(s, "%s %s: \"aliases\" must be an array of names", type, n->fullname);
     n->aliases = aliases;
 
     /* Registered before the body is read, so that the body may refer to it. */
-    if (s->n_defs == s->cap_defs) {
-        size_t cap = s->cap_defs ? 2 * s->cap_defs : 16;
-        node_t **defs = realloc(s->defs, cap * sizeof(*defs));
-        if (!defs)
-            return FTZ_ERR_NOMEM;
-        s->defs = defs;
-        s->cap_defs = cap;
-    }
-    if ((err = index_add(s->names, n->fullname, s->n_defs)))
+    if (FTZ_ARRAY_GROW(s->defs, s->cap_defs, s->n_defs + 1))
+        return FTZ_ERR_NOMEM;
+    if ((err = ftz_avro_names_add(&s->names, n->fullname, s->n_defs)))
         return err;
     s->defs[s->n_defs++] = n;
     *out = n;
@@ -409,7 +341,7 @@ static ftz_err_t parse(schema_t *s, json_t *j, const char *ns, node_t **out) {
     if (!json_is_string(jtype))
         return bad(s, "schema object without a string \"type\"");
     const char *type = json_string_value(jtype);
-    int pk = primitive_kind(type);
+    int pk = ftz_avro_primitive(type);
     if (pk >= 0) {
         if (!(*out = new_node(s, (kind_t)pk)))
             return FTZ_ERR_NOMEM;
@@ -443,7 +375,7 @@ static ftz_err_t schema_load(schema_t *s, const char *json, size_t len) {
     /* No JSON_ALLOW_NUL: a name with a NUL inside could not be compared. */
     if (!(s->json = json_loadb(json, len, JSON_DECODE_ANY, &jerr)))
         return bad(s, "not JSON: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-    if (!(s->names = json_object()))
+    if (ftz_avro_names_init(&s->names))
         return FTZ_ERR_NOMEM;
     return parse(s, s->json, "", &s->root);
 }
@@ -460,7 +392,7 @@ static void schema_free(schema_t *s) {
         free(n);
     }
     free(s->defs);
-    json_decref(s->names);
+    ftz_avro_names_free(&s->names);
     json_decref(s->json);
 }
 
@@ -583,8 +515,7 @@ static int names_match(const node_t *w, const node_t *r) {
         return 1;
     for (size_t i = 0; i < json_array_size(r->aliases); i++) {
         const char *a = json_string_value(json_array_get(r->aliases, i));
-        const char *dot = strrchr(a, '.');
-        if (strcmp(dot ? dot + 1 : a, w->name) == 0)
+        if (strcmp(ftz_avro_short_name(a), w->name) == 0)
             return 1;
     }
     return 0;

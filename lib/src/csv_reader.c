@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ftz/array.h"
 #include "ftz/buf.h"
 
 #define CHUNK 65536
@@ -53,21 +54,15 @@ static void on_cell(void *s, size_t len, void *data) {
     if (r->too_long || r->nomem)
         return;
     if (r->ncells == r->cells_cap) {
-        size_t cap = r->cells_cap ? r->cells_cap * 2 : 32;
-        size_t *o = realloc(r->offs, cap * sizeof(*o));
-        if (o)
-            r->offs = o;
-        size_t *l = realloc(r->lens, cap * sizeof(*l));
-        if (l)
-            r->lens = l;
-        const char **c = realloc(r->cells, cap * sizeof(*c));
-        if (c)
-            r->cells = c;
-        if (!o || !l || !c) {
+        /* Three arrays of one length, grown alike from one capacity. */
+        size_t co = r->cells_cap, cl = r->cells_cap, cc = r->cells_cap;
+        if (FTZ_ARRAY_GROW(r->offs, co, r->ncells + 1) ||
+            FTZ_ARRAY_GROW(r->lens, cl, r->ncells + 1) ||
+            FTZ_ARRAY_GROW(r->cells, cc, r->ncells + 1)) {
             r->nomem = 1;
             return;
         }
-        r->cells_cap = cap;
+        r->cells_cap = co;
     }
     r->offs[r->ncells] = r->cellbuf.len;
     r->lens[r->ncells] = len;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftz/array.h"
+
 #define FORMAT_NAME "ftz-expect"
 #define FORMAT_VERSION 1
 #define CELL_MAX 1024 /* bytes of one cell: keys and sums are far shorter */
@@ -59,7 +61,7 @@ static const ftz_expect_col_t dead_letter_cols[] = {
     {"count", FTZ_EXPECT_INT},
 };
 
-#define COLS(a) a, (int)(sizeof(a) / sizeof((a)[0]))
+#define COLS(a) a, (int)FTZ_ARRAY_SIZE(a)
 static const ftz_expect_table_info_t tables[FTZ_EXPECT__TABLES] = {
     [FTZ_EXPECT_CUSTOMS_DAILY] = {"customs_daily", COLS(customs_cols), 6},
     [FTZ_EXPECT_RAIL_DAILY] = {"rail_daily", COLS(rail_cols), 5},
@@ -235,14 +237,8 @@ ftz_err_t ftz_expect_add_row(ftz_expect_t *x, ftz_expect_table_t t, const char *
         return FTZ_OK;
 
     rows_t *r = &x->rows[t];
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        row_t *grown = realloc(r->v, cap * sizeof(*grown));
-        if (!grown)
-            return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "expect: out of memory");
-        r->v = grown;
-        r->cap = cap;
-    }
+    if (FTZ_ARRAY_GROW(r->v, r->cap, r->n + 1))
+        return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "expect: out of memory");
     row_t row = malloc((size_t)ti->ncols * sizeof(char *) + bytes);
     if (!row)
         return ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "expect: out of memory");

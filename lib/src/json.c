@@ -1,7 +1,6 @@
 #include "ftz/rules.h"
 #include "ftz/json.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stddef.h>
@@ -9,6 +8,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "ftz/field_value.h"
+#include "ftz/record_text.h"
 #include "ftz/utf8.h"
 #include "ftz/value.h"
 
@@ -291,8 +291,7 @@ cleanup:
     return err;
 }
 
-/* A JSON string, UTF-8 kept as is. */
-static ftz_err_t put_json_string(ftz_buf_t *out, const char *s) {
+ftz_err_t ftz_json_put_string(ftz_buf_t *out, const char *s) {
     ftz_err_t err = ftz_buf_putc(out, '"');
     for (const unsigned char *p = (const unsigned char *)s; !err && *p; p++) {
         if (*p == '"' || *p == '\\') {
@@ -307,69 +306,25 @@ static ftz_err_t put_json_string(ftz_buf_t *out, const char *s) {
     return err ? err : ftz_buf_putc(out, '"');
 }
 
-/* The shortest text that reads back as the same double ("1520.5", not
- * 1520.5000000000000); null for what JSON cannot carry (NaN, infinities). */
-static ftz_err_t put_json_double(ftz_buf_t *out, double x) {
-    char text[40];
-    if (!isfinite(x))
-        return ftz_buf_puts(out, "null");
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(text, sizeof(text), "%.*g", prec, x);
-        if (strtod(text, NULL) == x)
-            break;
+/* One member "name":value of the object ftz_json_from_record writes. */
+static ftz_err_t put_member(void *ctx, int i, const ftz_field_t *f, ftz_text_kind_t kind,
+                            const char *text) {
+    ftz_buf_t *out = ctx;
+    ftz_err_t err;
+    if ((i && (err = ftz_buf_putc(out, ','))) || (err = ftz_json_put_string(out, f->name)) ||
+        (err = ftz_buf_putc(out, ':')))
+        return err;
+    switch (kind) {
+    case FTZ_TEXT_NULL: return ftz_buf_puts(out, "null");
+    case FTZ_TEXT_NUMBER: return ftz_buf_puts(out, text);
+    default: return ftz_json_put_string(out, text);
     }
-    return ftz_buf_puts(out, text);
 }
 
 ftz_err_t ftz_json_from_record(const ftz_record_type_t *rt, const void *rec,
                                ftz_buf_t *out) {
-    const char *base = rec;
-    char tmp[64];
-    ftz_err_t err = ftz_buf_putc(out, '{');
-
-    for (int i = 0; !err && i < rt->nfields; i++) {
-        const ftz_field_t *f = &rt->fields[i];
-        const void *at = base + f->off;
-        if ((i && (err = ftz_buf_putc(out, ','))) || (err = put_json_string(out, f->name)) ||
-            (err = ftz_buf_putc(out, ':')))
-            break;
-        switch (f->type) {
-        case FTZ_FT_OPT_STRING:
-            if (!*(const bool *)(base + f->has_off)) {
-                err = ftz_buf_puts(out, "null");
-                break;
-            }
-            /* fall through */
-        case FTZ_FT_STRING:
-            err = put_json_string(out, at);
-            break;
-        case FTZ_FT_INT:
-            err = ftz_buf_printf(out, "%d", (int)*(const int32_t *)at);
-            break;
-        case FTZ_FT_ENUM: {
-            int32_t k = *(const int32_t *)at;
-            err = k >= 0 && k < f->nsymbols ? put_json_string(out, f->symbols[k])
-                                            : ftz_buf_puts(out, "null");
-            break;
-        }
-        case FTZ_FT_DOUBLE:
-            err = put_json_double(out, *(const double *)at);
-            break;
-        case FTZ_FT_DECIMAL2:
-            ftz_decimal_format(*(const int64_t *)at, tmp, sizeof(tmp));
-            err = put_json_string(out, tmp);
-            break;
-        case FTZ_FT_OPT_TIMESTAMP:
-            if (!*(const bool *)(base + f->has_off)) {
-                err = ftz_buf_puts(out, "null");
-                break;
-            }
-            /* fall through */
-        case FTZ_FT_TIMESTAMP:
-            ftz_time_format(*(const int64_t *)at, tmp, sizeof(tmp));
-            err = put_json_string(out, tmp);
-            break;
-        }
-    }
-    return err ? err : ftz_buf_putc(out, '}');
+    ftz_err_t err;
+    if ((err = ftz_buf_putc(out, '{')) || (err = ftz_record_text_walk(rt, rec, put_member, out)))
+        return err;
+    return ftz_buf_putc(out, '}');
 }

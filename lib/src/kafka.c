@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ftz/array.h"
 #include "ftz/log.h"
 
 ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value) {
@@ -92,7 +93,7 @@ ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr
                                           "sasl.oauthbearer.client.secret"};
     struct stat st;
     for (size_t i = first; !err && i < props->n; i++)
-        for (size_t j = 0; j < sizeof(secrets) / sizeof(secrets[0]); j++)
+        for (size_t j = 0; j < FTZ_ARRAY_SIZE(secrets); j++)
             if (strcmp(props->keys[i], secrets[j]) == 0 && fstat(fileno(f), &st) == 0 &&
                 (st.st_mode & 077)) {
                 err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
@@ -164,7 +165,7 @@ void ftz_kafka_log_error(int err, const char *reason, int quiet) {
      * not a stop, and one a minute per kind, not one per retry. Fatal
      * errors are checked by the callers' loops. */
     time_t now = time(NULL);
-    size_t slot = (size_t)(err < 0 ? -err : err) % (sizeof(error_said) / sizeof(error_said[0]));
+    size_t slot = (size_t)(err < 0 ? -err : err) % FTZ_ARRAY_SIZE(error_said);
     int fatal = err == RD_KAFKA_RESP_ERR__FATAL;
     int repeat = !fatal && error_said[slot] && now - error_said[slot] < 60;
     if (!repeat)
@@ -227,10 +228,10 @@ static const ftz_kafka_default_t consumer_defaults[] = {
 
 const ftz_kafka_default_t *ftz_kafka_defaults(ftz_kafka_role_t role, size_t *n) {
     if (role == FTZ_KAFKA_PRODUCER) {
-        *n = sizeof(producer_defaults) / sizeof(producer_defaults[0]);
+        *n = FTZ_ARRAY_SIZE(producer_defaults);
         return producer_defaults;
     }
-    *n = sizeof(consumer_defaults) / sizeof(consumer_defaults[0]);
+    *n = FTZ_ARRAY_SIZE(consumer_defaults);
     return consumer_defaults;
 }
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ftz/array.h"
+
 #define CHUNK 65536
 
 static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
@@ -126,17 +128,9 @@ ftz_lines_result_t ftz_lines_next(ftz_lines_t *r, const char **line, size_t *len
             memmove(r->buf, r->buf + r->start, r->len);
             r->start = 0;
         }
-        if (r->start + r->len + CHUNK > r->cap) {
-            size_t cap = r->cap ? r->cap * 2 : 4 * CHUNK;
-            while (cap < r->start + r->len + CHUNK)
-                cap *= 2;
-            char *b = realloc(r->buf, cap);
-            if (!b) {
-                ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
-                return FTZ_LINES_ERROR;
-            }
-            r->buf = b;
-            r->cap = cap;
+        if (FTZ_ARRAY_GROW(r->buf, r->cap, r->start + r->len + CHUNK)) {
+            ftz_seterr(FTZ_ERR_NOMEM, errstr, errstr_size, "out of memory");
+            return FTZ_LINES_ERROR;
         }
         if (timeout_ms >= 0) {
             struct pollfd pfd = {r->fd, POLLIN, 0};

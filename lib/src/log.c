@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ftz/err.h"
+#include "ftz/array.h"
 
 static ftz_log_level_t log_level = FTZ_LOG_INFO;
 /* The facilities whose debug lines pass (bit i: contexts[i]); all: ~0. */
@@ -30,9 +31,9 @@ int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size)
         if (strcasecmp(word, "all") == 0)
             mask = ~0u;
         else {
-            while (i < sizeof(contexts) / sizeof(contexts[0]) && strcasecmp(word, contexts[i]))
+            while (i < FTZ_ARRAY_SIZE(contexts) && strcasecmp(word, contexts[i]))
                 i++;
-            if (i == sizeof(contexts) / sizeof(contexts[0])) {
+            if (i == FTZ_ARRAY_SIZE(contexts)) {
                 ftz_fmt(errstr, errstr_size, "-d: unknown context \"%s\" (%s or all)", word,
                          FTZ_LOG_CONTEXTS);
                 return -1;
@@ -53,7 +54,7 @@ int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size)
 static int debug_wanted(const char *fac) {
     if (debug_mask == ~0u)
         return 1;
-    for (size_t i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(contexts); i++)
         if (strcmp(fac, contexts[i]) == 0)
             return (debug_mask >> i) & 1;
     return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "ftz/pg.h"
 
@@ -279,7 +280,7 @@ rd_kafka_t *ftz_offsets_client_new(const char *brokers, const ftz_props_t *props
         ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, brokers, props, errstr, errstr_size);
     if (!conf)
         return NULL;
-    for (size_t i = 0; i < sizeof(overrides) / sizeof(overrides[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(overrides); i++)
         if (rd_kafka_conf_set(conf, overrides[i][0], overrides[i][1], why, sizeof(why)) !=
             RD_KAFKA_CONF_OK) {
             ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s", why);

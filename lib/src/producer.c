@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftz/array.h"
 #include "ftz/log.h"
 
 struct ftz_producer_s {
@@ -93,7 +94,7 @@ ftz_producer_t *ftz_producer_new(const char *brokers, const ftz_props_t *props,
         return NULL;
     }
     ftz_histogram_init(&p->latency, latency_bounds,
-                       (int)(sizeof(latency_bounds) / sizeof(latency_bounds[0])));
+                       (int)FTZ_ARRAY_SIZE(latency_bounds));
     if (!(conf = ftz_kafka_conf_new(FTZ_KAFKA_PRODUCER, brokers, props, errstr, errstr_size)))
         goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);

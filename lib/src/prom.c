@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ftz/array.h"
+
 #define C FTZ_PROM_COUNTER
 #define G FTZ_PROM_GAUGE
 #define H FTZ_PROM_HISTOGRAM
@@ -73,7 +75,7 @@ static const ftz_metric_def_t defs[] = {
 #undef H
 
 const ftz_metric_def_t *ftz_metric_defs(int *n) {
-    *n = (int)(sizeof(defs) / sizeof(defs[0]));
+    *n = (int)FTZ_ARRAY_SIZE(defs);
     return defs;
 }
 
@@ -82,7 +84,7 @@ const char *ftz_prom_type_name(ftz_prom_type_t t) {
 }
 
 static const ftz_metric_def_t *find(const char *name) {
-    for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(defs); i++)
         if (strcmp(defs[i].name, name) == 0)
             return &defs[i];
     return NULL;
@@ -206,7 +208,7 @@ ftz_err_t ftz_prom_markdown(ftz_buf_t *b) {
         err = ftz_buf_printf(b, "%s## %s\n\n| metric | type | labels | meaning |\n"
                                 "| --- | --- | --- | --- |\n",
                              w ? "\n" : "", title[w]);
-        for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]) && !err; i++)
+        for (size_t i = 0; i < FTZ_ARRAY_SIZE(defs) && !err; i++)
             if (strcmp(defs[i].who, who[w]) == 0)
                 err = ftz_buf_printf(b, "| `%s` | %s | %s | %s |\n", defs[i].name,
                                      ftz_prom_type_name(defs[i].type),

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ftz/array.h"
+
 const char *const ftz_area_symbols[] = {"SHENYANG", "YINGKOU", "DALIAN"};
 const char *const ftz_direction_symbols[] = {"IMPORT", "EXPORT"};
 const char *const ftz_status_symbols[] = {"FILED", "CLEARED", "HELD", "CANCELLED"};
@@ -13,10 +15,9 @@ const char *const ftz_cargo_category_symbols[] = {"ELECTRONICS", "CAR_PARTS", "T
 const char *const ftz_enterprise_type_symbols[] = {"DOMESTIC", "FOREIGN_INVESTED",
                                                     "JOINT_VENTURE"};
 
-#define NSYM(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define STR(T, f) {#f, FTZ_FT_STRING, offsetof(T, f), sizeof(((T *)0)->f), NULL, 0, 0}
 #define INT(T, f) {#f, FTZ_FT_INT, offsetof(T, f), 0, NULL, 0, 0}
-#define ENUM(T, f, s) {#f, FTZ_FT_ENUM, offsetof(T, f), 0, s, NSYM(s), 0}
+#define ENUM(T, f, s) {#f, FTZ_FT_ENUM, offsetof(T, f), 0, s, (int)FTZ_ARRAY_SIZE(s), 0}
 #define DBL(T, f) {#f, FTZ_FT_DOUBLE, offsetof(T, f), 0, NULL, 0, 0}
 #define DEC(T, name, f) {name, FTZ_FT_DECIMAL2, offsetof(T, f), 0, NULL, 0, 0}
 #define TS(T, name, f) {name, FTZ_FT_TIMESTAMP, offsetof(T, f), 0, NULL, 0, 0}
@@ -77,12 +78,12 @@ static const ftz_field_t registration_fields[] = {
 static const ftz_record_type_t record_types[FTZ_REC__COUNT] = {
     {FTZ_REC_CUSTOMS, "customs", "ftz.customs.CustomsDeclaration",
      "ftz.customs.declarations", sizeof(ftz_customs_t), customs_fields,
-     NSYM(customs_fields), 0},
+     (int)FTZ_ARRAY_SIZE(customs_fields), 0},
     {FTZ_REC_RAIL, "rail", "ftz.rail.RailEvent", "ftz.rail.events", sizeof(ftz_rail_t),
-     rail_fields, NSYM(rail_fields), 1},
+     rail_fields, (int)FTZ_ARRAY_SIZE(rail_fields), 1},
     {FTZ_REC_REGISTRATION, "registration", "ftz.registry.CompanyRegistration",
      "ftz.registry.companies", sizeof(ftz_registration_t), registration_fields,
-     NSYM(registration_fields), 0},
+     (int)FTZ_ARRAY_SIZE(registration_fields), 0},
 };
 
 const ftz_record_type_t *ftz_record_type(ftz_rtype_t id) {

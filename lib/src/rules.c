@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/utf8.h"
 
 bool ftz_rules_hs_code_valid(const char *code, char *why, size_t why_size) {
@@ -204,7 +205,7 @@ ftz_code_t ftz_rules_length_code(const ftz_field_t *f) {
         {"uscc", FTZ_V_RULE_USCC_CHECKSUM},
         {"industry", FTZ_V_RULE_INDUSTRY},
     };
-    for (size_t i = 0; i < sizeof(governed) / sizeof(governed[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(governed); i++)
         if (strcmp(governed[i].field, f->name) == 0)
             return governed[i].code;
     return FTZ_V_RULE_FIELD_LENGTH;

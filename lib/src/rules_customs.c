@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "ftz/array.h"
 #include "ftz/rules.h"
 #include "ftz/value.h"
 
@@ -112,4 +113,4 @@ const ftz_rule_t ftz_rules_customs[] = {
     {FTZ_V_RULE_CLEARED_AT, "cleared_at is present when CLEARED, and not before filed_at",
      cleared_at},
 };
-const int ftz_rules_customs_count = sizeof(ftz_rules_customs) / sizeof(ftz_rules_customs[0]);
+const int ftz_rules_customs_count = FTZ_ARRAY_SIZE(ftz_rules_customs);

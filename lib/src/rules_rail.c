@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/rules.h"
 #include "ftz/value.h"
 
@@ -109,4 +110,4 @@ const ftz_rule_t ftz_rules_rail[] = {
     {FTZ_V_RULE_DEPARTED_AT, "departed_at is present when ARRIVED, and not after event_time",
      departed_at},
 };
-const int ftz_rules_rail_count = sizeof(ftz_rules_rail) / sizeof(ftz_rules_rail[0]);
+const int ftz_rules_rail_count = FTZ_ARRAY_SIZE(ftz_rules_rail);

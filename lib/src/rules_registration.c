@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ftz/array.h"
 #include "ftz/rules.h"
 #include "ftz/value.h"
 
@@ -71,4 +72,4 @@ const ftz_rule_t ftz_rules_registration[] = {
     {FTZ_V_RULE_TIMESTAMP_RANGE, "timestamps lie between 1900 and 3000", times},
 };
 const int ftz_rules_registration_count =
-    sizeof(ftz_rules_registration) / sizeof(ftz_rules_registration[0]);
+    FTZ_ARRAY_SIZE(ftz_rules_registration);

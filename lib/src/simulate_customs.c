@@ -190,23 +190,26 @@ enum {
     CAT_SEAFOOD, CAT_STEEL, CAT_CHEMICALS, CAT__COUNT
 };
 
+/* A table of HS codes and its length. */
+#define HS(a) a, (int)FTZ_ARRAY_SIZE(a)
+
 static const sim_category_t categories[CAT__COUNT] = {
     [CAT_PLASTICS] = {"plastics", {4, 16}, {100, 100, 100}, {100, 100, 100, 10},
-                      6000, 0.7, 16.0, 0.3, 1.0, hs_plastics, FTZ_SIM_COUNT(hs_plastics)},
+                      6000, 0.7, 16.0, 0.3, 1.0, HS(hs_plastics)},
     [CAT_ELECTRONICS] = {"electronics", {20, 20}, {100, 60, 100}, {60, 100, 100, 700},
-                         400, 1.2, 420.0, 0.5, 1.0, hs_electronics, FTZ_SIM_COUNT(hs_electronics)},
+                         400, 1.2, 420.0, 0.5, 1.0, HS(hs_electronics)},
     [CAT_CAR_PARTS] = {"car parts", {14, 18}, {300, 60, 80}, {100, 100, 100, 60},
-                       3500, 0.9, 90.0, 0.4, 1.0, hs_car_parts, FTZ_SIM_COUNT(hs_car_parts)},
+                       3500, 0.9, 90.0, 0.4, 1.0, HS(hs_car_parts)},
     [CAT_TIMBER] = {"timber", {22, 2}, {60, 120, 100}, {100, 100, 100, 0},
-                    45000, 0.9, 2.6, 0.3, 1.4, hs_timber, FTZ_SIM_COUNT(hs_timber)},
+                    45000, 0.9, 2.6, 0.3, 1.4, HS(hs_timber)},
     [CAT_MACHINERY] = {"machinery", {14, 12}, {220, 80, 80}, {100, 100, 100, 60},
-                       2000, 1.0, 260.0, 0.5, 1.0, hs_machinery, FTZ_SIM_COUNT(hs_machinery)},
+                       2000, 1.0, 260.0, 0.5, 1.0, HS(hs_machinery)},
     [CAT_SEAFOOD] = {"seafood", {12, 8}, {20, 60, 140}, {100, 50, 100, 20},
-                     15000, 0.5, 18.0, 0.4, 1.5, hs_seafood, FTZ_SIM_COUNT(hs_seafood)},
+                     15000, 0.5, 18.0, 0.4, 1.5, HS(hs_seafood)},
     [CAT_STEEL] = {"steel", {4, 14}, {40, 300, 60}, {100, 100, 100, 0},
-                   100000, 1.3, 4.8, 0.2, 1.0, hs_steel, FTZ_SIM_COUNT(hs_steel)},
+                   100000, 1.3, 4.8, 0.2, 1.0, HS(hs_steel)},
     [CAT_CHEMICALS] = {"chemicals", {10, 10}, {30, 100, 140}, {100, 100, 100, 0},
-                       30000, 1.3, 7.5, 0.3, 1.0, hs_chemicals, FTZ_SIM_COUNT(hs_chemicals)},
+                       30000, 1.3, 7.5, 0.3, 1.0, HS(hs_chemicals)},
 };
 
 /* Clearance: a log-normal time around CLEARANCE_MEDIAN_H, times the area,
@@ -281,22 +284,22 @@ static void sim_declaration_id(ftz_sim_customs_t *g, int area, int64_t filed_at,
 
 static const ftz_sim_partner_t *partner_table(int cat, int dir, int *n) {
     if (cat == CAT_PLASTICS && dir == FTZ_DIR_EXPORT) {
-        *n = FTZ_SIM_COUNT(partners_plastics_export);
+        *n = (int)FTZ_ARRAY_SIZE(partners_plastics_export);
         return partners_plastics_export;
     }
     if (cat == CAT_TIMBER && dir == FTZ_DIR_IMPORT) {
-        *n = FTZ_SIM_COUNT(partners_timber_import);
+        *n = (int)FTZ_ARRAY_SIZE(partners_timber_import);
         return partners_timber_import;
     }
     if (cat == CAT_SEAFOOD && dir == FTZ_DIR_IMPORT) {
-        *n = FTZ_SIM_COUNT(partners_seafood_import);
+        *n = (int)FTZ_ARRAY_SIZE(partners_seafood_import);
         return partners_seafood_import;
     }
     if (cat == CAT_STEEL && dir == FTZ_DIR_EXPORT) {
-        *n = FTZ_SIM_COUNT(partners_steel_export);
+        *n = (int)FTZ_ARRAY_SIZE(partners_steel_export);
         return partners_steel_export;
     }
-    *n = FTZ_SIM_COUNT(partners_general);
+    *n = (int)FTZ_ARRAY_SIZE(partners_general);
     return partners_general;
 }
 
@@ -326,8 +329,8 @@ static void pick_hs_code(ftz_sim_rng_t *r, const sim_hs_t *hs, char *out, size_t
     static const char *const ext10[] = {"00", "00", "00", "10", "90"};
     static const unsigned len_weight[3] = {15, 25, 60}; /* 6, 8, 10 digits */
     int len = ftz_sim_rng_pick(r, len_weight, 3);
-    const char *a = ext8[ftz_sim_rng_below(r, FTZ_SIM_COUNT(ext8))];
-    const char *b = ext10[ftz_sim_rng_below(r, FTZ_SIM_COUNT(ext10))];
+    const char *a = ext8[ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(ext8))];
+    const char *b = ext10[ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(ext10))];
     snprintf(out, out_size, "%s%s%s", hs->heading, len >= 1 ? a : "", len >= 2 ? b : "");
 }
 

@@ -175,9 +175,9 @@ static const dirty_break_t registration_breaks[] = {
 
 static const dirty_break_t *breaks_of(ftz_rtype_t type, int *n) {
     switch (type) {
-    case FTZ_REC_CUSTOMS: *n = FTZ_SIM_COUNT(customs_breaks); return customs_breaks;
-    case FTZ_REC_RAIL: *n = FTZ_SIM_COUNT(rail_breaks); return rail_breaks;
-    default: *n = FTZ_SIM_COUNT(registration_breaks); return registration_breaks;
+    case FTZ_REC_CUSTOMS: *n = (int)FTZ_ARRAY_SIZE(customs_breaks); return customs_breaks;
+    case FTZ_REC_RAIL: *n = (int)FTZ_ARRAY_SIZE(rail_breaks); return rail_breaks;
+    default: *n = (int)FTZ_ARRAY_SIZE(registration_breaks); return registration_breaks;
     }
 }
 
@@ -326,7 +326,7 @@ static void move_customs(ftz_sim_dirty_t *d, int act, ftz_customs_t *c) {
         char *partner = customs_partner(c);
         const char *to;
         do
-            to = move_partners[ftz_sim_rng_below(&d->rng, FTZ_SIM_COUNT(move_partners))];
+            to = move_partners[ftz_sim_rng_below(&d->rng, FTZ_ARRAY_SIZE(move_partners))];
         while (strcmp(to, partner) == 0);
         set_text(partner, sizeof(c->origin_country), to);
     }

@@ -101,14 +101,8 @@ typedef struct vec_s {
 
 /* A new zeroed item at the end; its index into *at. */
 static ftz_err_t vec_push(vec_t *a, uint32_t *at) {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 256;
-        unsigned char *grown = realloc(a->v, cap * a->size);
-        if (!grown)
-            return FTZ_ERR_NOMEM;
-        a->v = grown;
-        a->cap = cap;
-    }
+    if (ftz_array_grow(&a->v, &a->cap, a->n + 1, a->size))
+        return FTZ_ERR_NOMEM;
     if (a->n >= UINT32_MAX)
         return FTZ_ERR_NOMEM;
     memset(a->v + a->n * a->size, 0, a->size);
@@ -205,14 +199,8 @@ static ftz_err_t table_row(table_t *t, const char *const *cols, int n, uint32_t 
     if (!added)
         return FTZ_OK;
     uint32_t at;
-    if (t->rows.n == t->names_cap) {
-        size_t cap = t->names_cap ? t->names_cap * 2 : 256;
-        char **grown = realloc(t->names, cap * sizeof(*grown));
-        if (!grown)
-            return FTZ_ERR_NOMEM;
-        t->names = grown;
-        t->names_cap = cap;
-    }
+    if (FTZ_ARRAY_GROW(t->names, t->names_cap, t->rows.n + 1))
+        return FTZ_ERR_NOMEM;
     if (!(t->names[t->rows.n] = strdup(key)) || vec_push(&t->rows, &at) != FTZ_OK)
         return FTZ_ERR_NOMEM;
     return FTZ_OK;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ftz/array.h"
 #include "ftz/simulate.h"
 
 #define FTZ_SIM_MS_PER_S 1000LL
@@ -29,7 +30,6 @@
 #define FTZ_SIM_MS_PER_DAY 86400000LL
 #define FTZ_SIM_SHANGHAI_OFFSET_MS (8 * FTZ_SIM_MS_PER_H) /* UTC+8, no daylight saving */
 #define FTZ_SIM_VALUE_MAX_FEN 1000000000000LL /* 10 billion CNY: a cap, rarely hit */
-#define FTZ_SIM_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- The random source (simulate_rng.c): splitmix64 seeds xoshiro256** ---- */
 

@@ -98,7 +98,7 @@ static const sim_corridor_t corridors[] = {
     {CITY_YINGKOU, CITY_MOSCOW, {10, 6}, 8041, 245, 320, &route_russia},
     {CITY_YINGKOU, CITY_DUISBURG, {4, 2}, 8043, 336, 420, &route_germany},
 };
-#define NCORRIDORS FTZ_SIM_COUNT(corridors)
+#define NCORRIDORS (int)FTZ_ARRAY_SIZE(corridors)
 
 /* Cargo by direction and far end (Europe, Russia), indexed by
  * ftz_cargo_category_t: ELECTRONICS, CAR_PARTS, TIMBER, MACHINERY,
@@ -167,7 +167,7 @@ typedef struct sim_shipment_s {
 } sim_shipment_t;
 
 static const char *pick_inbound_origin(ftz_sim_rng_t *r, int cargo, int russia) {
-#define FROM(t) ftz_sim_pick_from(r, t, FTZ_SIM_COUNT(t))
+#define FROM(t) ftz_sim_pick_from(r, t, (int)FTZ_ARRAY_SIZE(t))
     if (russia)
         return cargo == FTZ_CARGO_TIMBER ? FROM(origin_timber_ru) : FROM(origin_other_ru);
     switch (cargo) {
@@ -187,7 +187,7 @@ static const char *pick_inbound_origin(ftz_sim_rng_t *r, int cargo, int russia) 
 static void pick_container_id(ftz_sim_rng_t *r, char out[12]) {
     static const int letter_value[26] = {10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 23, 24,
                                          25, 26, 27, 28, 29, 30, 31, 32, 34, 35, 36, 37, 38};
-    const char *owner = container_owners[ftz_sim_rng_below(r, FTZ_SIM_COUNT(container_owners))];
+    const char *owner = container_owners[ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(container_owners))];
     long sum;
     unsigned serial;
     do {

@@ -123,7 +123,7 @@ static const struct {
     const sim_word_t *w;
     int n;
 } industry_words[20] = {
-#define W(a) {a, FTZ_SIM_COUNT(a)}
+#define W(a) {a, (int)FTZ_ARRAY_SIZE(a)}
     W(words_a), W(words_b), W(words_c), W(words_d), W(words_e), W(words_f), W(words_g),
     W(words_h), W(words_i), W(words_j), W(words_k), W(words_l), W(words_m), W(words_n),
     W(words_o), W(words_p), W(words_q), W(words_r), W(words_s), W(words_s),
@@ -167,9 +167,9 @@ static void pick_company_name(ftz_sim_rng_t *r, int area, int type, const char *
                               int industry, char *out, size_t out_size) {
     const sim_word_t *word =
         &industry_words[industry].w[ftz_sim_rng_below(r, (uint64_t)industry_words[industry].n)];
-    int a = (int)ftz_sim_rng_below(r, FTZ_SIM_COUNT(brand_chars)), b;
+    int a = (int)ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(brand_chars)), b;
     do
-        b = (int)ftz_sim_rng_below(r, FTZ_SIM_COUNT(brand_chars));
+        b = (int)ftz_sim_rng_below(r, FTZ_ARRAY_SIZE(brand_chars));
     while (b == a);
     const sim_word_t *c1 = &brand_chars[a], *c2 = &brand_chars[b];
     unsigned english_pct = type == FTZ_ENT_DOMESTIC ? 8 : 45;
@@ -178,7 +178,7 @@ static void pick_company_name(ftz_sim_rng_t *r, int area, int type, const char *
         /* "Dalian Haiyun Trading Co., Ltd.", or the investor's own name. */
         char brand[40];
         const char *foreign = NULL;
-        for (int i = 0; i < FTZ_SIM_COUNT(foreign_brands) && type != FTZ_ENT_DOMESTIC; i++)
+        for (int i = 0; i < (int)FTZ_ARRAY_SIZE(foreign_brands) && type != FTZ_ENT_DOMESTIC; i++)
             if (strcmp(foreign_brands[i].cc, investor) == 0)
                 foreign = foreign_brands[i].names[ftz_sim_rng_below(r, 5)];
         if (foreign)
@@ -350,7 +350,7 @@ ftz_err_t ftz_sim_registration_next(ftz_sim_registration_t *g, ftz_registration_
     int type = ftz_sim_rng_pick(r, enterprise_weight[area], 3);
     const char *investor = type == FTZ_ENT_DOMESTIC
                                ? "CN"
-                               : ftz_sim_pick_from(r, investors, FTZ_SIM_COUNT(investors));
+                               : ftz_sim_pick_from(r, investors, (int)FTZ_ARRAY_SIZE(investors));
     int industry = ftz_sim_rng_pick(r, industry_weight[type != FTZ_ENT_DOMESTIC], 20);
     const char *region = region_codes[area][ftz_sim_rng_pick(r, region_weight, 2)];
 

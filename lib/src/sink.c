@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftz/array.h"
 #include "ftz/log.h"
 #include "ftz/offsets.h"
 #include "ftz/pg.h"
@@ -77,13 +78,8 @@ struct ftz_sink_s {
 };
 
 ftz_err_t ftz_sink_stage_reset(ftz_sink_stage_t *st, size_t n) {
-    if (n > st->cap_pick) {
-        size_t *p = realloc(st->pick, n * sizeof(*p));
-        if (!p)
-            return FTZ_ERR_NOMEM;
-        st->pick = p;
-        st->cap_pick = n;
-    }
+    if (FTZ_ARRAY_GROW(st->pick, st->cap_pick, n))
+        return FTZ_ERR_NOMEM;
     st->n_pick = 0;
     return ftz_keyidx_reset(&st->idx, n);
 }
@@ -354,7 +350,7 @@ static ftz_err_t classify(PGconn *conn, const PGresult *res, const char *what, c
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
     if (err == FTZ_ERR_POISON && state && constraint && strcmp(state, "23505") == 0)
-        for (size_t i = 0; i < sizeof(state_keys) / sizeof(state_keys[0]); i++)
+        for (size_t i = 0; i < FTZ_ARRAY_SIZE(state_keys); i++)
             if (strcmp(constraint, state_keys[i]) == 0)
                 return ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
                                   "%s: another member counted a record of this batch "
@@ -385,13 +381,8 @@ static ftz_err_t stage_offsets(ftz_sink_t *sink, const ftz_batch_t *batch) {
     static const uint32_t oids[5] = {FTZ_PG_TEXT, FTZ_PG_INT4, FTZ_PG_INT8, FTZ_PG_INT8,
                                      FTZ_PG_INT8};
     ftz_err_t err = FTZ_OK;
-    if (batch->n_parts > sink->cap_sorted) {
-        ftz_batch_part_t *p = realloc(sink->sorted, batch->n_parts * sizeof(*p));
-        if (!p)
-            return FTZ_ERR_NOMEM;
-        sink->sorted = p;
-        sink->cap_sorted = batch->n_parts;
-    }
+    if (FTZ_ARRAY_GROW(sink->sorted, sink->cap_sorted, batch->n_parts))
+        return FTZ_ERR_NOMEM;
     memcpy(sink->sorted, batch->parts, batch->n_parts * sizeof(*sink->sorted));
     qsort(sink->sorted, batch->n_parts, sizeof(*sink->sorted), part_cmp);
     for (int p = 0; !err && p < 5; p++)
@@ -721,14 +712,8 @@ static ftz_err_t apply_range(ftz_sink_t *sink, const ftz_sink_type_t *ty,
 }
 
 static ftz_err_t add_refusal(ftz_sink_t *sink, ftz_rtype_t t, size_t i, const char *why) {
-    if (sink->n_refusals == sink->cap_refusals) {
-        size_t cap = sink->cap_refusals ? 2 * sink->cap_refusals : 16;
-        ftz_sink_refusal_t *r = realloc(sink->refusals, cap * sizeof(*r));
-        if (!r)
-            return FTZ_ERR_NOMEM;
-        sink->refusals = r;
-        sink->cap_refusals = cap;
-    }
+    if (FTZ_ARRAY_GROW(sink->refusals, sink->cap_refusals, sink->n_refusals + 1))
+        return FTZ_ERR_NOMEM;
     ftz_sink_refusal_t *r = &sink->refusals[sink->n_refusals++];
     r->rtype = t;
     r->index = i;

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "ftz/array.h"
 #include "ftz/value.h"
 #include "sink_int.h"
 
@@ -162,5 +163,5 @@ static ftz_err_t stage(ftz_sink_stage_t *st, const ftz_batch_rows_t *rows, size_
 }
 
 const ftz_sink_type_t ftz_sink_customs = {
-    FTZ_REC_CUSTOMS, "customs", tables, stmts, sizeof(stmts) / sizeof(stmts[0]), stage,
+    FTZ_REC_CUSTOMS, "customs", tables, stmts, FTZ_ARRAY_SIZE(stmts), stage,
 };

@@ -10,6 +10,7 @@
  * retries the batch, which then finds the id. */
 #include <inttypes.h>
 
+#include "ftz/array.h"
 #include "ftz/value.h"
 #include "sink_int.h"
 
@@ -93,5 +94,5 @@ static ftz_err_t stage(ftz_sink_stage_t *st, const ftz_batch_rows_t *rows, size_
 }
 
 const ftz_sink_type_t ftz_sink_rail = {
-    FTZ_REC_RAIL, "rail", tables, stmts, sizeof(stmts) / sizeof(stmts[0]), stage,
+    FTZ_REC_RAIL, "rail", tables, stmts, FTZ_ARRAY_SIZE(stmts), stage,
 };

@@ -3,6 +3,7 @@
  * batch's companies, one per USCC, not yet in ftz.companies are inserted
  * there and added to registrations_monthly; a concurrent member's insert
  * of the same USCC ends in a unique violation that sink.c retries. */
+#include "ftz/array.h"
 #include "ftz/value.h"
 #include "sink_int.h"
 
@@ -64,6 +65,6 @@ static ftz_err_t stage(ftz_sink_stage_t *st, const ftz_batch_rows_t *rows, size_
 }
 
 const ftz_sink_type_t ftz_sink_registration = {
-    FTZ_REC_REGISTRATION, "registrations", tables, stmts, sizeof(stmts) / sizeof(stmts[0]),
+    FTZ_REC_REGISTRATION, "registrations", tables, stmts, FTZ_ARRAY_SIZE(stmts),
     stage,
 };

@@ -64,16 +64,7 @@ settled=$(wait_group_stable "$GROUP" "$MEMBERS" "$TOPIC_PARTITIONS" 30)
 log "group: $settled"
 
 # The producer: one chunk of each type, then a pause, until all are sent.
-(
-  for i in $(seq -f '%02g' 0 $((CHUNKS - 1))); do
-    produce_checked customs "chunks/customs.$i"
-    produce_checked rail "chunks/rail.$i"
-    produce_checked registration "chunks/registrations.$i"
-    sleep "$CHUNK_PAUSE"
-  done
-) &
-producer=$!
-BG_PIDS+=("$producer")
+produce_chunks "$CHUNKS" "$CHUNK_PAUSE"
 wait_committed 500 30 "${ALIVE[@]}"
 
 # --- The storm ---------------------------------------------------------------------

@@ -40,16 +40,7 @@ running=()
 members_alive() { local m; for m in "${running[@]}"; do member_alive "$m"; done; }
 
 # The producer: one chunk of each type, a pause, until all are sent.
-(
-  for i in $(seq -f '%02g' 0 $((CHUNKS - 1))); do
-    produce_checked customs "chunks/customs.$i"
-    produce_checked rail "chunks/rail.$i"
-    produce_checked registration "chunks/registrations.$i"
-    sleep "$CHUNK_PAUSE"
-  done
-) &
-producer=$!
-BG_PIDS+=("$producer")
+produce_chunks "$CHUNKS" "$CHUNK_PAUSE"
 
 # settle N: the group stable with N members holding every partition, and
 # the stored offsets moving on; then HOLD seconds of work in that shape.

@@ -21,16 +21,7 @@ q "ALTER TABLE ftz.customs_declarations
    CREATE TRIGGER slow AFTER INSERT OR UPDATE ON ftz.customs_declarations
      FOR EACH STATEMENT EXECUTE FUNCTION public.slow();" >/dev/null
 "$FTZ" simulate -t customs -n 3000 --seed 91 >sim.jsonl
-python3 - <<'PY'
-import json
-lines = open("sim.jsonl").read().splitlines()
-base = json.loads(lines[0])
-with open("mixed.jsonl", "w") as out:
-    for i, line in enumerate(lines):
-        out.write(line + "\n")
-        if i in (700, 2100):
-            out.write(json.dumps(dict(base, declaration_id=f"POISON{i}", revision=1)) + "\n")
-PY
+with_poison sim.jsonl mixed.jsonl 700 2100
 produce_checked customs mixed.jsonl
 total=$(wc -l <mixed.jsonl)
 GROUP="stuck.$TEST_ID"

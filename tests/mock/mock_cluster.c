@@ -1,5 +1,7 @@
 #include "mock_cluster.h"
 
+#include "ftz/array.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,7 +124,7 @@ rd_kafka_conf_t *ftz_mock_consumer_conf(const ftz_mock_t *m, const char *group,
     ftz_mock_conf_set(conf, "group.id", group);
     ftz_mock_conf_set(conf, "client.id", client_id);
     ftz_mock_conf_set(conf, "partition.assignment.strategy", strategy);
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(settings); i++)
         ftz_mock_conf_set(conf, settings[i][0], settings[i][1]);
     if (ftz_mock_rdkafka_debug())
         ftz_mock_conf_set(conf, "debug", ftz_mock_rdkafka_debug());

@@ -22,6 +22,7 @@
 
 #include <libpq-fe.h>
 
+#include "ftz/array.h"
 #include "ftz/batch.h"
 #include "ftz/log.h"
 #include "ftz/migrate.h"
@@ -372,7 +373,7 @@ static void test_fenced(void **state) {
         const char *name;
         int64_t expected; /* what the stale member thinks is stored */
     } cases[] = {{"unset", -1}, {"behind", 0}, {"ahead", 5}};
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_batch_clear(&batch);
         int64_t first = cases[i].expected < 0 ? 0 : cases[i].expected;
         /* A partition it may still commit, and the one it lost. */
@@ -543,7 +544,7 @@ static void test_customs_revisions(void **state) {
          "YINGKOU,1,20.00,1,0"},
     };
     char buf[512];
-    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(steps); i++) {
         ftz_batch_clear(&batch);
         for (size_t k = 0; k < 5 && steps[i].msgs[k].id; k++) {
             const customs_msg_t *m = &steps[i].msgs[k];

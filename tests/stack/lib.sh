@@ -41,6 +41,18 @@ trap cleanup EXIT
 
 # q SQL: one query, unaligned, tuples only.
 q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+# qv NAME SQL: SQL with the psql variable name set to NAME (written :"name"
+# for an identifier, :'name' for a literal), so role names are never spliced.
+qv() { printf '%s\n' "$2" | psql -X -A -t -q -v ON_ERROR_STOP=1 -v name="$1"; }
+# drop_roles ROLE...: drops the roles a test made (they outlive its
+# database); says which it could not drop.
+drop_roles() {
+  local r
+  for r in "$@"; do
+    printf 'DROP ROLE IF EXISTS :"name";\n' | psql -X -q -d "$ADMIN_DB" -v name="$r" >/dev/null 2>&1 \
+      || log "could not drop role $r"
+  done
+}
 
 assert_eq() { # expected actual what
   [[ "$1" == "$2" ]] || fail "$3: expected [$1], got [$2]"
@@ -106,6 +118,34 @@ assert_daily() { assert_table customs "$@"; }
 
 topic() { printf '%s%s' "$FTZ_TOPIC_PREFIX" "$1"; }
 
+# Kafka's own command-line tools, from the jars the local stack runs
+# (deploy/local/stack fetches them into $FTZ_CACHE_DIR; FTZ_KAFKA_LIBS
+# names another folder). kafka_tools_find fails the test when the jars or
+# java are missing: call it before the test does any work.
+kafka_tools_find() {
+  KAFKA_LIBS=${FTZ_KAFKA_LIBS:-}
+  if [[ -z $KAFKA_LIBS ]]; then
+    local cache=${FTZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ftz-pipeline}
+    KAFKA_LIBS=$(ls -d "$cache"/kafka-*/libs 2>/dev/null | sort -V | tail -n 1 || true)
+  fi
+  [[ -n $KAFKA_LIBS && -d $KAFKA_LIBS ]] \
+    || fail "Kafka's jars not found under \$FTZ_CACHE_DIR (deploy/local/stack up fetches them); set FTZ_KAFKA_LIBS"
+  command -v java >/dev/null || fail "java is needed for Kafka's admin tools"
+}
+# kafka_tool CLASS ARGS...: runs one of them; its output in $WORK/kafka-tool.log.
+kafka_tool() {
+  java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -cp "$KAFKA_LIBS/*" "$@" >"$WORK/kafka-tool.log" 2>&1 \
+    || fail "Kafka tool $1 failed: $(tail -n 5 "$WORK/kafka-tool.log")"
+}
+# delete_records TOPIC PARTITION OFFSET: deletes [log start, OFFSET).
+delete_records() {
+  printf '{"version":1,"partitions":[{"topic":"%s","partition":%s,"offset":%s}]}\n' "$1" "$2" "$3" \
+    >"$WORK/delete.json"
+  kafka_tool org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server "$FTZ_BROKERS" \
+    --offset-json-file "$WORK/delete.json"
+}
+
 # topic_messages TOPIC: every message of TOPIC (the full name, e.g.
 # "$(topic ftz.customs.declarations)") from the beginning to the current end,
 # one line each: partition, a tab, key.
@@ -154,10 +194,13 @@ report_exactness() {
     *) fail "report_exactness: unknown kind $kind" ;;
   esac >"$WORK/exact-actual-$kind.txt"
   dead=$(q "SELECT count(*) FROM ftz.dead_letters WHERE source_topic = '$(kind_topic "$kind")'")
-  line=$(python3 - "$kind" "$dead" "$WORK/exact-expected-$kind.txt" \
+  line=$(python3 - "$HERE" "$kind" "$dead" "$WORK/exact-expected-$kind.txt" \
     "$WORK/exact-actual-$kind.txt" "$@" <<'PY'
-import json, sys
-kind, dead, expected_path, actual_path, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+import sys
+here, kind, dead, expected_path, actual_path, files = (sys.argv[1], sys.argv[2], sys.argv[3],
+                                                        sys.argv[4], sys.argv[5], sys.argv[6:])
+sys.path.insert(0, here)
+from oracle import records
 # (number of key columns, columns of the count measure) per kind
 nkey, measure = {"customs": (6, [6]), "rail": (5, [5, 6, 7]), "registrations": (5, [5])}[kind]
 def rows(path):
@@ -172,17 +215,7 @@ def rows(path):
 exp, act = rows(expected_path), rows(actual_path)
 def count(cols):
     return sum(int(cols[i]) for i in measure) if cols else 0
-produced = 0
-for path in files:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                produced += isinstance(json.loads(line), dict)
-            except ValueError:
-                pass
+produced = sum(1 for _ in records(files))
 lost = double = wrong = 0
 for key in exp.keys() | act.keys():
     e, a = exp.get(key), act.get(key)
@@ -340,6 +373,24 @@ log_has() { grep -q -E -- "$2" "$1" 2>/dev/null; }
 # wait_log FILE ERE TIMEOUT_S: waits until FILE has a line matching ERE.
 wait_log() { wait_until "$3" "no line matching /$2/ in $(basename "$1")" log_has "$1" "$2"; }
 
+# with_poison IN OUT INDEX...: OUT is the JSON lines of IN with, after each
+# line numbered INDEX (from 0), a copy of IN's first declaration renamed
+# POISON<INDEX> (revision 1): a record that passes every rule, for a test's
+# CHECK constraint on declaration_id to make PostgreSQL refuse.
+with_poison() {
+  python3 - "$@" <<'PY' || fail "with_poison $*"
+import json, sys
+src, dst, at = sys.argv[1], sys.argv[2], {int(a) for a in sys.argv[3:]}
+lines = open(src).read().splitlines()
+base = json.loads(lines[0])
+with open(dst, "w") as out:
+    for i, line in enumerate(lines):
+        out.write(line + "\n")
+        if i in at:
+            out.write(json.dumps(dict(base, declaration_id=f"POISON{i}", revision=1)) + "\n")
+PY
+}
+
 # produce_checked TYPE FILE [produce options...]: every line must be
 # accepted and acknowledged.
 produce_checked() {
@@ -386,6 +437,25 @@ make_streams() {
   for f in customs rail registrations; do
     split -n "l/$chunks" -d -a 2 "$f.jsonl" "chunks/$f."
   done
+}
+
+# produce_chunks CHUNKS PAUSE [OPTION...]: in the background, the chunks of
+# make_streams, one of each type and then a pause of PAUSE seconds, until
+# all are sent (OPTIONs go to every ftz produce); its pid in $producer
+# (and in BG_PIDS).
+produce_chunks() {
+  local chunks=$1 pause=$2 i
+  shift 2
+  (
+    for i in $(seq -f '%02g' 0 $((chunks - 1))); do
+      produce_checked customs "chunks/customs.$i" "$@"
+      produce_checked rail "chunks/rail.$i" "$@"
+      produce_checked registration "chunks/registrations.$i" "$@"
+      sleep "$pause"
+    done
+  ) &
+  producer=$!
+  BG_PIDS+=("$producer")
 }
 
 # slow_commits SECONDS: every batch's COMMIT takes SECONDS longer (once per

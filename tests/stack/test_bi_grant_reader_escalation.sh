@@ -16,14 +16,10 @@ P="${FTZ_TEST_ROLE_PREFIX:-ftz_t_}${TEST_ID}"
 SUMEMBER="${P}_sumember" WAD="${P}_wad" PROG="${P}_prog" TABOWNER="${P}_tabowner"
 cd "$WORK"
 
-qv() { printf '%s\n' "$2" | psql -X -A -t -q -v ON_ERROR_STOP=1 -v name="$1"; }
 on_exit() {
   local rc=$? r
   psql -X -q -c "ALTER TABLE ftz.reference_lines OWNER TO CURRENT_USER" >/dev/null 2>&1 || true
-  for r in "$SUMEMBER" "$WAD" "$PROG" "$TABOWNER"; do
-    printf 'DROP ROLE IF EXISTS :"name";\n' | psql -X -q -d "$ADMIN_DB" -v name="$r" >/dev/null 2>&1 \
-      || log "could not drop role $r"
-  done
+  drop_roles "$SUMEMBER" "$WAD" "$PROG" "$TABOWNER"
   return "$rc"
 }
 trap 'on_exit; cleanup' EXIT

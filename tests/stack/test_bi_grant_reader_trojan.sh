@@ -16,14 +16,10 @@ P="${FTZ_TEST_ROLE_PREFIX:-ftz_t_}${TEST_ID}"
 DEPLOYER="${P}_deployer" ANALYST="${P}_analyst"
 cd "$WORK"
 
-qv() { printf '%s\n' "$2" | psql -X -A -t -q -v ON_ERROR_STOP=1 -v name="$1"; }
 on_exit() {
   local rc=$? r
   psql -X -q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS \"$PGDATABASE\"" >/dev/null 2>&1 || true
-  for r in "$ANALYST" "$DEPLOYER"; do
-    printf 'DROP ROLE IF EXISTS :"name";\n' | psql -X -q -d "$ADMIN_DB" -v name="$r" >/dev/null 2>&1 \
-      || log "could not drop role $r"
-  done
+  drop_roles "$ANALYST" "$DEPLOYER"
   return "$rc"
 }
 trap 'on_exit; cleanup' EXIT

@@ -20,18 +20,7 @@ cd "$WORK"
 G=brk-gap-start
 R=$(topic ftz.registry.companies)
 
-KAFKA_LIBS=${FTZ_KAFKA_LIBS:-}
-if [[ -z $KAFKA_LIBS ]]; then
-  cache=${FTZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ftz-pipeline}
-  KAFKA_LIBS=$(ls -d "$cache"/kafka-*/libs 2>/dev/null | sort -V | tail -n 1 || true)
-fi
-[[ -n $KAFKA_LIBS && -d $KAFKA_LIBS ]] || fail "Kafka's jars not found; set FTZ_KAFKA_LIBS"
-delete_records() { # TOPIC PARTITION OFFSET: deletes [log start, OFFSET)
-  printf '{"version":1,"partitions":[{"topic":"%s","partition":%s,"offset":%s}]}\n' "$1" "$2" "$3" >delete.json
-  java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server "$FTZ_BROKERS" \
-    --offset-json-file delete.json >delete.log 2>&1 || fail "DeleteRecordsCommand failed: $(tail -n 5 delete.log)"
-}
+kafka_tools_find
 
 "$FTZ" simulate -t registration -n 200 --seed 11 --start 2026-01-01T00:00:00Z >first.jsonl
 "$FTZ" simulate -t registration -n 50 --seed 12 --start 2026-03-01T00:00:00Z >second.jsonl

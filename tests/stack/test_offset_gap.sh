@@ -28,21 +28,7 @@ C=$(topic ftz.customs.declarations)
 L=$(topic ftz.rail.events)
 raw() { "$FTZ_PY" "$HERE/rawkafka.py" "$@"; }
 
-# Kafka's DeleteRecordsCommand, from the jars the local stack runs.
-KAFKA_LIBS=${FTZ_KAFKA_LIBS:-}
-if [[ -z $KAFKA_LIBS ]]; then
-  cache=${FTZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ftz-pipeline}
-  KAFKA_LIBS=$(ls -d "$cache"/kafka-*/libs 2>/dev/null | sort -V | tail -n 1 || true)
-fi
-[[ -n $KAFKA_LIBS && -d $KAFKA_LIBS ]] \
-  || fail "Kafka's jars not found under \$FTZ_CACHE_DIR (deploy/local/stack up fetches them); set FTZ_KAFKA_LIBS"
-command -v java >/dev/null || fail "java is needed for Kafka's DeleteRecordsCommand"
-delete_records() { # TOPIC PARTITION OFFSET: deletes [log start, OFFSET)
-  printf '{"version":1,"partitions":[{"topic":"%s","partition":%s,"offset":%s}]}\n' "$1" "$2" "$3" >delete.json
-  java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server "$FTZ_BROKERS" \
-    --offset-json-file delete.json >delete.log 2>&1 || fail "DeleteRecordsCommand failed: $(tail -n 5 delete.log)"
-}
+kafka_tools_find
 
 stored() { q "SELECT next_offset FROM ftz.consumer_offsets WHERE topic = '$1' AND partition = $2"; }
 log_bounds() { raw watermarks "$FTZ_BROKERS" "$1" | awk -v p="$2" '$1 == p { print $2, $3 }'; }

@@ -13,21 +13,7 @@ cd "$WORK"
 G=offs
 T=$(topic ftz.customs.declarations)
 
-# Kafka's own tools (deleting topics and records), from the jars the local
-# stack runs (deploy/local/stack fetches them into $FTZ_CACHE_DIR).
-KAFKA_LIBS=${FTZ_KAFKA_LIBS:-}
-if [[ -z $KAFKA_LIBS ]]; then
-  cache=${FTZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ftz-pipeline}
-  KAFKA_LIBS=$(ls -d "$cache"/kafka-*/libs 2>/dev/null | sort -V | tail -n 1 || true)
-fi
-[[ -n $KAFKA_LIBS && -d $KAFKA_LIBS ]] \
-  || fail "Kafka's jars not found under \$FTZ_CACHE_DIR (deploy/local/stack up fetches them); set FTZ_KAFKA_LIBS"
-command -v java >/dev/null || fail "java is needed for Kafka's admin tools"
-kafka_tool() {
-  java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -cp "$KAFKA_LIBS/*" "$@" >"$WORK/kafka-tool.log" 2>&1 \
-    || fail "Kafka tool $1 failed: $(tail -n 5 "$WORK/kafka-tool.log")"
-}
+kafka_tools_find
 
 stored() { q "SELECT next_offset FROM ftz.consumer_offsets WHERE consumer_group = '$G' AND topic = '$T' AND partition = $1"; }
 moves() { q "SELECT count(*) FROM ftz.offset_moves"; }
@@ -198,9 +184,7 @@ s0=$(stored 0)
 e0=$(t_rows | awk '$1 == 0 { print $4 }')
 (( e0 > s0 )) || fail "no unread records on partition 0"
 kcat -b "$FTZ_BROKERS" -C -t "$T" -p 0 -o "$s0" -c $((e0 - s0)) -e -q -f '%k\n' >deleted.keys
-printf '{"version":1,"partitions":[{"topic":"%s","partition":0,"offset":%s}]}\n' "$T" "$e0" >delete.json
-kafka_tool org.apache.kafka.tools.DeleteRecordsCommand --bootstrap-server "$FTZ_BROKERS" \
-  --offset-json-file delete.json
+delete_records "$T" 0 "$e0"
 show -g "$G"
 assert_eq 3 "$show_rc" "exit status behind log start"
 grep -q "^0 $s0 $e0 $e0 $((e0 - s0)) behind log start: records \[stored, start) were deleted before being counted\$" <<<"$(t_rows)" \

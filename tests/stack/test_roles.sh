@@ -17,21 +17,15 @@ WRITER="ftz_t_${TEST_ID}_writer"
 DEPLOYER="ftz_t_${TEST_ID}_deployer"
 OWNER_DB="${PGDATABASE}_owner"
 
-# qv NAME SQL: like q, with psql variable :name / :'name' / :"name" = NAME
-# (psql quotes it: the test builds no SQL from names either).
-qv() { printf '%s\n' "$2" | psql -X -A -t -q -v ON_ERROR_STOP=1 -v name="$1"; }
+# Roles are named through qv (lib.sh): the test builds no SQL from names either.
 
-drop_roles() {
+drop_test_roles() {
   psql -X -q -d "$ADMIN_DB" -c "DROP DATABASE IF EXISTS \"$OWNER_DB\"" >/dev/null 2>&1 || true
-  local r
-  for r in "$ANALYST" "$HOSTILE" "$WRITER" "$DEPLOYER"; do
-    printf 'DROP ROLE IF EXISTS :"name";\n' | psql -X -q -d "$ADMIN_DB" -v name="$r" >/dev/null 2>&1 \
-      || log "could not drop role $r"
-  done
+  drop_roles "$ANALYST" "$HOSTILE" "$WRITER" "$DEPLOYER"
 }
 on_exit() {
   local rc=$?
-  drop_roles
+  drop_test_roles
   return "$rc"
 }
 trap 'on_exit; cleanup' EXIT

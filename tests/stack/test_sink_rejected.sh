@@ -10,16 +10,7 @@ cd "$WORK"
 q "ALTER TABLE ftz.customs_declarations
      ADD CONSTRAINT no_test_poison CHECK (declaration_id NOT LIKE 'POISON%')" >/dev/null
 "$FTZ" simulate -t customs -n 2000 --seed 81 >sim.jsonl
-python3 - <<'PY'
-import json
-lines = open("sim.jsonl").read().splitlines()
-base = json.loads(lines[0])
-with open("mixed.jsonl", "w") as out:
-    for i, line in enumerate(lines):
-        out.write(line + "\n")
-        if i in (500, 1500):
-            out.write(json.dumps(dict(base, declaration_id=f"POISON{i}", revision=1)) + "\n")
-PY
+with_poison sim.jsonl mixed.jsonl 500 1500
 "$FTZ" produce -q -t customs -f mixed.jsonl || fail "produce exited $?"
 "$FTZ" aggregate -g sink --until-idle 3 2>agg.err || fail "aggregate exited $?: $(tail -n 3 agg.err)"
 report_exactness customs sim.jsonl

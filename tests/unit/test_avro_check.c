@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "embedded.h"
+#include "ftz/array.h"
 #include "ftz/avro_check.h"
 
 /* ------------------------------------------------------------ byte builder */
@@ -234,7 +236,7 @@ static void fill(avro_value_t *v, int depth, int typical) {
         char buf[128] = "";
         size_t np = typical ? 0 : rnd() % 6;
         for (size_t i = 0; i < np; i++)
-            strcat(buf, pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))]);
+            strcat(buf, pieces[rnd() % FTZ_ARRAY_SIZE(pieces)]);
         if (typical)
             snprintf(buf, sizeof(buf), "%s", (rnd() & 1) ? "LN-DL-2026-000123" : "CN");
         rc = avro_value_set_string(v, buf);
@@ -381,7 +383,7 @@ static void test_string_huge_length(void **state) {
     (void)state;
     ftz_avro_prog_t *p = prog_from_json(decl_json);
     static const int64_t huge[] = {INT32_MAX, INT64_C(1) << 62, INT64_MAX};
-    for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(huge); i++) {
         bb_t b = {.n = 0};
         char want[128];
         bb_long(&b, huge[i]);
@@ -522,7 +524,7 @@ static void test_negative_block_size(void **state) {
         {1000, "field lines: array block of 3 items: byte size 1000 exceeds the"},
         {4, NULL},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         bb_t b = {.n = 0};
         bb_long(&b, -3);
         bb_long(&b, cases[i].size);
@@ -560,7 +562,7 @@ static void test_enum_out_of_range(void **state) {
         {-1, "field area: enum index -1, schema has 3 symbols"},
         {INT32_MIN, "field area: enum index -2147483648"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         decl_t d = good_decl;
         bb_t b = {.n = 0};
         d.area = cases[i].area;
@@ -582,7 +584,7 @@ static void test_union_out_of_range(void **state) {
         {-1, "field cleared_at: union branch -1, schema has 2"},
         {INT64_MAX, "field cleared_at: union branch 9223372036854775807, schema has 2"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         decl_t d = good_decl;
         bb_t b = {.n = 0};
         d.cleared_branch = cases[i].branch;
@@ -699,7 +701,7 @@ static void test_int_out_of_range(void **state) {
         {"\x81\x80\x80\x80\x10", 5, "field revision: int value -2147483649 outside int32"},
         {"\xFF\xFF\xFF\xFF\x7F", 5, "field revision: int value -17179869184 outside int32"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         bb_t b = {.n = 0};
         bb_str(&b, "D1");
         bb_str(&b, "392321");
@@ -746,7 +748,7 @@ static void test_invalid_utf8_and_nul(void **state) {
         {"\xE8\xBE\xBD\xE5\xAE\x81 \xF0\x9F\x98\x80 \xC3\xA9\x7F", 15, NULL},
         {"", 0, NULL},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         bb_t b = {.n = 0};
         bb_str(&b, "D1");
         bb_blob(&b, cases[i].s, cases[i].n);
@@ -1154,33 +1156,17 @@ static void test_throughput(void **state) {
     gen_free(&g);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_string_negative_length),
-        cmocka_unit_test(test_string_huge_length),
-        cmocka_unit_test(test_bytes_negative_length),
-        cmocka_unit_test(test_array_huge_block),
-        cmocka_unit_test(test_array_of_null_huge),
-        cmocka_unit_test(test_map_huge_block),
-        cmocka_unit_test(test_negative_block_size),
-        cmocka_unit_test(test_enum_out_of_range),
-        cmocka_unit_test(test_union_out_of_range),
-        cmocka_unit_test(test_trailing_bytes),
-        cmocka_unit_test(test_truncated_every_prefix),
-        cmocka_unit_test(test_overlong_varint),
-        cmocka_unit_test(test_int_out_of_range),
-        cmocka_unit_test(test_invalid_utf8_and_nul),
-        cmocka_unit_test(test_boolean_two),
-        cmocka_unit_test(test_max_record_size),
-        cmocka_unit_test(test_depth_recursive),
-        cmocka_unit_test(test_field_paths),
-        cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_all_types_avro_writer),
-        cmocka_unit_test(test_multi_block_arrays),
-        cmocka_unit_test(test_recursive_random),
-        cmocka_unit_test(test_project_schemas),
-        cmocka_unit_test(test_mutations_agree_with_avro),
-        cmocka_unit_test(test_throughput),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_string_negative_length),
+              cmocka_unit_test(test_string_huge_length),
+              cmocka_unit_test(test_bytes_negative_length), cmocka_unit_test(test_array_huge_block),
+              cmocka_unit_test(test_array_of_null_huge), cmocka_unit_test(test_map_huge_block),
+              cmocka_unit_test(test_negative_block_size), cmocka_unit_test(test_enum_out_of_range),
+              cmocka_unit_test(test_union_out_of_range), cmocka_unit_test(test_trailing_bytes),
+              cmocka_unit_test(test_truncated_every_prefix), cmocka_unit_test(test_overlong_varint),
+              cmocka_unit_test(test_int_out_of_range), cmocka_unit_test(test_invalid_utf8_and_nul),
+              cmocka_unit_test(test_boolean_two), cmocka_unit_test(test_max_record_size),
+              cmocka_unit_test(test_depth_recursive), cmocka_unit_test(test_field_paths),
+              cmocka_unit_test(test_bad_arguments), cmocka_unit_test(test_all_types_avro_writer),
+              cmocka_unit_test(test_multi_block_arrays), cmocka_unit_test(test_recursive_random),
+              cmocka_unit_test(test_project_schemas),
+              cmocka_unit_test(test_mutations_agree_with_avro), cmocka_unit_test(test_throughput))

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/batch.h"
 #include "ftz/utf8.h"
 
@@ -140,12 +141,5 @@ static void test_clear(void **state) {
     ftz_batch_free(&b);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_offsets_and_records),
-        cmocka_unit_test(test_fingerprint),
-        cmocka_unit_test(test_dead_letters),
-        cmocka_unit_test(test_clear),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_offsets_and_records), cmocka_unit_test(test_fingerprint),
+              cmocka_unit_test(test_dead_letters), cmocka_unit_test(test_clear))

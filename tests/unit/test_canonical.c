@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/canonical.h"
 
 typedef struct {
@@ -102,7 +104,7 @@ static const case_t cases[] = {
 
 static void test_spec_vectors(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char errstr[256];
         char *pcf = ftz_canonical_form(cases[i].input, strlen(cases[i].input), errstr,
                                        sizeof(errstr));
@@ -132,7 +134,7 @@ static void test_invalid_schemas(void **state) {
                          "{\"type\":\"enum\",\"name\":\"e\"}",
                          "{\"type\":\"fixed\",\"name\":\"f\",\"size\":-1}",
                          "{\"type\":\"array\"}", "{\"name\":\"x\"}"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         char errstr[256] = "";
         char *pcf = ftz_canonical_form(bad[i], strlen(bad[i]), errstr, sizeof(errstr));
         if (pcf)
@@ -141,11 +143,5 @@ static void test_invalid_schemas(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spec_vectors),
-        cmocka_unit_test(test_empty_crc),
-        cmocka_unit_test(test_invalid_schemas),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_spec_vectors), cmocka_unit_test(test_empty_crc),
+              cmocka_unit_test(test_invalid_schemas))

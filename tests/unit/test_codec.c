@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/frame.h"
 #include "ftz/json.h"
@@ -317,7 +318,7 @@ static void test_json_errors(void **state) {
         {"{\"declaration_id\":\"D1\xff\"}", "column"},
     };
     const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_customs_t rec;
         ftz_verdict_t v;
         assert_int_equal(ftz_json_to_record(rt, cases[i].json, strlen(cases[i].json), &rec, &v),
@@ -351,7 +352,7 @@ static void test_json_errors(void **state) {
         {"\"area\":\"DALIAN\"", "\"area\":\"DALIAN\\u0000\"", "is not one of"},
         {"\"125000.50\"", "1e5", "without an exponent"},
     };
-    for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(edits); i++) {
         char json[1024];
         const char *at = strstr(good_json, edits[i].from);
         assert_non_null(at);

@@ -19,6 +19,8 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/compat.h"
 
 typedef struct {
@@ -300,7 +302,7 @@ static ftz_err_t check(const char *w, const char *r, char *reason, size_t reason
 
 static void test_table(void **state) {
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         const case_t *tc = &cases[i];
         char *w = unquote(tc->writer), *r = unquote(tc->reader);
         char reason[512] = "unset";
@@ -332,7 +334,7 @@ static void test_primitive_matrix(void **state) {
             snprintf(w, sizeof(w), "\"%s\"", prim[i]);
             snprintf(r, sizeof(r), "\"%s\"", prim[k]);
             snprintf(pair, sizeof(pair), "%s>%s", prim[i], prim[k]);
-            for (size_t p = 0; p < sizeof(promotions) / sizeof(promotions[0]); p++)
+            for (size_t p = 0; p < FTZ_ARRAY_SIZE(promotions); p++)
                 want |= strcmp(pair, promotions[p]) == 0;
             ftz_err_t err = check(w, r, reason, sizeof(reason));
             if (err != (want ? FTZ_OK : FTZ_ERR_POISON))
@@ -597,7 +599,7 @@ static void test_project_schema_edits(void **state) {
     free(w);
     free(r);
 
-    for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(edits); i++) {
         w = edited(v1, len, edits[i].writer);
         r = edited(v1, len, edits[i].reader);
         ftz_err_t err = check(w, r, reason, sizeof(reason));
@@ -610,14 +612,7 @@ static void test_project_schema_edits(void **state) {
     free(v1);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_primitive_matrix),
-        cmocka_unit_test(test_reason_buffer),
-        cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_project_schema_versions),
-        cmocka_unit_test(test_project_schema_edits),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_table), cmocka_unit_test(test_primitive_matrix),
+              cmocka_unit_test(test_reason_buffer), cmocka_unit_test(test_depth_limit),
+              cmocka_unit_test(test_project_schema_versions),
+              cmocka_unit_test(test_project_schema_edits))

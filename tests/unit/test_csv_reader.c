@@ -14,24 +14,17 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/csv_reader.h"
 #include "ftz/csv_record.h"
-
-static FILE *file_of(const char *text, size_t len) {
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fflush(f), 0);
-    rewind(f);
-    return f;
-}
 
 /* Renders every record: "<line>:cell|cell;" for a row, "<line>:BAD;" and
  * "<line>:LONG;" for faults, then "E"; raw copies go to raws when set. */
 static void render(const char *text, size_t max, char *out, size_t out_size, char *raws,
                    size_t raws_size) {
-    FILE *f = file_of(text, strlen(text));
+    FILE *f = ftz_test_file_of(text, strlen(text));
     char errstr[256];
     ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(f), max ? max : 1 << 20, errstr,
                                              sizeof(errstr));
@@ -99,7 +92,7 @@ static void test_records_and_lines(void **state) {
         {"\"ab\ncd\",e\nxy\n", 4, "1:LONG;3:xy;E"},
         {"\"a\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"b\"\nxy\n", 4, "1:LONG;2:xy;E"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char out[512];
         render(cases[i].in, cases[i].max, out, sizeof(out), NULL, 0);
         if (strcmp(out, cases[i].want) != 0)
@@ -132,7 +125,7 @@ static void test_long_record_bounded(void **state) {
         newlines += k % 2000 == 0;
     }
     o += (size_t)sprintf(text + o, "\",1\nok,2\n");
-    FILE *f = file_of(text, o);
+    FILE *f = ftz_test_file_of(text, o);
     free(text);
     char errstr[256];
     ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(f), 1 << 20, errstr, sizeof(errstr));
@@ -176,7 +169,7 @@ static void test_pipe(void **state) {
 /* Reads the first record of text as a row (for the mapping tests). */
 static ftz_csv_reader_t *one_row(const char *text, FILE **f, ftz_csv_row_t *row) {
     char errstr[256];
-    *f = file_of(text, strlen(text));
+    *f = ftz_test_file_of(text, strlen(text));
     ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(*f), 1 << 20, errstr, sizeof(errstr));
     assert_int_equal(ftz_csv_reader_next(r, row, -1, errstr, sizeof(errstr)), FTZ_CSV_ROW);
     return r;
@@ -198,7 +191,7 @@ static void test_header(void **state) {
          "registered_capital_cny,registered_at,event_time\n", "appears twice"},
         {"uscc,,company_name\n", "has no name"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         FILE *f;
         ftz_csv_row_t row;
         char errstr[256] = "";
@@ -238,10 +231,10 @@ static void test_rows(void **state) {
          "1.999,2026-11-01T01:00:00Z,\n", "BAD_JSON", "cargo_value_cny"},
         {"E1,S1,X,CSQU3054383\n", "BAD_CSV", "4 cells"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char text[1024], errstr[256];
         snprintf(text, sizeof(text), "%s%s", header, cases[i].row);
-        FILE *f = file_of(text, strlen(text));
+        FILE *f = ftz_test_file_of(text, strlen(text));
         ftz_csv_reader_t *r = ftz_csv_reader_new(fileno(f), 1 << 20, errstr, sizeof(errstr));
         ftz_csv_row_t row;
         assert_int_equal(ftz_csv_reader_next(r, &row, -1, errstr, sizeof(errstr)), FTZ_CSV_ROW);
@@ -271,11 +264,6 @@ static void test_rows(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_records_and_lines), cmocka_unit_test(test_raw),
-        cmocka_unit_test(test_long_record_bounded), cmocka_unit_test(test_pipe),
-        cmocka_unit_test(test_header),            cmocka_unit_test(test_rows),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_records_and_lines), cmocka_unit_test(test_raw),
+              cmocka_unit_test(test_long_record_bounded), cmocka_unit_test(test_pipe),
+              cmocka_unit_test(test_header),            cmocka_unit_test(test_rows))

@@ -10,22 +10,19 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/csv_writer.h"
 #include "ftz/value.h"
 
 static void test_customs_row(void **state) {
     (void)state;
     const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_CUSTOMS);
-    ftz_customs_t c;
+    ftz_customs_t c = ftz_test_customs("DL,\"1\"", 2);
     ftz_buf_t out = FTZ_BUF_INIT;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.declaration_id, sizeof(c.declaration_id), "DL,\"1\"");
-    c.revision = 2;
-    c.area = FTZ_AREA_DALIAN;
-    c.direction = FTZ_DIR_EXPORT;
     c.status = FTZ_STATUS_FILED;
+    c.has_cleared_at = false;
     snprintf(c.hs_code, sizeof(c.hs_code), " 392321");
-    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
+    c.destination_country[0] = '\0';
     c.transport_mode = FTZ_MODE_AIR;
     c.declared_value_fen = -5;
     c.gross_weight_kg = 0.25;
@@ -46,13 +43,10 @@ static void test_customs_row(void **state) {
 static void test_line_ends_are_quoted(void **state) {
     (void)state;
     const ftz_record_type_t *rt = ftz_record_type(FTZ_REC_REGISTRATION);
-    ftz_registration_t r;
+    ftz_registration_t r = ftz_test_registration("91210200MA0000001X", "大连\r\n海运 ");
     ftz_buf_t out = FTZ_BUF_INIT;
-    memset(&r, 0, sizeof(r));
-    snprintf(r.uscc, sizeof(r.uscc), "91210200MA0000001X");
-    snprintf(r.company_name, sizeof(r.company_name), "大连\r\n海运 ");
-    snprintf(r.industry, sizeof(r.industry), "F");
-    snprintf(r.investor_country, sizeof(r.investor_country), "JP");
+    r.area = FTZ_AREA_SHENYANG;
+    r.enterprise_type = FTZ_ENT_DOMESTIC;
     r.registered_capital_fen = 100;
     assert_int_equal(ftz_csv_from_record(rt, &r, &out), FTZ_OK);
     assert_non_null(
@@ -60,10 +54,4 @@ static void test_line_ends_are_quoted(void **state) {
     ftz_buf_free(&out);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_row),
-        cmocka_unit_test(test_line_ends_are_quoted),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_row), cmocka_unit_test(test_line_ends_are_quoted))

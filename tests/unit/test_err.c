@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "ftz/err.h"
 #include "ftz/utf8.h"
 
@@ -47,7 +48,7 @@ static void test_cut_and_marked(void **state) {
         {11, "0123456789"}, /* fits */
         {64, "0123456789"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         unsigned char mem[64 + GUARD];
         memset(mem, GUARD_BYTE, sizeof(mem));
         size_t n = ftz_fmt((char *)mem, cases[i].size, "%s%d", "01234", 56789);
@@ -172,7 +173,7 @@ static void test_one_line(void **state) {
         {"trailing   ", "trailing"},
         {"\n\n", ""},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char buf[128];
         snprintf(buf, sizeof(buf), "%s", cases[i].in);
         size_t n = ftz_fmt_one_line(buf);

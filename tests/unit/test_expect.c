@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/expect.h"
 
 static const char *const reg_a[] = {"2026-11-01", "DALIAN", "F", "DOMESTIC", "CN", "3", "1500.50"};
@@ -163,7 +165,7 @@ static void test_bad_files_are_refused(void **state) {
     };
     char path[256], errstr[256];
     temp_path(path, sizeof(path));
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         FILE *f = fopen(path, "w");
         assert_non_null(f);
         fputs(cases[i].text, f);
@@ -177,13 +179,7 @@ static void test_bad_files_are_refused(void **state) {
     unlink(path);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cells_are_checked),
-        cmocka_unit_test(test_values_compare_by_value),
-        cmocka_unit_test(test_diff_names_each_row),
-        cmocka_unit_test(test_file_round_trip),
-        cmocka_unit_test(test_bad_files_are_refused),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_cells_are_checked),
+              cmocka_unit_test(test_values_compare_by_value),
+              cmocka_unit_test(test_diff_names_each_row), cmocka_unit_test(test_file_round_trip),
+              cmocka_unit_test(test_bad_files_are_refused))

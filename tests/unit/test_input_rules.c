@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/catalog.h"
 #include "ftz/codec.h"
 #include "ftz/json.h"
@@ -62,7 +64,7 @@ static void test_money_exact_or_refused(void **state) {
         {"1e5", "BAD_JSON", 0},
         {"1.5E2", "BAD_JSON", 0},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         int64_t fen = -1;
         char reason[320] = "";
         const char *got = check("ACME", cases[i].capital, &fen, reason);
@@ -93,7 +95,7 @@ static void test_blank_and_control(void **state) {
         {"A\\u007fB", "RULE_CONTROL_CHARACTER"},
         {"沈阳公司", "OK"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         int64_t fen;
         char reason[320] = "";
         const char *got = check(cases[i].name, "\"1.00\"", &fen, reason);
@@ -175,13 +177,7 @@ static void test_older_version_drops_nothing(void **state) {
     ftz_catalog_destroy(cat);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_money_exact_or_refused),
-        cmocka_unit_test(test_blank_and_control),
-        cmocka_unit_test(test_blank_everywhere),
-        cmocka_unit_test(test_one_code_per_fault),
-        cmocka_unit_test(test_older_version_drops_nothing),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_money_exact_or_refused),
+              cmocka_unit_test(test_blank_and_control), cmocka_unit_test(test_blank_everywhere),
+              cmocka_unit_test(test_one_code_per_fault),
+              cmocka_unit_test(test_older_version_drops_nothing))

@@ -12,22 +12,14 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/lines.h"
-
-/* A file holding `len` bytes of `text`, read back from its start. */
-static FILE *file_of(const char *text, size_t len) {
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, len, f), len);
-    assert_int_equal(fflush(f), 0);
-    rewind(f);
-    return f;
-}
 
 /* Reads every line of text with bound max (0: the default) and renders
  * them as "L<line>|" and "T<first bytes>|" (too long), then "E". */
 static void render(const char *text, size_t len, size_t max, char *out, size_t out_size) {
-    FILE *f = file_of(text, len);
+    FILE *f = ftz_test_file_of(text, len);
     ftz_lines_t r;
     const char *line;
     size_t n;
@@ -73,7 +65,7 @@ static void test_line_ends(void **state) {
         {"abcdefgh\r\nx", 4, "Tabcd|Lx|E"},
         {"\xEF\xBB\xBF" "abcde\rx\r", 4, "Tabcd|Lx|E"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char out[256];
         render(cases[i].in, strlen(cases[i].in), cases[i].max, out, sizeof(out));
         if (strcmp(out, cases[i].want) != 0)
@@ -91,7 +83,7 @@ static void test_long_line_bounded(void **state) {
     memcpy(text, "first\n", 6);
     memset(text + 6, '[', big);
     memcpy(text + 6 + big, "\nlast\n", 6);
-    FILE *f = file_of(text, big + 12);
+    FILE *f = ftz_test_file_of(text, big + 12);
     free(text);
 
     ftz_lines_t r;
@@ -116,80 +108,85 @@ static void test_long_line_bounded(void **state) {
     fclose(f);
 }
 
-static void put(int fd, const char *s) {
-    assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+/* A reader of the read end of a pipe, and what its last call gave. */
+typedef struct piped_s {
+    int fds[2];
+    ftz_lines_t r;
+    const char *line;
+    size_t n;
+    char errstr[128];
+} piped_t;
+
+static void piped_open(piped_t *p, size_t max) {
+    assert_int_equal(pipe(p->fds), 0);
+    ftz_lines_init(&p->r, p->fds[0]);
+    if (max)
+        ftz_lines_set_max(&p->r, max);
+}
+
+static void piped_close(piped_t *p) {
+    ftz_lines_free(&p->r);
+    close(p->fds[0]);
+}
+
+/* The next line, waiting at most 20 ms. */
+static ftz_lines_result_t next(piped_t *p) {
+    return ftz_lines_next(&p->r, &p->line, &p->n, 20, p->errstr, sizeof(p->errstr));
+}
+
+static void put(piped_t *p, const char *s) {
+    assert_int_equal(write(p->fds[1], s, strlen(s)), (ssize_t)strlen(s));
 }
 
 /* A pipe that is quiet gives WAIT; a line end split across writes (CR,
  * then LF), a BOM split across writes and a line that ends only at EOF. */
 static void test_pipe_waits(void **state) {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    ftz_lines_t r;
-    const char *line;
-    size_t n;
-    char errstr[128];
-    ftz_lines_init(&r, fds[0]);
+    piped_t p;
+    piped_open(&p, 0);
 
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
-    put(fds[1], "\xEF");
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
-    put(fds[1], "\xBB\xBF" "abc");
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
-    put(fds[1], "\r");
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
+    put(&p, "\xEF");
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
+    put(&p, "\xBB\xBF" "abc");
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
+    put(&p, "\r");
     /* The CR ends the line at once, without waiting for what follows. */
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_LINE);
-    assert_int_equal(n, 3);
-    assert_memory_equal(line, "abc", 3);
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
+    assert_int_equal(next(&p), FTZ_LINES_LINE);
+    assert_int_equal(p.n, 3);
+    assert_memory_equal(p.line, "abc", 3);
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
     /* The LF that follows belongs to that CR: no empty line. */
-    put(fds[1], "\nd");
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
-    close(fds[1]);
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_LINE);
-    assert_int_equal(n, 1);
-    assert_memory_equal(line, "d", 1);
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_EOF);
-    ftz_lines_free(&r);
-    close(fds[0]);
+    put(&p, "\nd");
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
+    close(p.fds[1]);
+    assert_int_equal(next(&p), FTZ_LINES_LINE);
+    assert_int_equal(p.n, 1);
+    assert_memory_equal(p.line, "d", 1);
+    assert_int_equal(next(&p), FTZ_LINES_EOF);
+    piped_close(&p);
 }
 
 /* A too-long line that arrives slowly through a pipe is given once, and
  * its rest is dropped as it comes. */
 static void test_pipe_long_line(void **state) {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    ftz_lines_t r;
-    const char *line;
-    size_t n;
-    char errstr[128];
-    ftz_lines_init(&r, fds[0]);
-    ftz_lines_set_max(&r, 8);
-    put(fds[1], "0123456789");
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)),
-                     FTZ_LINES_TOO_LONG);
-    assert_int_equal(n, 8);
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
-    put(fds[1], "more of the same line");
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_WAIT);
-    put(fds[1], "\r\nok\n");
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_LINE);
-    assert_int_equal(n, 2);
-    assert_memory_equal(line, "ok", 2);
-    close(fds[1]);
-    assert_int_equal(ftz_lines_next(&r, &line, &n, 20, errstr, sizeof(errstr)), FTZ_LINES_EOF);
-    ftz_lines_free(&r);
-    close(fds[0]);
+    piped_t p;
+    piped_open(&p, 8);
+    put(&p, "0123456789");
+    assert_int_equal(next(&p), FTZ_LINES_TOO_LONG);
+    assert_int_equal(p.n, 8);
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
+    put(&p, "more of the same line");
+    assert_int_equal(next(&p), FTZ_LINES_WAIT);
+    put(&p, "\r\nok\n");
+    assert_int_equal(next(&p), FTZ_LINES_LINE);
+    assert_int_equal(p.n, 2);
+    assert_memory_equal(p.line, "ok", 2);
+    close(p.fds[1]);
+    assert_int_equal(next(&p), FTZ_LINES_EOF);
+    piped_close(&p);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_line_ends),
-        cmocka_unit_test(test_long_line_bounded),
-        cmocka_unit_test(test_pipe_waits),
-        cmocka_unit_test(test_pipe_long_line),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_line_ends), cmocka_unit_test(test_long_line_bounded),
+              cmocka_unit_test(test_pipe_waits), cmocka_unit_test(test_pipe_long_line))

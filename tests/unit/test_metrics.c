@@ -15,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "agg_metrics.h"
+#include "ftz/array.h"
 #include "ftz/metrics_server.h"
 #include "ftz/prom.h"
 #include "ftz/rules.h"
@@ -163,7 +165,7 @@ static void test_server(void **state) {
     /* getaddrinfo would cut these to 16 bits and serve elsewhere. */
     static const char *const bad[] = {"localhost:99999", "127.0.0.1:65536", "127.0.0.1: 80",
                                       "127.0.0.1:-1", "127.0.0.1:80x", ":9464"};
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         if (ftz_metrics_server_start(bad[i], &s, errstr, sizeof(errstr)) != FTZ_ERR_INVALID_ARG)
             fail_msg("%s accepted", bad[i]);
         assert_null(s);
@@ -240,12 +242,7 @@ static void test_statistics_lag(void **state) {
     assert_int_equal(ftz_agg_total_lag(&asg), 90);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_histogram_text),   cmocka_unit_test(test_samples_and_escaping),
-        cmocka_unit_test(test_metric_table),     cmocka_unit_test(test_verdict_table),
-        cmocka_unit_test(test_readiness),        cmocka_unit_test(test_server),
-        cmocka_unit_test(test_statistics_lag),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_histogram_text),   cmocka_unit_test(test_samples_and_escaping),
+              cmocka_unit_test(test_metric_table),     cmocka_unit_test(test_verdict_table),
+              cmocka_unit_test(test_readiness),        cmocka_unit_test(test_server),
+              cmocka_unit_test(test_statistics_lag))

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/offsets.h"
 
 static void test_classify(void **state) {
@@ -25,7 +27,7 @@ static void test_classify(void **state) {
         {11, 0, 10, FTZ_OFFSET_PAST_END},     {500, 0, 0, FTZ_OFFSET_PAST_END},
         {INT64_MAX, 0, INT64_MAX - 1, FTZ_OFFSET_PAST_END},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_offset_range_t got =
             ftz_offsets_classify(cases[i].stored, cases[i].start, cases[i].end);
         if (got != cases[i].want)
@@ -52,7 +54,7 @@ static void test_move_refused(void **state) {
                                     .kind = FTZ_OFFSET_MOVE_RESET, .reason = "why",
                                     .log_start = -1, .log_end = -1};
     ftz_offset_move_t bad[9];
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++)
         bad[i] = good;
     bad[0].group = "";
     bad[1].topic = NULL;
@@ -63,7 +65,7 @@ static void test_move_refused(void **state) {
     bad[6].kind = NULL;
     bad[7].reason = "";
     bad[8].reason = " \t\n";
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         char why[256] = "";
         assert_int_equal(ftz_offsets_move(NULL, &bad[i], why, sizeof(why)),
                          FTZ_ERR_INVALID_ARG);
@@ -75,11 +77,5 @@ static void test_move_refused(void **state) {
     assert_int_equal(ftz_offsets_move(NULL, &good, why, sizeof(why)), FTZ_ERR_RETRIABLE);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify),
-        cmocka_unit_test(test_range_text),
-        cmocka_unit_test(test_move_refused),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_classify), cmocka_unit_test(test_range_text),
+              cmocka_unit_test(test_move_refused))

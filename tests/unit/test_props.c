@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/kafka.h"
 
 static char path[64];
@@ -54,7 +56,7 @@ static void test_errors_hide_secrets(void **state) {
         {"=s3cr3t\n", ":1: \"...\": expected property=value (the rest is not shown)"},
         {"s3cr3t\n", ":1: \"s3cr3t\": expected property=value"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_props_t p = {0};
         char errstr[256] = "";
         write_file(cases[i].text);
@@ -109,11 +111,5 @@ static void test_brokers_precedence(void **state) {
     ftz_props_free(&p);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_file_syntax),
-        cmocka_unit_test(test_errors_hide_secrets),
-        cmocka_unit_test(test_brokers_precedence),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_file_syntax), cmocka_unit_test(test_errors_hide_secrets),
+              cmocka_unit_test(test_brokers_precedence))

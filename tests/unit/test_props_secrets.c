@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/kafka.h"
 
 /* Writes `text` to a new temporary file of mode `mode`; its path in `path`. */
@@ -77,11 +78,5 @@ static void test_refusals(void **state) {
     assert_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down"));
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_secret_needs_owner_only),
-        cmocka_unit_test(test_no_secret_any_mode),
-        cmocka_unit_test(test_refusals),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_secret_needs_owner_only),
+              cmocka_unit_test(test_no_secret_any_mode), cmocka_unit_test(test_refusals))

@@ -9,25 +9,16 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/codec.h"
 #include "ftz/rules.h"
 
 static ftz_customs_t good(void) {
-    ftz_customs_t c;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.declaration_id, sizeof(c.declaration_id), "DL2026110100001");
-    c.revision = 1;
-    c.area = FTZ_AREA_DALIAN;
-    c.direction = FTZ_DIR_EXPORT;
-    c.status = FTZ_STATUS_CLEARED;
-    snprintf(c.hs_code, sizeof(c.hs_code), "392321");
-    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
-    snprintf(c.destination_country, sizeof(c.destination_country), "JP");
-    c.transport_mode = FTZ_MODE_SEA;
+    ftz_customs_t c = ftz_test_customs("DL2026110100001", 1);
     c.declared_value_fen = 100;
     c.gross_weight_kg = 1.5;
     c.filed_at_ms = 1000000;
-    c.has_cleared_at = true;
     c.cleared_at_ms = 2000000;
     c.event_time_ms = 2000000;
     return c;
@@ -156,7 +147,7 @@ static void test_customs_rules(void **state) {
         {"weight 1e12", weight_max, NULL, NULL},
     };
     ftz_customs_t good_rec = good();
-    run_cases(FTZ_REC_CUSTOMS, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(FTZ_REC_CUSTOMS, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
 static void test_country_list(void **state) {
@@ -176,20 +167,7 @@ static void test_country_list(void **state) {
 /* ---- rail ---- */
 
 static ftz_rail_t good_rail(void) {
-    ftz_rail_t e;
-    memset(&e, 0, sizeof(e));
-    snprintf(e.event_id, sizeof(e.event_id), "EV1");
-    snprintf(e.shipment_id, sizeof(e.shipment_id), "SH1");
-    snprintf(e.train_id, sizeof(e.train_id), "X8001");
-    snprintf(e.container_id, sizeof(e.container_id), "CSQU3054383");
-    snprintf(e.corridor, sizeof(e.corridor), "DALIAN-DUISBURG");
-    e.direction = FTZ_RAIL_OUTBOUND;
-    e.event_type = FTZ_RAIL_ARRIVED;
-    snprintf(e.station, sizeof(e.station), "Duisburg");
-    snprintf(e.country, sizeof(e.country), "DE");
-    e.cargo_category = FTZ_CARGO_ELECTRONICS;
-    snprintf(e.goods_origin_country, sizeof(e.goods_origin_country), "JP");
-    e.teu = 2;
+    ftz_rail_t e = ftz_test_rail("EV1");
     e.cargo_value_fen = 100;
     e.event_time_ms = 2000000;
     e.has_departed_at = true;
@@ -254,20 +232,13 @@ static void test_rail_rules(void **state) {
         {"departed_at INT64_MIN", r_dep_neg, "RULE_TIMESTAMP_RANGE", "departed_at"},
     };
     ftz_rail_t good_rec = good_rail();
-    run_cases(FTZ_REC_RAIL, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(FTZ_REC_RAIL, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
 /* ---- registrations ---- */
 
 static ftz_registration_t good_registration(void) {
-    ftz_registration_t c;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.uscc, sizeof(c.uscc), "91350100M000100Y43");
-    snprintf(c.company_name, sizeof(c.company_name), "大连海运贸易有限公司");
-    c.area = FTZ_AREA_DALIAN;
-    c.enterprise_type = FTZ_ENT_FOREIGN_INVESTED;
-    snprintf(c.industry, sizeof(c.industry), "F");
-    snprintf(c.investor_country, sizeof(c.investor_country), "JP");
+    ftz_registration_t c = ftz_test_registration("91350100M000100Y43", "大连海运贸易有限公司");
     c.registered_capital_fen = 1400000000;
     c.registered_at_ms = 1000;
     c.event_time_ms = 2000;
@@ -322,15 +293,8 @@ static void test_registration_rules(void **state) {
         {"registered_at far past", g_registered_huge, "RULE_TIMESTAMP_RANGE", "registered_at"},
     };
     ftz_registration_t good_rec = good_registration();
-    run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, sizeof(cases) / sizeof(cases[0]));
+    run_cases(FTZ_REC_REGISTRATION, &good_rec, cases, FTZ_ARRAY_SIZE(cases));
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_rules),
-        cmocka_unit_test(test_country_list),
-        cmocka_unit_test(test_rail_rules),
-        cmocka_unit_test(test_registration_rules),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_rules), cmocka_unit_test(test_country_list),
+              cmocka_unit_test(test_rail_rules), cmocka_unit_test(test_registration_rules))

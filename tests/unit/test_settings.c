@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ftz/array.h"
 #include "settings.h"
 
 enum { OPT_BATCH = FTZ_OPT__COMMON_END, OPT_SIZE, OPT_WAIT, OPT_IDLE, OPT_MODE, OPT_NAME,
@@ -52,7 +53,7 @@ static const ftz_setting_t rows[] = {
      .values = modes, .help = "handled by the command"},
 };
 #undef AT
-#define N_ROWS (sizeof(rows) / sizeof(rows[0]))
+#define N_ROWS (FTZ_ARRAY_SIZE(rows))
 
 static const ftz_setting_t *row_named(const char *name) {
     for (size_t i = 0; i < N_ROWS; i++)
@@ -108,7 +109,7 @@ static void test_parse_table(void **state) {
         {"mode", "Fail", 0, "--mode \"Fail\": must be fail, skip or retry"},
         {"mode", "", 0, "must be fail, skip or retry"},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         const parse_case_t *c = &cases[i];
         const ftz_setting_t *row = row_named(c->row);
         ftz_setting_value_t v;
@@ -194,7 +195,7 @@ static void test_bad_tables(void **state) {
         /* no argument name */
         {{.id = OPT_BATCH, .name = "x", .type = FTZ_SETTING_STRING, .help = "h"}},
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(bad); i++) {
         ftz_settings_t s;
         opts_t o;
         char err[256] = "";

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/json.h"
 #include "ftz/rules.h"
 #include "ftz/simulate.h"
@@ -21,20 +23,59 @@
 #define MS_PER_DAY 86400000LL
 #define SHANGHAI_OFFSET_MS (8 * 3600000LL)
 
-/* n records of the stream of conf (NULL: defaults), in a calloc'd array. */
-static ftz_customs_t *generate(const ftz_sim_conf_t *conf, size_t n) {
+/* n records of `type` from the stream of conf (NULL: defaults). */
+static void *generate_type(ftz_rtype_t type, const ftz_sim_conf_t *conf, size_t n) {
     ftz_sim_conf_t defaults;
     char errstr[256] = "";
+    size_t size = ftz_record_type(type)->size;
     ftz_sim_conf_defaults(&defaults);
     ftz_sim_t *sim = ftz_sim_new(conf ? conf : &defaults, errstr, sizeof(errstr));
     if (!sim)
         fail_msg("ftz_sim_new: %s", errstr);
-    ftz_customs_t *recs = calloc(n ? n : 1, sizeof(*recs));
+    unsigned char *recs = calloc(n ? n : 1, size);
     assert_non_null(recs);
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(ftz_sim_next_customs(sim, &recs[i]), FTZ_OK);
+        assert_int_equal(ftz_sim_next(sim, type, recs + i * size), FTZ_OK);
     ftz_sim_destroy(sim);
     return recs;
+}
+
+/* n customs records of the stream of conf (NULL: defaults). */
+static ftz_customs_t *generate(const ftz_sim_conf_t *conf, size_t n) {
+    return generate_type(FTZ_REC_CUSTOMS, conf, n);
+}
+
+static uint64_t fnv(uint64_t h, const char *text, int len) {
+    for (int k = 0; k < len; k++) {
+        h ^= (unsigned char)text[k];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* n records of type rt at a and at b write the same JSON lines. */
+static void assert_same_json(const ftz_record_type_t *rt, const void *a, const void *b, size_t n) {
+    ftz_buf_t ja = FTZ_BUF_INIT, jb = FTZ_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ftz_json_from_record(rt, (const char *)a + i * rt->size, &ja), FTZ_OK);
+        assert_int_equal(ftz_json_from_record(rt, (const char *)b + i * rt->size, &jb), FTZ_OK);
+    }
+    assert_int_equal(ja.len, jb.len);
+    assert_memory_equal(ja.data, jb.data, ja.len);
+    ftz_buf_free(&ja);
+    ftz_buf_free(&jb);
+}
+
+/* conf is refused, with an error that names `needle`. */
+static void assert_refused(const ftz_sim_conf_t *conf, const char *name, const char *needle) {
+    char errstr[256] = "";
+    ftz_sim_t *sim = ftz_sim_new(conf, errstr, sizeof(errstr));
+    if (sim) {
+        ftz_sim_destroy(sim);
+        fail_msg("%s: accepted", name);
+    }
+    if (!strstr(errstr, needle))
+        fail_msg("%s: error \"%s\" lacks \"%s\"", name, errstr, needle);
 }
 
 static const ftz_record_type_t *customs(void) {
@@ -58,10 +99,7 @@ static uint64_t stream_hash(const ftz_customs_t *r, size_t n) {
                            c->declared_value_fen, llround(c->gross_weight_kg * 100.0),
                            c->filed_at_ms, (int)c->has_cleared_at, c->cleared_at_ms,
                            c->event_time_ms);
-        for (int k = 0; k < len; k++) {
-            h ^= (unsigned char)line[k];
-            h *= 0x100000001b3ULL;
-        }
+        h = fnv(h, line, len);
     }
     return h;
 }
@@ -98,21 +136,14 @@ static void test_conf_bounds(void **state) {
         {"start in year 9999", "start", 30, 0.1, 16, 253402300000000LL},
     };
     char errstr[256];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_sim_conf_t conf;
         ftz_sim_conf_defaults(&conf);
         conf.days = cases[i].days;
         conf.revision_rate = cases[i].rate;
         conf.pending_max = cases[i].pending_max;
         conf.start_ms = cases[i].start_ms;
-        errstr[0] = '\0';
-        ftz_sim_t *sim = ftz_sim_new(&conf, errstr, sizeof(errstr));
-        if (sim) {
-            ftz_sim_destroy(sim);
-            fail_msg("%s: accepted", cases[i].name);
-        }
-        if (!strstr(errstr, cases[i].needle))
-            fail_msg("%s: error \"%s\" lacks \"%s\"", cases[i].name, errstr, cases[i].needle);
+        assert_refused(&conf, cases[i].name, cases[i].needle);
     }
     ftz_sim_conf_t conf;
     ftz_sim_conf_defaults(&conf);
@@ -131,17 +162,8 @@ static void test_same_seed_same_stream(void **state) {
     conf.seed = 42;
     ftz_customs_t *a = generate(&conf, 5000), *b = generate(&conf, 5000);
     assert_memory_equal(a, b, 5000 * sizeof(*a));
-
     /* And the JSON lines `ftz simulate` prints are byte-identical. */
-    ftz_buf_t ja = FTZ_BUF_INIT, jb = FTZ_BUF_INIT;
-    for (size_t i = 0; i < 5000; i++) {
-        assert_int_equal(ftz_json_from_record(customs(), &a[i], &ja), FTZ_OK);
-        assert_int_equal(ftz_json_from_record(customs(), &b[i], &jb), FTZ_OK);
-    }
-    assert_int_equal(ja.len, jb.len);
-    assert_memory_equal(ja.data, jb.data, ja.len);
-    ftz_buf_free(&ja);
-    ftz_buf_free(&jb);
+    assert_same_json(customs(), a, b, 5000);
     free(a);
     free(b);
 }
@@ -461,37 +483,12 @@ static const ftz_record_type_t *registration(void) {
     return rt;
 }
 
-/* n records of `type` from the stream of conf (NULL: defaults). */
-static void *generate_type(ftz_rtype_t type, const ftz_sim_conf_t *conf, size_t n) {
-    ftz_sim_conf_t defaults;
-    char errstr[256] = "";
-    size_t size = ftz_record_type(type)->size;
-    ftz_sim_conf_defaults(&defaults);
-    ftz_sim_t *sim = ftz_sim_new(conf ? conf : &defaults, errstr, sizeof(errstr));
-    if (!sim)
-        fail_msg("ftz_sim_new: %s", errstr);
-    unsigned char *recs = calloc(n ? n : 1, size);
-    assert_non_null(recs);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(ftz_sim_next(sim, type, recs + i * size), FTZ_OK);
-    ftz_sim_destroy(sim);
-    return recs;
-}
-
 static ftz_rail_t *generate_rail(const ftz_sim_conf_t *conf, size_t n) {
     return generate_type(FTZ_REC_RAIL, conf, n);
 }
 
 static ftz_registration_t *generate_registration(const ftz_sim_conf_t *conf, size_t n) {
     return generate_type(FTZ_REC_REGISTRATION, conf, n);
-}
-
-static uint64_t fnv(uint64_t h, const char *text, int len) {
-    for (int k = 0; k < len; k++) {
-        h ^= (unsigned char)text[k];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
 }
 
 static uint64_t rail_hash(const ftz_rail_t *r, size_t n) {
@@ -543,20 +540,13 @@ static void test_new_conf_bounds(void **state) {
         {"trains too many", "rail_trains_max", 0.02, 0.02, FTZ_SIM_TRAINS_MAX + 1},
     };
     char errstr[256];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         ftz_sim_conf_t conf;
         ftz_sim_conf_defaults(&conf);
         conf.rail_resend_rate = cases[i].rail_rate;
         conf.registration_resend_rate = cases[i].reg_rate;
         conf.rail_trains_max = cases[i].trains_max;
-        errstr[0] = '\0';
-        ftz_sim_t *sim = ftz_sim_new(&conf, errstr, sizeof(errstr));
-        if (sim) {
-            ftz_sim_destroy(sim);
-            fail_msg("%s: accepted", cases[i].name);
-        }
-        if (!strstr(errstr, cases[i].needle))
-            fail_msg("%s: error \"%s\" lacks \"%s\"", cases[i].name, errstr, cases[i].needle);
+        assert_refused(&conf, cases[i].name, cases[i].needle);
     }
     ftz_sim_conf_t conf;
     ftz_sim_conf_defaults(&conf);
@@ -590,15 +580,7 @@ static void test_new_types_deterministic(void **state) {
         unsigned char *a = generate_type(rt->id, &conf, 5000);
         unsigned char *b = generate_type(rt->id, &conf, 5000);
         assert_memory_equal(a, b, 5000 * rt->size);
-        ftz_buf_t ja = FTZ_BUF_INIT, jb = FTZ_BUF_INIT;
-        for (size_t i = 0; i < 5000; i++) {
-            assert_int_equal(ftz_json_from_record(rt, a + i * rt->size, &ja), FTZ_OK);
-            assert_int_equal(ftz_json_from_record(rt, b + i * rt->size, &jb), FTZ_OK);
-        }
-        assert_int_equal(ja.len, jb.len);
-        assert_memory_equal(ja.data, jb.data, ja.len);
-        ftz_buf_free(&ja);
-        ftz_buf_free(&jb);
+        assert_same_json(rt, a, b, 5000);
         free(b);
         conf.seed = 43;
         b = generate_type(rt->id, &conf, 5000);
@@ -961,7 +943,7 @@ static void test_rail_resends(void **state) {
 static void test_rail_memory_is_bounded(void **state) {
     (void)state;
     static const int limits[] = {1, 3, 64};
-    for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+    for (size_t l = 0; l < FTZ_ARRAY_SIZE(limits); l++) {
         ftz_sim_conf_t conf;
         char errstr[256];
         ftz_sim_conf_defaults(&conf);
@@ -1242,32 +1224,21 @@ static void test_new_types_json_round_trip(void **state) {
     }
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_conf_bounds),
-        cmocka_unit_test(test_same_seed_same_stream),
-        cmocka_unit_test(test_different_seed_different_stream),
-        cmocka_unit_test(test_stream_is_pinned),
-        cmocka_unit_test(test_every_record_passes_the_rules),
-        cmocka_unit_test(test_area_mix),
-        cmocka_unit_test(test_revisions),
-        cmocka_unit_test(test_pending_is_bounded),
-        cmocka_unit_test(test_unique_ids),
-        cmocka_unit_test(test_json_round_trip),
-        cmocka_unit_test(test_new_conf_bounds),
-        cmocka_unit_test(test_new_types_deterministic),
-        cmocka_unit_test(test_types_are_independent),
-        cmocka_unit_test(test_new_streams_are_pinned),
-        cmocka_unit_test(test_rail_records_pass_the_rules),
-        cmocka_unit_test(test_rail_journeys),
-        cmocka_unit_test(test_rail_resends),
-        cmocka_unit_test(test_rail_memory_is_bounded),
-        cmocka_unit_test(test_rail_mix),
-        cmocka_unit_test(test_registration_records_pass_the_rules),
-        cmocka_unit_test(test_registration_uscc_unique_but_resends),
-        cmocka_unit_test(test_registration_mix),
-        cmocka_unit_test(test_new_types_json_round_trip),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_defaults), cmocka_unit_test(test_conf_bounds),
+              cmocka_unit_test(test_same_seed_same_stream),
+              cmocka_unit_test(test_different_seed_different_stream),
+              cmocka_unit_test(test_stream_is_pinned),
+              cmocka_unit_test(test_every_record_passes_the_rules), cmocka_unit_test(test_area_mix),
+              cmocka_unit_test(test_revisions), cmocka_unit_test(test_pending_is_bounded),
+              cmocka_unit_test(test_unique_ids), cmocka_unit_test(test_json_round_trip),
+              cmocka_unit_test(test_new_conf_bounds),
+              cmocka_unit_test(test_new_types_deterministic),
+              cmocka_unit_test(test_types_are_independent),
+              cmocka_unit_test(test_new_streams_are_pinned),
+              cmocka_unit_test(test_rail_records_pass_the_rules),
+              cmocka_unit_test(test_rail_journeys), cmocka_unit_test(test_rail_resends),
+              cmocka_unit_test(test_rail_memory_is_bounded), cmocka_unit_test(test_rail_mix),
+              cmocka_unit_test(test_registration_records_pass_the_rules),
+              cmocka_unit_test(test_registration_uscc_unique_but_resends),
+              cmocka_unit_test(test_registration_mix),
+              cmocka_unit_test(test_new_types_json_round_trip))

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/codec.h"
 #include "ftz/json.h"
 #include "ftz/rules.h"
@@ -268,15 +269,10 @@ static void test_dirty_rate_bounds(void **state) {
     stream_free(&s);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_each_break_breaks_its_rule),
-        cmocka_unit_test(test_every_rule_has_a_broken_record),
-        cmocka_unit_test(test_no_dirt_is_the_clean_stream),
-        cmocka_unit_test(test_dirt_keeps_the_clean_records),
-        cmocka_unit_test(test_dirty_share_and_kinds),
-        cmocka_unit_test(test_dirt_is_deterministic),
-        cmocka_unit_test(test_dirty_rate_bounds),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_each_break_breaks_its_rule),
+              cmocka_unit_test(test_every_rule_has_a_broken_record),
+              cmocka_unit_test(test_no_dirt_is_the_clean_stream),
+              cmocka_unit_test(test_dirt_keeps_the_clean_records),
+              cmocka_unit_test(test_dirty_share_and_kinds),
+              cmocka_unit_test(test_dirt_is_deterministic),
+              cmocka_unit_test(test_dirty_rate_bounds))

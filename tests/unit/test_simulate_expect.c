@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/codec.h"
 #include "ftz/expect.h"
 #include "ftz/simulate.h"
@@ -25,21 +26,10 @@ static int64_t ms(const char *rfc3339) {
 
 /* A valid declaration: CLEARED, Dalian export of plastic bags to Japan. */
 static ftz_customs_t decl(const char *id, int revision) {
-    ftz_customs_t c;
-    memset(&c, 0, sizeof(c));
-    snprintf(c.declaration_id, sizeof(c.declaration_id), "%s", id);
-    c.revision = revision;
-    c.area = FTZ_AREA_DALIAN;
-    c.direction = FTZ_DIR_EXPORT;
-    c.status = FTZ_STATUS_CLEARED;
-    snprintf(c.hs_code, sizeof(c.hs_code), "392321");
-    snprintf(c.origin_country, sizeof(c.origin_country), "CN");
-    snprintf(c.destination_country, sizeof(c.destination_country), "JP");
-    c.transport_mode = FTZ_MODE_SEA;
+    ftz_customs_t c = ftz_test_customs(id, revision);
     c.declared_value_fen = 100000;
     c.gross_weight_kg = 10.25;
     c.filed_at_ms = ms("2026-11-01T01:00:00Z");
-    c.has_cleared_at = true;
     c.cleared_at_ms = c.filed_at_ms + 3601999; /* 3601 whole seconds */
     c.event_time_ms = c.cleared_at_ms;
     return c;
@@ -135,15 +125,8 @@ static void test_rail_and_registrations(void **state) {
     (void)state;
     ftz_sim_expect_t *x = ftz_sim_expect_new();
     ftz_expect_t *want = ftz_expect_new();
-    ftz_rail_t dep, arr;
-    memset(&dep, 0, sizeof(dep));
-    snprintf(dep.event_id, sizeof(dep.event_id), "S1-D");
-    snprintf(dep.corridor, sizeof(dep.corridor), "DALIAN-DUISBURG");
-    dep.direction = FTZ_RAIL_OUTBOUND;
+    ftz_rail_t dep = ftz_test_rail("S1-D"), arr;
     dep.event_type = FTZ_RAIL_DEPARTED;
-    dep.cargo_category = FTZ_CARGO_ELECTRONICS;
-    snprintf(dep.goods_origin_country, sizeof(dep.goods_origin_country), "JP");
-    dep.teu = 2;
     dep.cargo_value_fen = 123456;
     dep.event_time_ms = ms("2026-11-01T02:00:00Z");
     arr = dep;
@@ -158,14 +141,7 @@ static void test_rail_and_registrations(void **state) {
     add(x, FTZ_REC_RAIL, &arr, &clean);
     add(x, FTZ_REC_RAIL, &dep, &clean);
 
-    ftz_registration_t r1, r1b, r2;
-    memset(&r1, 0, sizeof(r1));
-    snprintf(r1.uscc, sizeof(r1.uscc), "91210200MA0000001X");
-    snprintf(r1.company_name, sizeof(r1.company_name), "x");
-    r1.area = FTZ_AREA_DALIAN;
-    r1.enterprise_type = FTZ_ENT_FOREIGN_INVESTED;
-    snprintf(r1.industry, sizeof(r1.industry), "F");
-    snprintf(r1.investor_country, sizeof(r1.investor_country), "JP");
+    ftz_registration_t r1 = ftz_test_registration("91210200MA0000001X", "x"), r1b, r2;
     r1.registered_capital_fen = 100000000;
     r1.registered_at_ms = ms("2026-10-31T16:30:00Z"); /* November in Shanghai */
     r1.event_time_ms = r1.registered_at_ms;
@@ -246,12 +222,6 @@ static void test_simulated_stream(void **state) {
     ftz_expect_destroy(result[1]);
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_customs_revisions),
-        cmocka_unit_test(test_rail_and_registrations),
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_simulated_stream),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_customs_revisions),
+              cmocka_unit_test(test_rail_and_registrations), cmocka_unit_test(test_bad_input),
+              cmocka_unit_test(test_simulated_stream))

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
 #include "ftz/topics.h"
 
 static void test_prefix_and_names(void **state) {
@@ -64,11 +65,5 @@ static void test_valid_names(void **state) {
     assert_false(ftz_topic_name_valid("caf\xc3\xa9"));
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_prefix_and_names),
-        cmocka_unit_test(test_record_type_of_topic),
-        cmocka_unit_test(test_valid_names),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_prefix_and_names), cmocka_unit_test(test_record_type_of_topic),
+              cmocka_unit_test(test_valid_names))

@@ -7,6 +7,8 @@
 
 #include <cmocka.h>
 
+#include "fixtures.h"
+#include "ftz/array.h"
 #include "ftz/value.h"
 
 static void test_decimal_parse(void **state) {
@@ -19,7 +21,7 @@ static void test_decimal_parse(void **state) {
         {".5", 0, 0},          {"5.", 0, 0},            {"abc", 0, 0},
         {"12 ", 0, 0},         {"99999999999999999", 0, 0}, {"-", 0, 0},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         int64_t fen = -42;
         char why[128] = "";
         ftz_err_t err = ftz_decimal_parse(cases[i].in, &fen, why, sizeof(why));
@@ -50,7 +52,7 @@ static void test_decimal_bytes(void **state) {
     static const int64_t values[] = {0, 1, -1, 127, 128, -128, -129, 255, 256, 32767,
                                      -32768, 123456789, -123456789, 999999999999999999LL,
                                      -999999999999999999LL};
-    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(values); i++) {
         unsigned char b[8];
         int64_t back = 42;
         size_t n = ftz_decimal_to_bytes(values[i], b);
@@ -99,7 +101,7 @@ static void test_time(void **state) {
         {"", 0, 0},
         {"2026-11-01T08:00:00Zjunk", 0, 0},
     };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         int64_t ms = 42;
         char why[128] = "";
         ftz_err_t err = ftz_time_parse(cases[i].in, &ms, why, sizeof(why));
@@ -118,12 +120,5 @@ static void test_time(void **state) {
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
 }
 
-int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decimal_parse),
-        cmocka_unit_test(test_decimal_format),
-        cmocka_unit_test(test_decimal_bytes),
-        cmocka_unit_test(test_time),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
-}
+FTZ_TEST_MAIN(cmocka_unit_test(test_decimal_parse), cmocka_unit_test(test_decimal_format),
+              cmocka_unit_test(test_decimal_bytes), cmocka_unit_test(test_time))

@@ -19,6 +19,10 @@
 ftz_err_t ftz_json_to_record(const ftz_record_type_t *rt, const char *text, size_t len,
                              void *rec, ftz_verdict_t *verdict);
 
+/* Appends s (borrowed, NUL-terminated) to out as a JSON string: UTF-8 kept
+ * as is, only what JSON requires escaped ('"', '\\', controls as \\u00XX). */
+ftz_err_t ftz_json_put_string(ftz_buf_t *out, const char *s);
+
 /* Appends rec as one JSON object (no newline) to out. */
 ftz_err_t ftz_json_from_record(const ftz_record_type_t *rt, const void *rec,
                                ftz_buf_t *out);

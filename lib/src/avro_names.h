@@ -1,0 +1,77 @@
+/* Avro names, as the specification's "Names" section defines them: the
+ * primitive type names, valid names and namespaces, the full name of a
+ * definition (its own namespace, or the enclosing one), and the table of
+ * named types a schema defines, in which a reference is resolved. The one
+ * reading of names behind both canonical.c (Parsing Canonical Form) and
+ * compat.c (schema resolution), so a fingerprint and a compatibility
+ * verdict never disagree on which type a name means. Internal to lib/.
+ * Pure functions: any thread; a table belongs to the one thread using it. */
+#ifndef FTZ_AVRO_NAMES_H
+#define FTZ_AVRO_NAMES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "ftz/err.h"
+
+/* "null", "boolean", "int", "long", "float", "double", "bytes", "string". */
+#define FTZ_AVRO_N_PRIMITIVES 8
+extern const char *const ftz_avro_primitives[FTZ_AVRO_N_PRIMITIVES];
+
+/* Position of `name` in ftz_avro_primitives, or -1 for any other name. */
+int ftz_avro_primitive(const char *name);
+
+/* [A-Za-z_][A-Za-z0-9_]* over s[0..len), in ASCII whatever the locale. */
+int ftz_avro_valid_name(const char *s, size_t len);
+
+/* Valid names joined by dots; "" (the null namespace) only if allow_empty. */
+int ftz_avro_valid_dotted(const char *s, int allow_empty);
+
+/* The namespace that a named-type definition puts its name in: its
+ * "namespace" attribute `jns` when present (a string, or null for the null
+ * namespace ""), otherwise the enclosing namespace `ns`. The result is
+ * borrowed from jns or ns (or is the literal ""); NULL when jns is present
+ * but neither a string nor null. */
+const char *ftz_avro_space(const json_t *jns, const char *ns);
+
+/* The full name of `name` in namespace `space`: name itself when it has a
+ * dot already or space is "", else "space.name". Returns a malloc'd string
+ * the caller frees, or NULL when out of memory. */
+char *ftz_avro_fullname(const char *space, const char *name);
+
+/* Length of the namespace of a full name: what stands before its last dot
+ * (0 when it has none). The namespace of the types defined inside. */
+size_t ftz_avro_space_len(const char *fullname);
+
+/* The unqualified part of a full name (after its last dot); borrowed. */
+const char *ftz_avro_short_name(const char *fullname);
+
+/* The named types of one schema, by full name, each with a position the
+ * caller chooses (an index into its own array of definitions). */
+typedef struct ftz_avro_names_s {
+    json_t *index; /* owned: full name -> position */
+} ftz_avro_names_t;
+
+/* An empty table; FTZ_ERR_NOMEM. Free it with ftz_avro_names_free. */
+ftz_err_t ftz_avro_names_init(ftz_avro_names_t *names);
+void ftz_avro_names_free(ftz_avro_names_t *names);
+
+/* Records the definition of `fullname` (copied) at `pos`. A definition
+ * is added before its body is read, so that the body may refer to it.
+ * FTZ_ERR_INVALID_ARG when the name is defined already; FTZ_ERR_NOMEM. */
+ftz_err_t ftz_avro_names_add(ftz_avro_names_t *names, const char *fullname, size_t pos);
+
+/* Position of the definition of `fullname`, or -1. */
+long ftz_avro_names_find(const ftz_avro_names_t *names, const char *fullname);
+
+/* Resolves a reference `ref` written inside namespace `ns` ("" for none):
+ * a dotted name is a full name; a short one is looked up in ns, then in the
+ * null namespace (as the Java implementation does, or a type without a
+ * namespace could never be referred to from inside one). On FTZ_OK, *pos is
+ * the definition's position and *fullname its full name (borrowed from the
+ * table), or -1 and NULL when no definition has that name. Primitive names
+ * are the caller's to recognise first. FTZ_ERR_NOMEM. */
+ftz_err_t ftz_avro_names_resolve(const ftz_avro_names_t *names, const char *ref, const char *ns,
+                                 long *pos, const char **fullname);
+
+#endif
