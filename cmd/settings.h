@@ -47,6 +47,13 @@ typedef struct ftz_setting_s {
                                 * returns its id) */
 } ftz_setting_t;
 
+/* The row of --list-settings, which every command with a table has: the
+ * command prints its table (ftz_settings_list) when opt_id comes back. */
+#define FTZ_SETTINGS_LIST_ROW(opt_id)                                          \
+    {.id = (opt_id), .name = "list-settings", .type = FTZ_SETTING_FLAG,        \
+     .help = "print these settings and the librdkafka properties ftz sets, as " \
+             "Markdown (docs/configuration.md), and exit"}
+
 /* .offset and .size of a row storing into member of struct type. */
 #define FTZ_SETTING_AT(type, member)                                          \
     .offset = offsetof(type, member), .size = sizeof(((type *)0)->member)

@@ -113,9 +113,7 @@ static const ftz_setting_t settings[] = {
      AT(stats_interval_s)},
     {.id = OPT_LIST_METRICS, .name = "list-metrics", .type = FTZ_SETTING_FLAG,
      .help = "print the metrics served and exit"},
-    {.id = OPT_LIST_SETTINGS, .name = "list-settings", .type = FTZ_SETTING_FLAG,
-     .help = "print these settings and the librdkafka properties ftz sets, as Markdown "
-             "(docs/configuration.md), and exit"},
+    FTZ_SETTINGS_LIST_ROW(OPT_LIST_SETTINGS),
 };
 #undef AT
 #define N_SETTINGS (FTZ_ARRAY_SIZE(settings))

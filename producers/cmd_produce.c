@@ -98,9 +98,7 @@ static const ftz_setting_t settings[] = {
      .min = 0, .max = 86400,
      .help = "--spool: how long a file written in place must stay unchanged to be taken",
      AT(settle_s)},
-    {.id = OPT_LIST_SETTINGS, .name = "list-settings", .type = FTZ_SETTING_FLAG,
-     .help = "print these settings and the librdkafka properties ftz sets, as Markdown "
-             "(docs/configuration.md), and exit"},
+    FTZ_SETTINGS_LIST_ROW(OPT_LIST_SETTINGS),
 };
 #undef AT
 #define N_SETTINGS (FTZ_ARRAY_SIZE(settings))
