@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ftz/kafka_log.h"
 #include "ftz/log.h"
 
 struct ftz_producer_s {
