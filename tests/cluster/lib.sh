@@ -45,6 +45,7 @@ $st"
 }
 
 node_kill()   { stack kill-node "$1" >/dev/null || fail "could not SIGKILL Kafka node $1"; }
+node_stop()   { stack stop-node "$1" >/dev/null || fail "could not stop Kafka node $1"; }
 node_pause()  { stack pause-node "$1" >/dev/null || fail "could not SIGSTOP Kafka node $1"; }
 node_resume() { stack resume-node "$1" >/dev/null || fail "could not SIGCONT Kafka node $1"; }
 node_start() {
@@ -180,11 +181,18 @@ print(gs[0].broker.id if gs else -1)
 PY
 }
 
+# How the producer sends one chunk (TYPE FILE --timeout S): by default
+# every record must be acknowledged; a test may set another function.
+PRODUCE=${PRODUCE:-produce_checked}
+# --timeout: a record waits this long for its acknowledgement, over leader
+# elections and a stopped node.
+PRODUCE_TIMEOUT=${PRODUCE_TIMEOUT:-120}
+
 # start_flow SEED: the test's pipeline (topics by `ftz topics create`'s
 # defaults: replication 3 on this cluster), the input, two members of
 # group $GROUP and the producer in the background ($PRODUCER), sending
-# CHUNKS chunks of each type CHUNK_PAUSE apart; returns once the members
-# have committed something.
+# CHUNKS chunks of each type CHUNK_PAUSE apart with $PRODUCE; returns once
+# the members have committed something.
 start_flow() {
   require_cluster
   setup_pipeline "$PARTITIONS"
@@ -199,11 +207,9 @@ start_flow() {
   log "group: $settled"
   (
     for i in $(seq -f '%02g' 0 $((CHUNKS - 1))); do
-      # --timeout: a record waits this long for its acknowledgement, over
-      # leader elections and a stopped node.
-      produce_checked customs "chunks/customs.$i" --timeout 120
-      produce_checked rail "chunks/rail.$i" --timeout 120
-      produce_checked registration "chunks/registrations.$i" --timeout 120
+      "$PRODUCE" customs "chunks/customs.$i" --timeout "$PRODUCE_TIMEOUT"
+      "$PRODUCE" rail "chunks/rail.$i" --timeout "$PRODUCE_TIMEOUT"
+      "$PRODUCE" registration "chunks/registrations.$i" --timeout "$PRODUCE_TIMEOUT"
       sleep "$CHUNK_PAUSE"
     done
   ) &
