@@ -71,6 +71,27 @@ wait_leader_not() {
   done
 }
 
+# leader_down kill|stop: the leader of customs [0] SIGKILLed, or stopped
+# cleanly (SIGTERM: a controlled shutdown), during the flow; returns once
+# another node leads the partition. Sets victim (the node), victim_topic,
+# before (the offsets committed then) and t0 (when).
+leader_down() {
+  local new
+  victim_topic=$(topic ftz.customs.declarations)
+  victim=$(leader_of "$victim_topic" 0)
+  [[ $victim != -1 ]] || fail "no leader for $victim_topic [0]"
+  before=$(committed_offsets)
+  t0=$SECONDS
+  case $1 in
+    kill) node_kill "$victim" && log "SIGKILLed node $victim" ;;
+    stop) node_stop "$victim" && log "stopped node $victim (SIGTERM, controlled shutdown) in $((SECONDS - t0)) s" ;;
+    *) fail "leader_down: kill or stop, not $1" ;;
+  esac
+  log "node $victim led $victim_topic [0]; $before of $total offsets were committed"
+  new=$(wait_leader_not "$victim_topic" 0 "$victim" 30)
+  log "$victim_topic [0]: node $new leads $((SECONDS - t0)) s after node $victim went"
+}
+
 # live_brokers: the broker ids the cluster's metadata lists (fenced ones
 # are left out), comma-separated.
 live_brokers() {

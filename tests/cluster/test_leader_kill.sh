@@ -9,15 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 start_flow 100
 
-victim_topic=$(topic ftz.customs.declarations)
-victim=$(leader_of "$victim_topic" 0)
-[[ $victim != -1 ]] || fail "no leader for $victim_topic [0]"
-before=$(committed_offsets)
-t0=$SECONDS
-node_kill "$victim"
-log "SIGKILLed node $victim, leader of $victim_topic [0], at $before of $total offsets committed"
-new=$(wait_leader_not "$victim_topic" 0 "$victim" 30)
-log "$victim_topic [0]: node $new leads after $((SECONDS - t0)) s"
+leader_down kill
 # Down for a while, with records still arriving and being counted.
 sleep 6
 producing || fail "the producer finished while node $victim was down; the fault hit no production"

@@ -10,15 +10,7 @@ source "$(dirname "$0")/lib.sh"
 DOWN_S=15
 start_flow 400
 
-victim_topic=$(topic ftz.customs.declarations)
-victim=$(leader_of "$victim_topic" 0)
-[[ $victim != -1 ]] || fail "no leader for $victim_topic [0]"
-before=$(committed_offsets)
-t0=$SECONDS
-node_stop "$victim"
-log "stopped node $victim (SIGTERM, controlled shutdown) in $((SECONDS - t0)) s, leader of $victim_topic [0], at $before of $total offsets committed"
-new=$(wait_leader_not "$victim_topic" 0 "$victim" 30)
-log "$victim_topic [0]: node $new leads $((SECONDS - t0)) s after the stop began"
+leader_down stop
 sleep $((DOWN_S - (SECONDS - t0) > 0 ? DOWN_S - (SECONDS - t0) : 0))
 producing || fail "the producer finished while node $victim was down; the fault hit no production"
 down_progress=$(($(committed_offsets) - before))
