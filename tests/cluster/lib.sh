@@ -44,6 +44,18 @@ $st"
     || fail "FTZ_BROKERS=$FTZ_BROKERS does not list $CLUSTER_NODES brokers: eval \"\$(deploy/local/stack env)\""
 }
 
+# A test that fails with a node down or paused leaves the cluster whole
+# again for the next one (then the stack harness's cleanup runs).
+restore_cluster() {
+  local k
+  for ((k = 1; k <= CLUSTER_NODES; k++)); do
+    (cd / && "$STACK" resume-node "$k") >/dev/null 2>&1 || true
+    (cd / && "$STACK" start-node "$k") >/dev/null 2>&1 \
+      || printf '[%s] could not start Kafka node %s again\n' "$TEST_NAME" "$k" >&2
+  done
+}
+trap 'rc=$?; ((rc == 0)) || restore_cluster; (exit $rc); cleanup' EXIT
+
 node_kill()   { stack kill-node "$1" >/dev/null || fail "could not SIGKILL Kafka node $1"; }
 node_stop()   { stack stop-node "$1" >/dev/null || fail "could not stop Kafka node $1"; }
 node_pause()  { stack pause-node "$1" >/dev/null || fail "could not SIGSTOP Kafka node $1"; }
