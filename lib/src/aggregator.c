@@ -14,6 +14,7 @@
 #include "assignment.h"
 #include "ftz/batch.h"
 #include "ftz/dlq.h"
+#include "ftz/kafka_log.h"
 #include "ftz/log.h"
 #include "ftz/metrics_server.h"
 #include "ftz/sink.h"
@@ -945,10 +946,15 @@ static void check_stuck(agg_t *a, double now, int at_end) {
                  a->pg_trouble);
         set_fatal(a, FTZ_ERR_FATAL, what);
     } else if (!a->asg.assigned_once && now - a->started >= limit) {
+        /* A cluster short of nodes has no group coordinator either: say
+         * that rather than suspect the topics. */
+        const char *short_of_nodes = ftz_kafka_cluster_trouble(time(NULL));
         snprintf(what, sizeof(what), "no partition assigned within %.0f s: %s", limit,
                  a->trouble[0] ? a->trouble
-                               : "the group coordinator gave this member nothing (do the "
-                                 "topics exist? is another member holding them?)");
+                 : short_of_nodes
+                     ? short_of_nodes
+                     : "the group coordinator gave this member nothing (do the "
+                       "topics exist? is another member holding them?)");
         set_fatal(a, FTZ_ERR_FATAL, what);
     } else if (a->asg.assigned_once && a->asg.n > 0 && !at_end && a->progress_at &&
                now - a->progress_at >= limit && !a->batch.messages) {

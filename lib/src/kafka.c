@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "ftz/array.h"
+#include "ftz/kafka_log.h"
 #include "ftz/log.h"
 
 ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value) {
@@ -134,44 +134,10 @@ const char *ftz_kafka_brokers(const char *brokers, const ftz_props_t *props) {
     return env && *env ? env : "127.0.0.1:9092";
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    (void)rk;
-    ftz_log_level_t l = level <= 3 ? FTZ_LOG_ERROR
-                        : level == 4 ? FTZ_LOG_WARNING
-                        : level <= 6 ? FTZ_LOG_INFO : FTZ_LOG_DEBUG;
-    /* A failed connection ("FAIL") is also an error event (error_cb below
-     * or the caller's): said there, once; here only for debugging. */
-    if (strcmp(fac, "FAIL") == 0)
-        l = FTZ_LOG_DEBUG;
-    /* `ftz aggregate` hands its -X properties to its dead-letter producer
-     * too; consumer properties there are expected, not worth a warning. */
-    if (strcmp(fac, "CONFWARN") == 0 && strstr(buf, "is a consumer property"))
-        l = FTZ_LOG_DEBUG;
-    ftz_log(l, "KAFKA", "%s: %s", fac, buf);
-}
-
-/* When each error code was last said (a process has few handles, all
- * served from its main thread). */
-static time_t error_said[64];
-
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
     (void)rk;
     (void)opaque;
     ftz_kafka_log_error(err, reason, 0);
-}
-
-void ftz_kafka_log_error(int err, const char *reason, int quiet) {
-    /* Transport errors are retried by librdkafka; they are worth a warning,
-     * not a stop, and one a minute per kind, not one per retry. Fatal
-     * errors are checked by the callers' loops. */
-    time_t now = time(NULL);
-    size_t slot = (size_t)(err < 0 ? -err : err) % FTZ_ARRAY_SIZE(error_said);
-    int fatal = err == RD_KAFKA_RESP_ERR__FATAL;
-    int repeat = !fatal && error_said[slot] && now - error_said[slot] < 60;
-    if (!repeat)
-        error_said[slot] = now;
-    ftz_log(fatal ? FTZ_LOG_ERROR : repeat || quiet ? FTZ_LOG_DEBUG : FTZ_LOG_WARNING, "KAFKA",
-            "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
 const char *ftz_kafka_refusal(int err, const char *reason) {
@@ -243,7 +209,7 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
     size_t n;
     const ftz_kafka_default_t *defaults = ftz_kafka_defaults(role, &n);
 
-    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_log_cb(conf, ftz_kafka_log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     for (size_t i = 0; i < n; i++)
         if (rd_kafka_conf_set(conf, defaults[i].name, defaults[i].value, why, sizeof(why)) !=

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ftz/array.h"
+#include "ftz/kafka_log.h"
 #include "ftz/log.h"
 
 struct ftz_producer_s {

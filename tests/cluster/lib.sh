@@ -44,7 +44,20 @@ $st"
     || fail "FTZ_BROKERS=$FTZ_BROKERS does not list $CLUSTER_NODES brokers: eval \"\$(deploy/local/stack env)\""
 }
 
+# A test that fails with a node down or paused leaves the cluster whole
+# again for the next one (then the stack harness's cleanup runs).
+restore_cluster() {
+  local k
+  for ((k = 1; k <= CLUSTER_NODES; k++)); do
+    (cd / && "$STACK" resume-node "$k") >/dev/null 2>&1 || true
+    (cd / && "$STACK" start-node "$k") >/dev/null 2>&1 \
+      || printf '[%s] could not start Kafka node %s again\n' "$TEST_NAME" "$k" >&2
+  done
+}
+trap 'rc=$?; ((rc == 0)) || restore_cluster; (exit $rc); cleanup' EXIT
+
 node_kill()   { stack kill-node "$1" >/dev/null || fail "could not SIGKILL Kafka node $1"; }
+node_stop()   { stack stop-node "$1" >/dev/null || fail "could not stop Kafka node $1"; }
 node_pause()  { stack pause-node "$1" >/dev/null || fail "could not SIGSTOP Kafka node $1"; }
 node_resume() { stack resume-node "$1" >/dev/null || fail "could not SIGCONT Kafka node $1"; }
 node_start() {
@@ -68,6 +81,27 @@ wait_leader_not() {
     ((SECONDS - start < $4)) || fail "$1 [$2] still led by node $l $4 s after node $3 went away"
     sleep 0.2
   done
+}
+
+# leader_down kill|stop: the leader of customs [0] SIGKILLed, or stopped
+# cleanly (SIGTERM: a controlled shutdown), during the flow; returns once
+# another node leads the partition. Sets victim (the node), victim_topic,
+# before (the offsets committed then) and t0 (when).
+leader_down() {
+  local new
+  victim_topic=$(topic ftz.customs.declarations)
+  victim=$(leader_of "$victim_topic" 0)
+  [[ $victim != -1 ]] || fail "no leader for $victim_topic [0]"
+  before=$(committed_offsets)
+  t0=$SECONDS
+  case $1 in
+    kill) node_kill "$victim" && log "SIGKILLed node $victim" ;;
+    stop) node_stop "$victim" && log "stopped node $victim (SIGTERM, controlled shutdown) in $((SECONDS - t0)) s" ;;
+    *) fail "leader_down: kill or stop, not $1" ;;
+  esac
+  log "node $victim led $victim_topic [0]; $before of $total offsets were committed"
+  new=$(wait_leader_not "$victim_topic" 0 "$victim" 30)
+  log "$victim_topic [0]: node $new leads $((SECONDS - t0)) s after node $victim went"
 }
 
 # live_brokers: the broker ids the cluster's metadata lists (fenced ones
@@ -180,11 +214,18 @@ print(gs[0].broker.id if gs else -1)
 PY
 }
 
+# How the producer sends one chunk (TYPE FILE --timeout S): by default
+# every record must be acknowledged; a test may set another function.
+PRODUCE=${PRODUCE:-produce_checked}
+# --timeout: a record waits this long for its acknowledgement, over leader
+# elections and a stopped node.
+PRODUCE_TIMEOUT=${PRODUCE_TIMEOUT:-120}
+
 # start_flow SEED: the test's pipeline (topics by `ftz topics create`'s
 # defaults: replication 3 on this cluster), the input, two members of
 # group $GROUP and the producer in the background ($PRODUCER), sending
-# CHUNKS chunks of each type CHUNK_PAUSE apart; returns once the members
-# have committed something.
+# CHUNKS chunks of each type CHUNK_PAUSE apart with $PRODUCE; returns once
+# the members have committed something.
 start_flow() {
   require_cluster
   setup_pipeline "$PARTITIONS"
@@ -199,11 +240,9 @@ start_flow() {
   log "group: $settled"
   (
     for i in $(seq -f '%02g' 0 $((CHUNKS - 1))); do
-      # --timeout: a record waits this long for its acknowledgement, over
-      # leader elections and a stopped node.
-      produce_checked customs "chunks/customs.$i" --timeout 120
-      produce_checked rail "chunks/rail.$i" --timeout 120
-      produce_checked registration "chunks/registrations.$i" --timeout 120
+      "$PRODUCE" customs "chunks/customs.$i" --timeout "$PRODUCE_TIMEOUT"
+      "$PRODUCE" rail "chunks/rail.$i" --timeout "$PRODUCE_TIMEOUT"
+      "$PRODUCE" registration "chunks/registrations.$i" --timeout "$PRODUCE_TIMEOUT"
       sleep "$CHUNK_PAUSE"
     done
   ) &

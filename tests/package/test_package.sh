@@ -4,6 +4,7 @@
 #   - its contents: the binary, the units, the sysusers file, the schemas, a
 #     man page per command, the docs, copyright and changelog; no tests,
 #     benchmarks or fuzzers;
+#   - the binary hardened: PIE, RELRO, BIND_NOW, stack protector, fortify;
 #   - lintian: no E: line;
 #   - dpkg -i on this machine (as root): `ftz --version`, `man ftz-aggregate`,
 #     the units where systemd looks, `systemd-analyze verify` and
@@ -98,6 +99,26 @@ strays=$(grep -E 'test_|fuzz|bench|make_corpus|CMake|\.a$' "$tmp/contents" || tr
 depends=$(dpkg-deb -f "$deb" Depends)
 [[ $depends == *librdkafka* && $depends == *libpq5* && $depends == *adduser* ]] \
   || fail "Depends lacks librdkafka, libpq5 or adduser: $depends"
+
+# 2b. The packaged binary is hardened (CMakeLists.txt, FTZ_HARDEN): a PIE,
+# full RELRO (GNU_RELRO and BIND_NOW), the stack protector, fortified libc
+# calls (the __*_chk variants), as hardening-check would report them.
+mkdir -p "$tmp/x"
+dpkg-deb -x "$deb" "$tmp/x" || die "dpkg-deb -x failed"
+bin=$tmp/x/usr/bin/ftz
+elf_h=$(readelf -h "$bin" 2>&1)
+elf_d=$(readelf -d "$bin" 2>&1)
+elf_l=$(readelf -lW "$bin" 2>&1)
+elf_s=$(readelf --dyn-syms -W "$bin" 2>&1)
+hardened=1
+grep -q 'Type: *DYN' <<<"$elf_h" && grep -q 'FLAGS_1.*PIE' <<<"$elf_d" \
+  || { fail "/usr/bin/ftz is not a PIE: $(grep -m1 'Type:' <<<"$elf_h")"; hardened=0; }
+grep -q 'GNU_RELRO' <<<"$elf_l" || { fail "/usr/bin/ftz has no GNU_RELRO segment"; hardened=0; }
+grep -qE '\(BIND_NOW\)|FLAGS.*BIND_NOW' <<<"$elf_d" || { fail "/usr/bin/ftz is not linked with -z now (no BIND_NOW)"; hardened=0; }
+grep -q '__stack_chk_fail' <<<"$elf_s" || { fail "/usr/bin/ftz has no stack protector (__stack_chk_fail)"; hardened=0; }
+chk=$(grep -oE '__[a-z_]+_chk' <<<"$elf_s" | grep -v __stack_chk_fail | sort -u)
+[[ -n $chk ]] || { fail "/usr/bin/ftz calls no fortified function (_FORTIFY_SOURCE)"; hardened=0; }
+((hardened)) && ok "/usr/bin/ftz hardened: PIE, RELRO, BIND_NOW, stack protector, $(wc -l <<<"$chk") fortified calls ($(head -n 3 <<<"$chk" | paste -sd' '), ...)"
 
 # 3. lintian: no errors (warnings and notes are printed, not fatal).
 lintian --info "$deb" >"$tmp/lintian.log" 2>&1

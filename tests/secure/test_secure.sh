@@ -93,6 +93,33 @@ fi
 grep -q 'no pg_hba.conf entry' pgplain.err || fail "psql sslmode=disable: $(cat pgplain.err)"
 log "plaintext PostgreSQL client: refused ($(head -1 pgplain.err))"
 
+# ---- the KRaft controller listener: admin work only with the node's
+# certificate (mTLS). Without one, kafka-acls --bootstrap-controller gets
+# nothing: in plaintext (the TLS alert it reads back is not a Kafka
+# response) or over TLS with no client certificate (bad_certificate).
+STACK=$FTZ_SOURCE_DIR/deploy/local/stack
+[[ -n ${FTZ_KAFKA_CONTROLLERS:-} && -r ${FTZ_CONTROLLER_PROPERTIES:-} ]] \
+  || fail "no FTZ_KAFKA_CONTROLLERS / FTZ_CONTROLLER_PROPERTIES in the env of 'deploy/local/stack up --secure'"
+printf '%s\n' request.timeout.ms=5000 default.api.timeout.ms=10000 >ctl-plain.properties
+printf '%s\n' security.protocol=SSL ssl.truststore.type=PEM "ssl.truststore.location=$FTZ_KAFKA_CA" \
+  request.timeout.ms=5000 default.api.timeout.ms=10000 >ctl-nocert.properties
+for how in plain nocert; do
+  rc=0
+  timeout 60 "$STACK" acls --bootstrap-controller "$FTZ_KAFKA_CONTROLLERS" \
+    --command-config "ctl-$how.properties" --list >"ctl-$how.out" 2>&1 || rc=$?
+  (( rc != 0 && rc != 124 )) || fail "kafka-acls --list on the controller listener ($how, no certificate): exit $rc: $(head -5 "ctl-$how.out")"
+  ! grep -q 'ftz-producer' "ctl-$how.out" || fail "the controller listener showed the ACLs to a client without a certificate ($how)"
+  log "kafka-acls --bootstrap-controller, $how, no certificate: refused ($(grep -m1 -oE 'bad_certificate|OutOfMemoryError|SslAuthenticationException|TimeoutException' "ctl-$how.out" || echo "exit $rc"))"
+done
+grep -q 'bad_certificate' ctl-nocert.out || fail "TLS without a client certificate: not refused for want of one: $(head -3 ctl-nocert.out)"
+timeout 60 "$STACK" acls --bootstrap-controller "$FTZ_KAFKA_CONTROLLERS" \
+  --command-config "$FTZ_CONTROLLER_PROPERTIES" --list >ctl-cert.out 2>&1 \
+  || fail "kafka-acls on the controller listener with the node's certificate: $(head -5 ctl-cert.out)"
+grep -q 'User:ftz-producer' ctl-cert.out || fail "the node's certificate listed no ACLs: $(head -5 ctl-cert.out)"
+log "kafka-acls --bootstrap-controller with the node's certificate: $(grep -c 'principal=' ctl-cert.out) ACLs listed"
+# `stack env`: one PGUSER, the writer (migrations: PGUSER=$FTZ_PG_OWNER).
+assert_eq "export PGUSER=ftz_writer" "$("$STACK" env | grep '^export PGUSER=')" "PGUSER lines of 'stack env'"
+
 # ---- a wrong password, an untrusted CA, a missing ACL
 sed 's/^sasl.password=.*/sasl.password=not-the-password/' "$FTZ_PRODUCER_PROPERTIES" >wrong.properties
 chmod 600 wrong.properties

@@ -48,11 +48,6 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
                                     const ftz_props_t *props, char *errstr,
                                     size_t errstr_size);
 
-/* Logs a librdkafka error event (what an error_cb receives): transport
- * errors as a warning once a minute per kind (debug in between, or always
- * when quiet), fatal ones as errors. Any thread. */
-void ftz_kafka_log_error(int err, const char *reason, int quiet);
-
 /* What Kafka refused, when error `err` (with librdkafka's `reason`) is a
  * refusal no retry mends: a failed SASL login, a broker certificate the
  * CA does not verify, an authorization failure (a missing ACL). NULL for
