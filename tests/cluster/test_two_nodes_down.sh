@@ -17,7 +17,8 @@ PRODUCE_TIMEOUT=15
 
 # produce_or_keep TYPE FILE [produce options...]: like produce_checked, but
 # records not acknowledged within --timeout are allowed: ftz produce must
-# then exit 1 naming them (FILE:LINE) as not sent or not acknowledged,
+# then exit 1 naming them (FILE:LINE) as not acknowledged (never "not
+# reachable": one node answers),
 # and the chunk is listed in $WORK/unsent.txt to be sent again.
 produce_or_keep() {
   local type=$1 file=$2 rc=0 base
@@ -29,6 +30,9 @@ produce_or_keep() {
   ((rc == 1)) || fail "ftz produce -t $type -f $file exited $rc: $(head -n 3 "$base.err")"
   grep -qE "records not sent|were not acknowledged" "$base.err" && grep -qF "$file:" "$base.err" \
     || fail "ftz produce -t $type -f $file exited 1 without naming the records not sent: $(head -n 3 "$base.err")"
+  # One node stayed up and answered: what failed is the acknowledgement.
+  ! grep -q "not reachable" "$base.err" \
+    || fail "ftz produce -t $type -f $file says the brokers are not reachable while one answered: $(head -n 3 "$base.err")"
   printf '%s %s\n' "$type" "$file" >>"$WORK/unsent.txt"
   log "not sent within --timeout $PRODUCE_TIMEOUT s: $file ($(grep -oE '[0-9]+ (of [0-9]+ )?records (sent )?(were )?not [a-z]+' "$base.err" | head -n 1))"
 }
