@@ -24,8 +24,9 @@ print(*(x.getsockname()[1] for x in s))') || fail "no free ports"
 [[ -n $CPORT ]] || fail "no free ports"
 
 node() {
-  env FTZ_STATE_DIR="$NODE_STATE" FTZ_KAFKA_PORT="$KPORT" FTZ_KAFKA_CONTROLLER_PORT="$CPORT" \
-    FTZ_KAFKA_AUTO_CREATE=1 FTZ_KAFKA_HEAP="-Xms64m -Xmx256m" "$STACK" "$@"
+  env FTZ_STATE_DIR="$NODE_STATE" FTZ_KAFKA_NODES=1 FTZ_KAFKA_PORT="$KPORT" \
+    FTZ_KAFKA_CONTROLLER_PORT="$CPORT" FTZ_KAFKA_AUTO_CREATE=1 FTZ_KAFKA_HEAP="-Xms64m -Xmx256m" \
+    "$STACK" "$@"
 }
 
 # The node's JVM goes with the test on any exit: by the EXIT trap, and, if
