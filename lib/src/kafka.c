@@ -163,6 +163,13 @@ static const ftz_kafka_default_t producer_defaults[] = {
     {"message.timeout.ms", "60000",
      "how long a record may wait for its acknowledgement (ftz produce: --timeout)"},
     {"compression.type", "lz4", "cheap compression of the batches"},
+    /* librdkafka's producer default (true) asks the broker to create every
+     * topic it fetches metadata for; Kafka's auto.create.topics.enable
+     * is true by default, so a missing topic would be made with the
+     * broker's defaults (1 partition, 1 replica) instead of being named. */
+    {"allow.auto.create.topics", "false",
+     "a missing topic is an error, never created with the broker's defaults (ftz topics "
+     "create makes the topics)"},
 };
 
 static const ftz_kafka_default_t consumer_defaults[] = {

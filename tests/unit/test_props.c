@@ -2,7 +2,8 @@
  * (comments, blank lines, CRLF, spaces around '=', '=' inside values, later
  * wins), errors naming FILE:LINE without showing what may be a secret, and
  * the precedence of the brokers (-b, then bootstrap.servers, then
- * $FTZ_BROKERS). */
+ * $FTZ_BROKERS), and clients of every role that never ask a broker to
+ * create a topic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,5 +112,36 @@ static void test_brokers_precedence(void **state) {
     ftz_props_free(&p);
 }
 
+/* A client made from either role's configuration never asks the broker to
+ * create a topic (librdkafka's producer would by default: the property
+ * reads false in a new configuration and becomes true in the handle).
+ * Against a real broker: tests/stack/test_produce_autocreate.sh. */
+static void test_no_topic_auto_creation(void **state) {
+    (void)state;
+    static const struct {
+        ftz_kafka_role_t role;
+        rd_kafka_type_t type;
+    } roles[] = {{FTZ_KAFKA_PRODUCER, RD_KAFKA_PRODUCER}, {FTZ_KAFKA_CONSUMER, RD_KAFKA_CONSUMER}};
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(roles); i++) {
+        char errstr[256], value[16];
+        size_t size = sizeof(value);
+        /* Port 1: nothing answers; the handle is only looked at. */
+        rd_kafka_conf_t *conf =
+            ftz_kafka_conf_new(roles[i].role, "127.0.0.1:1", NULL, errstr, sizeof(errstr));
+        assert_non_null(conf);
+        rd_kafka_t *rk = rd_kafka_new(roles[i].type, conf, errstr, sizeof(errstr));
+        if (!rk) {
+            rd_kafka_conf_destroy(conf);
+            fail_msg("rd_kafka_new: %s", errstr);
+        }
+        assert_int_equal(rd_kafka_conf_get(rd_kafka_conf(rk), "allow.auto.create.topics", value,
+                                           &size),
+                         RD_KAFKA_CONF_OK);
+        rd_kafka_destroy(rk);
+        assert_string_equal(value, "false");
+    }
+}
+
 FTZ_TEST_MAIN(cmocka_unit_test(test_file_syntax), cmocka_unit_test(test_errors_hide_secrets),
-              cmocka_unit_test(test_brokers_precedence))
+              cmocka_unit_test(test_brokers_precedence),
+              cmocka_unit_test(test_no_topic_auto_creation))

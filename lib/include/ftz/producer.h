@@ -41,9 +41,12 @@ ftz_err_t ftz_producer_flush(ftz_producer_t *p, int timeout_ms, char *errstr,
 /* Serves the delivery reports that arrived, without waiting. */
 void ftz_producer_poll(ftz_producer_t *p);
 
-/* Whether the cluster has `topic`, asked once (the whole topic list, so
- * that asking never creates it): FTZ_OK it has; FTZ_ERR_INVALID_ARG it
- * answered without it (errstr says so); FTZ_ERR_RETRIABLE no answer
+/* Whether the cluster has `topic`, asked once for that topic's metadata
+ * (a listing of all topics would leave out one this user may not
+ * describe). Asking never creates it: the producer's handle has
+ * allow.auto.create.topics=false (lib/src/kafka.c), unless -X turns it
+ * on. FTZ_OK it has; FTZ_ERR_INVALID_ARG it answered without it, or
+ * refused to describe it (errstr says which); FTZ_ERR_RETRIABLE no answer
  * within timeout_ms (the caller goes on: sending says what is wrong). */
 ftz_err_t ftz_producer_has_topic(ftz_producer_t *p, const char *topic, int timeout_ms,
                                  char *errstr, size_t errstr_size);
