@@ -72,7 +72,7 @@ def log(prog, msg):
 
 # The aggregate tables in canonical text, rows whose measures are all zero
 # left out, weights rounded to 3 decimals: the queries of
-# tests/stack/lib.sh, so that the text equals what tests/stack/oracle.py
+# tests/lib.sh, so that the text equals what tests/stack/oracle.py
 # prints for the same input (run through `psql -A -t`).
 TABLE_QUERIES = {
     "customs": """

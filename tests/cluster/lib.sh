@@ -10,7 +10,7 @@
 # members count them, a node is killed, paused or lost, and brought back;
 # then every aggregate must equal the oracle's (report_exactness prints
 # produced, counted, dead-lettered, lost and double-counted per type).
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 STACK=$FTZ_SOURCE_DIR/deploy/local/stack
 CLUSTER_NODES=3
 PARTITIONS=6

@@ -25,7 +25,7 @@
 #     reads a successful COMMIT.)
 #
 # Then every table must be exact.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 started=$SECONDS

@@ -16,7 +16,7 @@
 # Knobs (environment), for raising the contention when investigating:
 #   FTZ_CONC_DECLARATIONS (3000), FTZ_CONC_REVISIONS (5), FTZ_CONC_MEMBERS (3),
 #   FTZ_CONC_BATCH (50), FTZ_CONC_BATCH_MS (20), FTZ_CONC_FETCH_BYTES (8192).
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 PARTITIONS=6
 DECLARATIONS=${FTZ_CONC_DECLARATIONS:-3000}
 REVISIONS=${FTZ_CONC_REVISIONS:-5}

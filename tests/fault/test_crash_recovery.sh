@@ -2,7 +2,7 @@
 # SIGKILL `ftz aggregate` after some batches have committed, twice, restart
 # it, and the totals are still exact: a batch either landed whole, with its
 # offsets, or not at all.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

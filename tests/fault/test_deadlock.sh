@@ -16,7 +16,7 @@
 # deadlock_timeout) so it cannot be the victim. If the member is not seen
 # waiting within 15 s, the set-up is tried again (3 attempts, each with a
 # higher revision); the test fails if it is never caught.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 started=$SECONDS

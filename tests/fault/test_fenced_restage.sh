@@ -6,7 +6,7 @@
 # and size, so after the reset it sent the dropped batch's offsets again
 # and again (fenced on the same stale offset many times) or wrote through
 # a null array and crashed.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 "$FTZ" simulate -t customs -n 5000 --seed 5 >customs.jsonl

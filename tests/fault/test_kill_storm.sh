@@ -28,7 +28,7 @@
 # The schedule (which member, how long between kills) comes from a fixed
 # seed; the moments the kills land in a member's work cannot be fixed, which
 # is the point: what is checked (exact totals) does not depend on them.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 PARTITIONS=6
 TOPIC_PARTITIONS=$((3 * PARTITIONS))
 MEMBERS=3

@@ -10,7 +10,7 @@
 #   ); asking the stored offsets whether the batch landed
 # (and the batch never reached COMMIT: the send failed). The counts stay
 # exact; this test checks the log lines.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 G=brk-log-lines

@@ -3,7 +3,7 @@
 # (it was stopped past its session timeout, so the group took them back)
 # must not take "owns nothing" for "at the end of everything" and exit 0
 # with the backlog unread: it rejoins, gets its partitions back and drains.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 "$FTZ" simulate -t customs -n 40000 --seed 71 >customs.jsonl

@@ -2,7 +2,7 @@
 # Several members of one group share the partitions and rebalance while
 # batches are in flight (members join, one leaves cleanly, one is killed):
 # every record still counts exactly once.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 6
 cd "$WORK"
 

@@ -3,7 +3,7 @@
 # flight are aborted, the connection drops, maybe during COMMIT), then the
 # Kafka broker restarted: the member reconnects, redoes what did not land
 # from the offsets stored in PostgreSQL, and the totals are exact.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 STACK=$FTZ_SOURCE_DIR/deploy/local/stack

@@ -13,7 +13,7 @@
 # than waiting for the next chunk, every COMMIT that moves an offset is made
 # 20 ms slower while members come and go (a deferred trigger in the test's
 # own database).
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 PARTITIONS=6
 TOPIC_PARTITIONS=$((3 * PARTITIONS))
 MAX_MEMBERS=4

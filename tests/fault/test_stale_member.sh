@@ -25,7 +25,7 @@
 #    never counted.
 #
 # Every table must then be exact.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 PARTITIONS=3
 TOPIC_PARTITIONS=$((3 * PARTITIONS)) # three record types
 SESSION_MS=6000

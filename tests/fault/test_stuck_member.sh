@@ -10,7 +10,7 @@
 # PostgreSQL refuses (savepoints, one statement at a time). A slow
 # statement-level trigger on the state table keeps it there long enough to
 # be caught, and a CHECK constraint makes two records refused.
-source "$(dirname "$0")/../stack/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 

@@ -6,7 +6,7 @@
 # a wrong password, an untrusted CA and a missing ACL each fail with one
 # clear line and a non-zero exit; and no secret in `ps`, the logs or the
 # metrics.
-source "$FTZ_SOURCE_DIR/tests/stack/lib.sh"
+source "$FTZ_SOURCE_DIR/tests/lib.sh"
 [[ ${FTZ_SECURE:-} == 1 ]] || fail "needs the env of 'deploy/local/stack up --secure' (make secure-test)"
 # The secure stack is this test's own: its topics (the ACLs name them) and database.
 export FTZ_TOPIC_PREFIX=""

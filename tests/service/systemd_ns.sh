@@ -5,7 +5,7 @@
 # local stack on 127.0.0.1. Needs root, unshare, nsenter and a cgroup2 file
 # system (the cgroup `unified` of a hybrid layout will do).
 #
-# Sourced by tests/service/test_*.sh after tests/stack/lib.sh (fail, log).
+# Sourced by tests/service/test_*.sh after tests/lib.sh (fail, log).
 #   sdns_start DIR    starts it (scratch and console file in DIR, under
 #                     /var/tmp: systemd-tmpfiles empties /tmp at boot),
 #                     waits until it is up; what it should read from the

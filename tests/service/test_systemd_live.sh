@@ -19,7 +19,7 @@
 #     go, the operator's files in /etc/ftz stay.
 # Label `service` (make service-test starts the stack). Needs root and the
 # release build ($FTZ_BIN), as tests/package/test_package.sh.
-source "$FTZ_SOURCE_DIR/tests/stack/lib.sh"
+source "$FTZ_SOURCE_DIR/tests/lib.sh"
 source "$FTZ_SOURCE_DIR/tests/service/systemd_ns.sh"
 
 [[ $(id -u) == 0 ]] || fail "needs root: systemd runs in namespaces this test makes"

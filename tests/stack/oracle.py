@@ -10,7 +10,7 @@ within each entity's partition) and applies docs/domain.md:
 customs - only the highest revision of each declaration counts, an equal or
 lower one arriving later changes nothing, CANCELLED counts nowhere; rail -
 each event_id counts once; registrations - each uscc counts once, the first.
-Prints the rows in the text form of tests/stack/lib.sh's queries. Lines
+Prints the rows in the text form of tests/lib.sh's queries. Lines
 that are not JSON objects are skipped (tests keep invalid input apart).
 """
 import json

@@ -7,7 +7,7 @@
 # (b) the peak memory printed at exit stays below a bound that follows from
 #     the batch bound (see BOUND below), over many batches; a run with a
 #     large --batch-bytes is shown for contrast (not asserted).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
 cd "$WORK"

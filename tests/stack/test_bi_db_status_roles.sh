@@ -6,7 +6,7 @@
 # consumer's) or ftz_reader cannot run it ("permission denied for
 # database"), though both may read ftz.schema_migrations.
 # Expected: status works for any role that may read the schema.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"
 P="${FTZ_TEST_ROLE_PREFIX:-ftz_t_}${TEST_ID}"
 W="${P}_w" R="${P}_r"

@@ -10,7 +10,7 @@
 #   - is a member of pg_execute_server_program (runs shell commands),
 #   - owns a table of schema ftz (may write, alter, drop it).
 # Expected: each is refused (exit 1) and stays NOLOGIN.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"
 P="${FTZ_TEST_ROLE_PREFIX:-ftz_t_}${TEST_ID}"
 SUMEMBER="${P}_sumember" WAD="${P}_wad" PROG="${P}_prog" TABOWNER="${P}_tabowner"

@@ -6,7 +6,7 @@
 # docs/bi.md says updates) fails with "already exists".
 # Expected: the name refused (it cannot be a role name), or the same role
 # found and updated the second time; never a role under another name.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"
 P="${FTZ_TEST_ROLE_PREFIX:-ftz_t_}"
 LONG="${P}${TEST_ID}_$(printf 'L%.0s' $(seq 1 70))"

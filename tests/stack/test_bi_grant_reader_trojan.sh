@@ -10,7 +10,7 @@
 # the caller's rights (e.g. checks client-side, or refuses a grant_reader
 # not owned by a trusted role), so the deployer stays without CREATEROLE
 # and the trojan's log stays empty.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"
 P="${FTZ_TEST_ROLE_PREFIX:-ftz_t_}${TEST_ID}"
 DEPLOYER="${P}_deployer" ANALYST="${P}_analyst"

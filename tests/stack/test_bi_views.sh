@@ -7,7 +7,7 @@
 # opening with the Shanghai benchmark at 18,000 in month 48; dead letters
 # per day add up to ftz.dead_letters; and a changed parameter changes the
 # views at once.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

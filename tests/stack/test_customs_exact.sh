@@ -4,7 +4,7 @@
 # Shanghai days, invalid input at the producer and invalid records reaching
 # the consumer (dead-lettered, never counted), and a second run of the same
 # group that changes nothing.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

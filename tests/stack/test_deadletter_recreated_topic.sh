@@ -11,7 +11,7 @@
 # source_offset) DO NOTHING": the OLD dead letter (RULE_HS_CODE, another
 # record) stays and the new one is dropped. `ftz deadletters` never shows it,
 # it cannot be exported and fixed: a bad record silently lost.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 1
 cd "$WORK"

@@ -9,7 +9,7 @@
 # topic's max.message.bytes drops to 200000: the broker refuses the copies,
 # the consumer cuts them smaller ("copies are now cut to") and goes on,
 # also when a batch holds many dead letters that are each small.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
 cd "$WORK"

@@ -12,7 +12,7 @@
 # Expected, either: the refused records dead-lettered (SINK_REJECTED, e.g.
 # with SET CONSTRAINTS ALL IMMEDIATE while isolating) and the rest counted,
 # exit 0; or one clear error carrying PostgreSQL's message, exit 1.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 

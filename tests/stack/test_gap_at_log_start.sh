@@ -13,7 +13,7 @@
 # or, with --on-gap skip, records a bogus gap_skip move 200 -> 200.
 # `ftz offsets` says "ok" for the same partition. Expected: the 50 new
 # records counted, exit 0, no move recorded.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 1
 cd "$WORK"

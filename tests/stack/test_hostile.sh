@@ -3,7 +3,7 @@
 # real topic between valid records: each is dead-lettered as DECODE_ERROR
 # with a reason, the consumer's peak memory stays small (no 2 GiB
 # allocation), and the records after them are counted.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 T=$(topic ftz.customs.declarations)

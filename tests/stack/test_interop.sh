@@ -3,7 +3,7 @@
 # object encoding, produced with confluent-kafka) are aggregated exactly like
 # the project's own, on a topic that mixes schema versions 1 and 2 of
 # CustomsDeclaration from both writers; rail and registration records too.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
 cd "$WORK"

@@ -3,7 +3,7 @@
 # (getaddrinfo would cut it to 16 bits: "localhost:99999" would serve on
 # 34463, "127.0.0.1:65536" on a random port) is a usage error (exit 2)
 # naming the port, like "127.0.0.1:-1". (Found by the break-it pass.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 cd "$WORK"
 bad=()
 for addr in 127.0.0.1:99999 127.0.0.1:65536; do

@@ -4,7 +4,7 @@
 # once the member is caught up, Kafka's committed offsets equal the stored
 # ones (kafka-consumer-groups and lag exporters show no lag that is not
 # there). (Found by the break-it pass.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
 cd "$WORK"

@@ -3,7 +3,7 @@
 # published (/metrics shows the batches redone and the PostgreSQL retries,
 # STATS lines go on) and /readyz names PostgreSQL as the reason.
 # (Found by the break-it pass: the retry loop skipped the publishing.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

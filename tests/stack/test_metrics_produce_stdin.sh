@@ -3,7 +3,7 @@
 # is quiet (a pipe that stays open): after 1000 lines read, sent and
 # acknowledged, /metrics says so within a few seconds. (Found by the
 # break-it pass: figures were published only when a line arrived.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -4,7 +4,7 @@
 # client from another address (a per-client connection limit, many slots
 # in all). (Found by the break-it pass: 32 slow connections held every
 # slot.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

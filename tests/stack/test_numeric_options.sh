@@ -6,7 +6,7 @@
 # is needed (0.5 rows would have become 0, "all rows"). Found by the
 # break-it pass for ftz report --max-rows; ftz aggregate's options share
 # the parser.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"   # never created: usage errors come first
 cd "$WORK"
 bad=()

@@ -17,7 +17,7 @@
 #     it was counted, tells the new log from the old. The default fails
 #     naming the partition; `--on-gap skip` reads the new logs from their
 #     start: every new record counted.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
 cd "$WORK"

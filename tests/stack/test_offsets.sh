@@ -6,7 +6,7 @@
 # move at its next commit; records deleted before being counted ("behind
 # log start") and a topic deleted and re-created ("past log end") are
 # shown and exit 3.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

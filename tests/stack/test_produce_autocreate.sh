@@ -8,7 +8,7 @@
 # topic a plain metadata request names (kcat -L -t), then: `ftz produce
 # --spool DIR -t rail` and `ftz produce -t rail FILE` with topics that do
 # not exist exit 1 naming the missing topic, and the topic is still absent.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 cd "$WORK"
 STACK=$FTZ_SOURCE_DIR/deploy/local/stack
 NODE_STATE=$WORK/kafka-autocreate

@@ -12,7 +12,7 @@
 #  2. An outage longer than --timeout: exit 1, the records not
 #     acknowledged are counted and listed by FILE:LINE; those records, sent
 #     again, and every acknowledged one are each counted exactly once.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

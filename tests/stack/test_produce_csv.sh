@@ -9,7 +9,7 @@
 # CSV rejects file is CSV again; a wrong header stops the run before
 # anything is sent; and after `ftz aggregate` the tables equal the
 # oracle's totals of the good records.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -10,7 +10,7 @@
 # rules would reject and an --expect that is its own output. After
 # `ftz aggregate` the registrations table equals the oracle over every
 # record that was sent.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -11,7 +11,7 @@
 # exits 0; against an unreachable broker a file goes to failed/ naming the
 # broker. After `ftz aggregate` the rail table equals the oracle over every
 # good record, each counted once although some were sent twice.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -8,7 +8,7 @@
 # watch of nothing); a topic that does not exist is named at start. After
 # `ftz aggregate` the registrations table equals the oracle over what was
 # sent.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -5,7 +5,7 @@
 # (not in done/, not in failed/), says so, and exits 0 in bounded time. The
 # next start sends the file again first; after `ftz aggregate` every record
 # is counted once although part of the file was sent twice.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -5,7 +5,7 @@
 # their FILE:LINE (the first ten, then "and K more"); the summary line;
 # and no line said twice (librdkafka's transport warnings at most once).
 # A reachable broker with the same bound: everything acknowledged, exit 0.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 

@@ -17,7 +17,7 @@
 #   - the member stopped (SIGKILL) while traffic goes on: the freshness
 #     alert FtzConsumerNoCommit fires, and FtzConsumerDown with it;
 # plus /healthz, /readyz and a stats line on stderr.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 3
 cd "$WORK"

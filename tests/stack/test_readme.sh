@@ -7,7 +7,7 @@
 # environment is already set). Each must exit 0. Before, the README's
 # `ftz aggregate -g my-group` failed after the demo (the database already
 # aggregated those topics for the demo's group).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -7,7 +7,7 @@
 # unreachable, drew each chart with the expected series and values, every
 # point at finite coordinates, in a non-blank screenshot, from a page that
 # names no URL outside the embedded Chart.js's comments.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 cd "$WORK"
 CHECK=(python3 "$HERE/report_check.py")
 CHARTJS=/usr/share/javascript/chart.js/chart.min.js

@@ -7,7 +7,7 @@
 # before that rule, or by hand, still reach the views: they are put in the
 # state table directly, and the text output must show them escaped, one
 # line per row. (CSV quotes them, JSON escapes them, HTML escapes them.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"
 setup_pipeline 1
 cd "$WORK"

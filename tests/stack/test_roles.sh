@@ -7,7 +7,7 @@
 # migration without superuser and owns what it creates, still readable by
 # the analyst. Roles are cluster-wide: the test's own carry its id and are
 # dropped at the end, pass or fail.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -4,7 +4,7 @@
 # the right code and on the dead-letter topic at least once, the aggregates
 # equal the totals of the valid records exactly, and the operators' loop
 # (export, fix, produce again) brings the fixed records into the totals.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -9,7 +9,7 @@
 # reported, alone, with exit 1; CSV output holds the same records as JSON;
 # dirty JSON lines and CSV files through `ftz produce --skip-rules` end as
 # their expectation says too.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -3,7 +3,7 @@
 # CHECK constraint an operator added) does not stop the pipeline: it is
 # found, dead-lettered as SINK_REJECTED with the server's reason, and every
 # other record of its batch is counted exactly.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

@@ -6,7 +6,7 @@
 # per retry, nor again in librdkafka's own log lines or the dead-letter
 # producer's errors) and stops cleanly on SIGTERM. Every check is made and
 # reported before the test fails.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 

@@ -12,7 +12,7 @@
 # the pipeline going again.
 # Expected: the second group refused (its first commit fails), so that the
 # first one can be restarted.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 3
 cd "$WORK"
 

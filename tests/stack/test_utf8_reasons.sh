@@ -13,7 +13,7 @@
 # (d) dead letters whose key holds a NUL byte or invalid UTF-8: `ftz
 #     deadletters list`, summary and export work, keys shown escaped.
 # Every run's counts are exact against the oracle.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 source "$FTZ_SOURCE_DIR/tests/interop/pyenv.sh"
 setup_pipeline 1 # one partition: "first" and "second" are offsets
 cd "$WORK"

@@ -1,5 +1,6 @@
-# Shared harness of the stack tests (label `stack`): sourced by each
-# tests/stack/test_*.sh. Each test gets its own PostgreSQL database and its
+# The one harness of the stack, fault, secure, cluster and service tests:
+# sourced by each test script (tests/*/test_*.sh; the cluster tests add
+# tests/cluster/lib.sh on top). Each test gets its own PostgreSQL database and its
 # own topics (a unique topic prefix), so tests never see each other's data.
 # The stack must be up (make stack-test starts it); if Kafka or PostgreSQL
 # cannot be reached the test fails and says so.
