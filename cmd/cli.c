@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ftz/err.h"
 #include "ftz/log.h"
 
 /* Whether the comma list names `word` or "all" (any case). */
@@ -81,6 +82,23 @@ void ftz_cli_catch_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* How many long options start with prefix[0..len), listed as "--a, --b"
+ * in out. */
+static int long_matches(const struct option *longopts, const char *prefix, size_t len,
+                        char *out, size_t size) {
+    int n = 0;
+    size_t used = 0;
+    out[0] = '\0';
+    for (const struct option *o = longopts; o->name; o++) {
+        if (strncmp(o->name, prefix, len) != 0)
+            continue;
+        if (used < size)
+            used += ftz_fmt(out + used, size - used, "%s--%s", n ? ", " : "", o->name);
+        n++;
+    }
+    return n;
+}
+
 int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
                  const struct option *longopts, void (*help)(FILE *out), int *rc) {
     int opt, code;
@@ -98,10 +116,18 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
         }
         if (opt == '?' || opt == ':') {
             const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-            char shortname[4] = {'-', (char)optopt, '\0', '\0'};
+            char shortname[4] = {'-', (char)optopt, '\0', '\0'}, matches[256];
             const char *name = !strncmp(bad, "--", 2) ? bad : shortname;
-            if (optopt == 0) /* an unknown long option */
+            int len = (int)strcspn(bad, "="), n = 0;
+            if (name == bad)
+                n = long_matches(longopts, bad + 2, (size_t)len - 2, matches, sizeof(matches));
+            if (optopt == 0 && n > 1) /* getopt_long takes unique prefixes only */
+                *rc = ftz_cli_usage_error(argv[0], "option %.*s is ambiguous: %s", len, bad,
+                                          matches);
+            else if (optopt == 0) /* an unknown long option */
                 *rc = ftz_cli_usage_error(argv[0], "unknown option %s", bad);
+            else if (name == bad && bad[len] == '=')
+                *rc = ftz_cli_usage_error(argv[0], "option %.*s takes no value", len, bad);
             else if (optopt >= 256 || strchr(shortopts, optopt))
                 *rc = ftz_cli_usage_error(argv[0], "option %s needs a value", name);
             else
@@ -123,11 +149,15 @@ int ftz_cli_next(ftz_cli_t *cli, int argc, char **argv, const char *shortopts,
 
 void ftz_cli_free(ftz_cli_t *cli) { ftz_props_free(&cli->props); }
 
+int ftz_cli_decimal(const char *s) {
+    return *s && s[strspn(s, "0123456789.eE+-")] == '\0';
+}
+
 double ftz_cli_number(const char *cmd, const char *opt, const char *arg) {
     char *end;
     double v = strtod(arg, &end);
     /* NaN and infinity are not numbers an option can take. */
-    if (!*arg || *end || !(v >= 0) || v > 1e300) {
+    if (!ftz_cli_decimal(arg) || *end || !(v >= 0) || v > 1e300) {
         ftz_cli_usage_error(cmd, "%s: \"%s\" is not a non-negative number", opt, arg);
         return -1;
     }

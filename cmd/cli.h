@@ -115,6 +115,11 @@ void ftz_cli_info(const char *cmd, const char *fmt, ...) __attribute__((format(p
  * '\n' (ftz produce erases its progress line first). NULL: stderr. */
 void ftz_cli_set_writer(void (*write)(const char *text));
 
+/* Whether s is written as a decimal number (digits, '.', an exponent, a
+ * sign) and nothing else: strtod also takes leading spaces, hexadecimal
+ * ("0x10" is 16), "inf" and "nan", which an option's value must not be. */
+int ftz_cli_decimal(const char *s);
+
 /* Parses a non-negative number option; prints a usage error and returns -1
  * when it is not one. */
 double ftz_cli_number(const char *cmd, const char *opt, const char *arg);

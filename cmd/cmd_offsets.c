@@ -155,7 +155,8 @@ typedef struct row_s {
     const char *group, *topic;
     int32_t partition;
     int64_t stored, start, end; /* -1: none / unknown */
-    const char *status;
+    const char *status; /* NULL: status_buf (rows move when sorted: no
+                         * pointer into a row) */
     char status_buf[96];
     char cols[4][24]; /* stored, start, end, lag as printed */
     int bad; /* out of range, or the topic or partition is gone */
@@ -313,7 +314,7 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
             else
                 snprintf(row->status_buf, sizeof(row->status_buf),
                          "partition does not exist in Kafka (the topic has %d)", count);
-            row->status = row->status_buf;
+            row->status = NULL;
             continue;
         }
         if (ftz_offsets_watermarks(rk, row->topic, row->partition, &row->start, &row->end,
@@ -356,7 +357,7 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         const row_t *row = &rows.v[i];
         printf("%-*s  %-*s  %*d  %*s  %*s  %*s  %*s  %s\n", w[0], row->group, w[1], row->topic,
                w[2], (int)row->partition, w[3], row->cols[0], w[4], row->cols[1], w[5],
-               row->cols[2], w[6], row->cols[3], row->status);
+               row->cols[2], w[6], row->cols[3], row->status ? row->status : row->status_buf);
         any_bad |= row->bad;
     }
     if (fflush(stdout) != 0) {

@@ -77,8 +77,9 @@ static const char *unit_short(ftz_setting_type_t t) {
 
 ftz_err_t ftz_setting_parse(const ftz_setting_t *row, const char *arg, ftz_setting_value_t *out,
                             char *errstr, size_t errstr_size) {
-    char lo[32], hi[32], allowed[256];
-    const char *more = arg && strlen(arg) > 64 ? "..." : "";
+    char lo[32], hi[32], allowed[256], shown[64 + sizeof("...")];
+    /* The value as echoed: cut after 64 bytes on a UTF-8 boundary. */
+    ftz_fmt(shown, sizeof(shown), "%s", arg ? arg : "");
     switch (row->type) {
     case FTZ_SETTING_FLAG:
         out->i = 1;
@@ -93,8 +94,8 @@ ftz_err_t ftz_setting_parse(const ftz_setting_t *row, const char *arg, ftz_setti
                 return FTZ_OK;
             }
         list_values(row->values, " or ", allowed, sizeof(allowed));
-        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "--%s \"%.64s%s\": must be %s",
-                          row->name, arg, more, allowed);
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "--%s \"%s\": must be %s",
+                          row->name, shown, allowed);
     default:
         break;
     }
@@ -103,10 +104,10 @@ ftz_err_t ftz_setting_parse(const ftz_setting_t *row, const char *arg, ftz_setti
     int whole = row->type != FTZ_SETTING_SECONDS;
     /* NaN fails both comparisons; the range keeps v within 2^53, where
      * the cast below is exact. */
-    if (!*arg || *end || !(v >= row->min && v <= row->max) ||
+    if (!ftz_cli_decimal(arg) || *end || !(v >= row->min && v <= row->max) ||
         (whole && v != (double)(long long)v))
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                          "--%s \"%.64s%s\": must be %s from %s to %s", row->name, arg, more,
+                          "--%s \"%s\": must be %s from %s to %s", row->name, shown,
                           unit_noun(row->type), fmt_number(row->min, lo, sizeof(lo)),
                           fmt_number(row->max, hi, sizeof(hi)));
     switch (row->type) {

@@ -93,14 +93,19 @@ void ftz_produce_tick(ftz_produce_run_t *r, int poll) {
 /* Reports a rejected record and copies it (raw, may be NULL) to --rejects. */
 static void reject(ftz_produce_run_t *r, ftz_produce_input_t *in, const char *where,
                    ftz_code_t code, const char *reason, const char *raw, size_t raw_len) {
+    /* One line, whatever the file's name or the reason hold (a name from
+     * the spool directory may carry ESC or a line end). */
+    char line[1024];
+    ftz_fmt(line, sizeof(line), "%s: %s %s", where, ftz_code_name(code), reason);
+    ftz_fmt_one_line(line);
     if (r->quiet_rejects)
-        ftz_log(FTZ_LOG_DEBUG, "RULES", "%s: %s %s", where, ftz_code_name(code), reason);
+        ftz_log(FTZ_LOG_DEBUG, "RULES", "%s", line);
     else
-        ftz_progress_printf("%s: %s %s\n", where, ftz_code_name(code), reason);
+        ftz_progress_printf("%s\n", line);
     r->counts.rejected++;
     r->counts.by_code[code]++;
     if (r->reasons)
-        fprintf(r->reasons, "%s: %s %s\n", where, ftz_code_name(code), reason);
+        fprintf(r->reasons, "%s\n", line);
     if (!r->rejects || !raw)
         return;
     if (in->header && !in->header_written) {

@@ -70,9 +70,18 @@ size_t ftz_fmt(char *dst, size_t size, const char *fmt, ...) {
 
 size_t ftz_fmt_one_line(char *s) {
     size_t n = 0;
-    for (char *c = s; *c; c++, n++)
+    for (unsigned char *c = (unsigned char *)s; *c; c++, n++) {
         if (*c == '\n' || *c == '\r')
             *c = ' ';
+        else if ((*c < 0x20 && *c != '\t') || *c == 0x7F)
+            *c = '?'; /* ESC, VT, FF, BEL...: a value echoed back must not
+                       * drive the terminal or break the line */
+        else if (*c == 0xC2 && c[1] >= 0x80 && c[1] <= 0x9F) {
+            c[0] = c[1] = '?'; /* C1 controls (CSI, NEL) as UTF-8 */
+            c++;
+            n++;
+        }
+    }
     while (n && s[n - 1] == ' ')
         s[--n] = '\0';
     return n;

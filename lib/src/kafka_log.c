@@ -11,6 +11,7 @@
 typedef struct said_s {
     time_t at;
     unsigned long held;
+    int err, used; /* error_said: the error kind this slot counts */
 } said_t;
 
 /* librdkafka logs from its own threads (and error events come from the
@@ -59,6 +60,27 @@ const char *ftz_kafka_cluster_trouble(time_t now) {
     return at && now >= at && now - at < FTZ_KAFKA_REPEAT_S ? getpid_hint : NULL;
 }
 
+/* The slot of error kind err: its own while the table has room (a slot
+ * shared by two kinds would hold one back for the other's sake), else one
+ * shared by its remainder. */
+static said_t *error_slot(int err) {
+    size_t n = FTZ_ARRAY_SIZE(error_said), i;
+    said_t *s = NULL;
+    pthread_mutex_lock(&said_lock);
+    for (i = 0; i < n && error_said[i].used; i++)
+        if (error_said[i].err == err)
+            break;
+    if (i < n) {
+        s = &error_said[i];
+        s->used = 1;
+        s->err = err;
+    } else {
+        s = &error_said[(size_t)(err < 0 ? -err : err) % n];
+    }
+    pthread_mutex_unlock(&said_lock);
+    return s;
+}
+
 /* ", N more in the last S s" when repeats were held back, else "". */
 static void held_note(char *out, size_t size, unsigned long held) {
     out[0] = '\0';
@@ -102,11 +124,10 @@ void ftz_kafka_log_error_at(int err, const char *reason, int quiet, time_t now) 
     /* Transport errors are retried by librdkafka; they are worth a warning,
      * not a stop, and one a minute per kind, not one per retry. Fatal
      * errors are checked by the callers' loops. */
-    size_t slot = (size_t)(err < 0 ? -err : err) % FTZ_ARRAY_SIZE(error_said);
     int fatal = err == RD_KAFKA_RESP_ERR__FATAL;
     unsigned long held = 0;
     char note[64] = "";
-    int repeat = !fatal && !say_again(&error_said[slot], now, &held);
+    int repeat = !fatal && !say_again(error_slot(err), now, &held);
     if (!repeat)
         held_note(note, sizeof(note), held);
     ftz_log(fatal ? FTZ_LOG_ERROR : repeat || quiet ? FTZ_LOG_DEBUG : FTZ_LOG_WARNING, "KAFKA",

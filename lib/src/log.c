@@ -21,8 +21,10 @@ int ftz_log_set_debug(const char *list, char *errstr, unsigned long errstr_size)
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         if (n >= sizeof(word)) {
-            ftz_fmt(errstr, errstr_size, "-d: unknown context \"%.*s...\" (%s or all)", 20,
-                     p, FTZ_LOG_CONTEXTS);
+            char shown[20 + sizeof("...")]; /* cut on a UTF-8 boundary */
+            ftz_fmt(shown, sizeof(shown), "%.*s", (int)n, p);
+            ftz_fmt(errstr, errstr_size, "-d: unknown context \"%s\" (%s or all)", shown,
+                    FTZ_LOG_CONTEXTS);
             return -1;
         }
         memcpy(word, p, n);

@@ -172,6 +172,9 @@ static void test_one_line(void **state) {
         {"a\r\nb", "a  b"},
         {"trailing   ", "trailing"},
         {"\n\n", ""},
+        {"a\x1b[2Jb\x1b]0;t\a", "a?[2Jb?]0;t?"},
+        {"v\vf\fd\x7f", "v?f?d?"},
+        {"csi\xc2\x9b" "2J nel\xc2\x85 nbsp\xc2\xa0 \xc2", "csi??2J nel?? nbsp\xc2\xa0 \xc2"},
     };
     for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         char buf[128];

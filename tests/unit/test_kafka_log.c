@@ -97,6 +97,13 @@ static void test_error_events(void **state) {
     ftz_kafka_log_error_at(-150 /* __FATAL */, "fenced", 0, t0 + 201);
     ftz_kafka_log_error_at(-150, "fenced", 0, t0 + 201);
     assert_int_equal(warnings, 5);
+    /* Kinds 64 apart (3 UNKNOWN_TOPIC_OR_PART, -195 __TRANSPORT... 67)
+     * are told apart: one does not hold the other back. */
+    ftz_kafka_log_error_at(-195, "Connection refused", 0, t0 + 300);
+    ftz_kafka_log_error_at(3, "Unknown topic or partition", 0, t0 + 301);
+    ftz_kafka_log_error_at(67, "kind 67", 0, t0 + 302);
+    ftz_kafka_log_error_at(-131, "kind -131", 0, t0 + 303);
+    assert_int_equal(warnings, 9);
 }
 
 static void test_other_lines(void **state) {

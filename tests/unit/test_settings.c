@@ -87,6 +87,11 @@ static void test_parse_table(void **state) {
         {"batch", "1e999", 0, "must be"},
         {"batch", "nan", 0, "must be"},
         {"batch", "inf", 0, "must be"},
+        {"batch", "0x10", 0, "--batch \"0x10\": must be"},
+        {"batch", " 5", 0, "--batch \" 5\": must be"},
+        {"batch", "5 ", 0, "--batch \"5 \": must be"},
+        {"batch", "+5", 5, NULL},
+        {"batch", "-0", 0, "must be"},
         /* BYTES */
         {"size", "16", 16, NULL},
         {"size", "1000000000000", 1e12, NULL},
@@ -103,6 +108,8 @@ static void test_parse_table(void **state) {
         {"idle", "0", 0, "--idle \"0\": must be a number of seconds from 0.001 to 86400"},
         {"idle", "86400.5", 0, "from 0.001 to 86400"},
         {"idle", "5s", 0, "--idle \"5s\""},
+        {"idle", "0x1p-2", 0, "--idle \"0x1p-2\""},
+        {"idle", "\t1", 0, "must be"},
         /* ENUM: the index; case matters */
         {"mode", "fail", 0, NULL},
         {"mode", "retry", 2, NULL},
@@ -141,6 +148,24 @@ static void test_parse_long_value_is_cut(void **state) {
                      FTZ_ERR_INVALID_ARG);
     assert_non_null(strstr(err, "...\": must be"));
     assert_true(strlen(err) < 150);
+}
+
+/* A value cut inside a UTF-8 character would make the message invalid
+ * UTF-8: the cut goes before it. */
+static void test_parse_long_value_cut_on_char(void **state) {
+    (void)state;
+    char arg[300], err[512];
+    ftz_setting_value_t v;
+    memset(arg, 'a', 63);
+    strcpy(arg + 63, "\xc3\xa9\xc3\xa9\xc3\xa9");
+    assert_int_equal(ftz_setting_parse(row_named("batch"), arg, &v, err, sizeof(err)),
+                     FTZ_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "aaa...\": must be"));
+    assert_null(strstr(err, "\xc3"));
+    assert_int_equal(ftz_setting_parse(row_named("mode"), arg, &v, err, sizeof(err)),
+                     FTZ_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "aaa...\": must be"));
+    assert_null(strstr(err, "\xc3"));
 }
 
 static void test_string_and_flag(void **state) {
@@ -256,6 +281,43 @@ static void test_next_refuses_bad_value(void **state) {
     assert_int_equal(o.size, 1 << 20); /* not reached */
 }
 
+static char said[512];
+static void keep_said(const char *text) {
+    size_t len = strlen(said);
+    snprintf(said + len, sizeof(said) - len, "%s", text);
+}
+
+/* getopt_long's refusals named for what they are: a prefix of two options
+ * is ambiguous (not unknown), and a flag given "=VALUE" takes no value
+ * (it does not need one). */
+static void test_next_names_getopt_refusals(void **state) {
+    (void)state;
+    static const struct {
+        const char *arg, *want;
+    } cases[] = {
+        {"--d", "ftz test: option --d is ambiguous: --debug, --dry-run\n"},
+        {"--d=x", "ftz test: option --d is ambiguous: --debug, --dry-run\n"},
+        {"--dry-run=yes", "ftz test: option --dry-run takes no value\n"},
+        {"--dry=1", "ftz test: option --dry takes no value\n"},
+        {"--nope", "ftz test: unknown option --nope\n"},
+        {"--batch", "ftz test: option --batch needs a value\n"},
+    };
+    for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
+        char *argv[] = {"test", (char *)cases[i].arg, NULL};
+        ftz_settings_t s;
+        opts_t o;
+        int rc = -1, returned;
+        said[0] = '\0';
+        ftz_cli_set_writer(keep_said);
+        int opt = run(&s, &o, &rc, 2, argv, &returned);
+        ftz_cli_set_writer(NULL);
+        if (opt != FTZ_CLI_STOP || rc != FTZ_EXIT_USAGE || strncmp(said, cases[i].want,
+                                                                    strlen(cases[i].want)))
+            fail_msg("%s: got %d rc %d [%s], want [%s]", cases[i].arg, opt, rc, said,
+                     cases[i].want);
+    }
+}
+
 static char *capture(void (*fn)(FILE *)) {
     char *text = NULL;
     size_t len = 0;
@@ -350,6 +412,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_parse_long_value_is_cut),
+        cmocka_unit_test(test_parse_long_value_cut_on_char),
+        cmocka_unit_test(test_next_names_getopt_refusals),
         cmocka_unit_test(test_string_and_flag),
         cmocka_unit_test(test_defaults_stored),
         cmocka_unit_test(test_bad_tables),

@@ -40,8 +40,10 @@ size_t ftz_vfmt(char *dst, size_t size, const char *fmt, va_list ap)
 size_t ftz_fmt(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* One event, one line: turns the line breaks (CR, LF) of s into spaces and
- * drops trailing spaces (libpq's and the server's messages carry both).
+/* One event, one line: turns the line breaks (CR, LF) of s into spaces,
+ * the other control characters (C0 but tab, DEL, UTF-8 C1) into '?', so
+ * that values echoed back cannot drive a terminal, and drops trailing
+ * spaces (libpq's and the server's messages carry both).
  * Returns the new length of s. */
 size_t ftz_fmt_one_line(char *s);
 
