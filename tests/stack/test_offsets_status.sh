@@ -4,7 +4,7 @@
 # by the break-it pass of issue 11: the status pointed into the row's
 # buffer, the sort moved the row, and the line printed an empty status (or
 # another row's) for a partition Kafka does not have.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 export PGDATABASE="${FTZ_TEST_DB_PREFIX:-ftz_}$TEST_ID"
 setup_pipeline 3
 cd "$WORK"

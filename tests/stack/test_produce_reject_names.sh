@@ -4,7 +4,7 @@
 # the break-it pass of issue 11: a name with ESC and a line end (a spool
 # directory takes files from others) was printed raw, colouring the
 # terminal and forging a line of its own.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 setup_pipeline 1
 cd "$WORK"
 
