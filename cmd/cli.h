@@ -58,9 +58,9 @@ enum { FTZ_OPT_PG = 1000, FTZ_OPT_HELP, FTZ_OPT__COMMON_END };
     "                        libpq's PGHOST, PGPORT, PGDATABASE, PGUSER, ...)\n" \
     "  -v, --verbose         more log lines (debug)\n"                         \
     "  -d, --debug CONTEXTS  debug lines of these areas only, comma-separated:\n" \
-    "                        " FTZ_LOG_CONTEXTS ", or all;\n"      \
-    "                        kafka also turns on librdkafka's own debug\n"     \
-    "                        (broker, topic, msg, cgrp)\n"                    \
+    "                        " FTZ_LOG_CONTEXTS ",\n"            \
+    "                        or all; kafka also turns on librdkafka's own\n"  \
+    "                        debug (broker, topic, msg, cgrp)\n"              \
     "  -q, --quiet           errors only\n"                                    \
     "  -V, --version         print the version and exit\n"                     \
     "  -h, --help            this help\n"

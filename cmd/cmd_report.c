@@ -89,7 +89,7 @@ static void help(FILE *out) {
         for (int c = 0; d->columns[c] && len < sizeof(text); c++)
             len += (size_t)snprintf(text + len, sizeof(text) - len, " %s%s", d->columns[c],
                                     d->columns[c + 1] ? "," : "");
-        fprintf(out, "  %-18s %s\n", d->name, d->title);
+        put_wrapped(out, fprintf(out, "  %-18s ", d->name), 21, 79, d->title);
         put_wrapped(out, 0, 21, 79, text);
     }
     fprintf(out,

@@ -21,7 +21,8 @@ enum { OPT_PREFIX = FTZ_OPT__COMMON_END, OPT_TOPIC };
 
 static void help(FILE *out) {
     fprintf(out,
-            "Usage: ftz consume -t TYPE | --topic NAME [-o beginning|end|OFFSET] [-c COUNT] [-e]\n"
+            "Usage: ftz consume -t TYPE | --topic NAME [-o beginning|end|OFFSET]\n"
+            "                   [-c COUNT] [-e]\n"
             "\n"
             "Prints every record of a topic as one JSON line: topic, partition, offset,\n"
             "key, timestamp and the decoded record, or, for bytes that do not decode,\n"

@@ -32,7 +32,12 @@ for cmd in produce simulate aggregate check consume db deadletters offsets repor
   [[ $(tail -n 1 "$WORK/err") == "ftz $cmd: hint: Try \"ftz $cmd --help\"" ]] \
     || fail "ftz $cmd: no hint line: $(cat "$WORK/err")"
   [[ ! -s $WORK/out ]] || fail "ftz $cmd --no-such-option wrote to stdout"
+  # --help fits an 80-column terminal (and the man pages made from it).
+  wide=$("$FTZ" "$cmd" --help | awk 'length > 79 {print length ": " $0}')
+  [[ -z $wide ]] || fail "ftz $cmd --help has lines wider than 79 columns: $wide"
 done
+wide=$("$FTZ" --help | awk 'length > 79 {print length ": " $0}')
+[[ -z $wide ]] || fail "ftz --help has lines wider than 79 columns: $wide"
 # The same two lines for ftz itself, and for a bad common option.
 rc=0
 "$FTZ" nosuchcommand 2>"$WORK/err" || rc=$?
