@@ -346,7 +346,9 @@ void ftz_produce_describe_unacknowledged(const ftz_produce_run_t *r, ftz_buf_t *
                                          unsigned long long missing, unsigned long long sent,
                                          unsigned long long acked) {
     const char *transport = ftz_producer_transport_error(r->prod);
-    if (acked == 0 && transport[0])
+    /* Nodes of a cluster down while another answers: the records reached
+     * Kafka but were not acknowledged, which is not "not reachable". */
+    if (acked == 0 && transport[0] && !ftz_producer_brokers_answered(r->prod))
         ftz_buf_printf(msg, "%llu records not sent: broker(s) %s not reachable within %s (%s)",
                        missing, brokers, within, transport);
     else

@@ -18,7 +18,6 @@ struct ftz_producer_s {
     ftz_producer_failure_cb_t on_failure;
     void *on_failure_opaque;
     char transport_error[512];     /* the last broker connection failure */
-    int all_down;                  /* librdkafka said every broker was down */
     char refused[768];             /* why Kafka refused us (login, TLS, ACL): final */
 };
 
@@ -44,8 +43,6 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
         err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL ||
         (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN && !p->transport_error[0]))
         snprintf(p->transport_error, sizeof(p->transport_error), "%s", reason);
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        p->all_down = 1;
     const char *what = ftz_kafka_refusal(err, reason);
     if (what) {
         refuse(p, "%s: %s", what, reason);
@@ -286,10 +283,12 @@ void ftz_producer_on_failure(ftz_producer_t *p, ftz_producer_failure_cb_t cb, vo
     p->on_failure_opaque = opaque;
 }
 
-const char *ftz_producer_transport_error(const ftz_producer_t *p) {
-    /* One node of a cluster down while another answers is not "not
-     * reachable": then what failed is the acknowledgement. */
-    return p->all_down ? p->transport_error : "";
+const char *ftz_producer_transport_error(const ftz_producer_t *p) { return p->transport_error; }
+
+int ftz_producer_brokers_answered(ftz_producer_t *p) {
+    /* A controller id is known once some broker has answered a metadata
+     * request; timeout 0: the cached value only, never a wait. */
+    return rd_kafka_controllerid(p->rk, 0) >= 0;
 }
 
 const char *ftz_producer_refused(const ftz_producer_t *p) { return p->refused; }

@@ -75,11 +75,15 @@ void ftz_producer_on_failure(ftz_producer_t *p, ftz_producer_failure_cb_t cb, vo
 
 /* librdkafka's last report of a broker it could not connect to, e.g.
  * "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection
- * refused ...", once librdkafka has said that every broker was down; ""
- * when none, or while some broker answered (nodes of a cluster down,
- * another up: the records were sent, not acknowledged). Borrowed, updated
- * inside polls. */
+ * refused ..."; "" when none (borrowed, updated inside polls). With
+ * nodes of a cluster down, others may still answer: see
+ * ftz_producer_brokers_answered. */
 const char *ftz_producer_transport_error(const ftz_producer_t *p);
+/* 1 when some broker has answered this producer (its metadata), else 0:
+ * tells "not reachable" from "reachable, but the records were not
+ * acknowledged" (nodes of a cluster down, too few in sync for
+ * min.insync.replicas). Never blocks. */
+int ftz_producer_brokers_answered(ftz_producer_t *p);
 /* Why Kafka refused this producer (a wrong password, an untrusted
  * certificate, a missing ACL), or "": once set, sends and flushes fail
  * at once with it. */
