@@ -280,7 +280,7 @@ static const case_t cases[] = {
     {"duplicate field", REC("R", F("a", "'int'") "," F("a", "'int'")), "'int'", BAD,
      "field a is defined twice"},
     {"invalid name", "{'type':'fixed','name':'no-dash','size':1}", "'int'", BAD,
-     "fixed without a valid \"name\""},
+     "fixed name \"no-dash\" is not a valid name"},
     {"primitive name defined", "{'type':'fixed','name':'int','size':1}", "'int'", BAD,
      "a primitive type name cannot be defined"},
     {"fixed with negative size", "{'type':'fixed','name':'F','size':-1}", "'int'", BAD,
