@@ -342,3 +342,19 @@ ftz_err_t ftz_avro_fixed_size(const json_t *node, const char *fullname, long lon
     *size = v;
     return FTZ_OK;
 }
+
+ftz_err_t ftz_avro_union_branch(json_t *seen, const char *type, const char *fullname, size_t i,
+                                char *errstr, size_t errstr_size) {
+    /* Named types by full name (two with one name cannot both be
+     * defined); the others by type, after a space that no name holds. */
+    char key[16];
+    if (strcmp(type, "union") == 0)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "a union directly inside a union (branch %zu)", i);
+    if (!fullname)
+        ftz_fmt(key, sizeof(key), " %s", type);
+    if (json_object_get(seen, fullname ? fullname : key))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "a union has two branches of type %s", fullname ? fullname : type);
+    return index_add(seen, fullname ? fullname : key, i);
+}

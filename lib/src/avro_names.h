@@ -6,7 +6,7 @@
  * compat.c (schema resolution), so a fingerprint and a compatibility
  * verdict never disagree on which type a name means; and the checks of a
  * named type's definition (its name, namespace and aliases, a record's
- * fields, an enum's symbols, a fixed's size), so that they never disagree
+ * fields, an enum's symbols, a fixed's size, a union's branches), so that they never disagree
  * either on whether a schema is valid. Internal to lib/.
  * Pure functions: any thread; a table belongs to the one thread using it. */
 #ifndef FTZ_AVRO_NAMES_H
@@ -76,6 +76,15 @@ long ftz_avro_names_find(const ftz_avro_names_t *names, const char *fullname);
  * are the caller's to recognise first. FTZ_ERR_NOMEM. */
 ftz_err_t ftz_avro_names_resolve(const ftz_avro_names_t *names, const char *ref, const char *ns,
                                  long *pos, const char **fullname);
+
+/* Checks branch i of a union against the branches before it: it is no
+ * union itself, and no earlier branch has its type. `type` is the
+ * branch's type ("int", "array", "union"...); `fullname` is the full name
+ * of a named type's, NULL for the others. `seen` is an object the caller
+ * creates for each union and frees after it (it holds what the earlier
+ * branches were). FTZ_ERR_INVALID_ARG with errstr; FTZ_ERR_NOMEM. */
+ftz_err_t ftz_avro_union_branch(json_t *seen, const char *type, const char *fullname, size_t i,
+                                char *errstr, size_t errstr_size);
 
 /* The checks below fill errstr with a message that names the type and,
  * where there is one, the field or symbol; they return

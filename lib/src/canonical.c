@@ -87,6 +87,51 @@ done:
     return err;
 }
 
+/* Branch i of a union, whose canonical form starts at `at` in the output,
+ * checked against the branches before it. What the branch stands for is
+ * read back from that form, which this file writes and the specification
+ * fixes: "int" (a primitive) or "a.R" (a reference, full name),
+ * {"name":"a.R",... (a definition), {"type":"array"... or "map", [ (a
+ * union). Valid names need no JSON escapes. */
+static ftz_err_t union_branch(canon_t *c, json_t *seen, size_t at, size_t i) {
+    static const char def[] = "{\"name\":\"", coll[] = "{\"type\":\"";
+    const char *p = c->out.data + at, *type = "union";
+    char *name = NULL;
+    ftz_err_t err;
+    if (*p == '"' || strncmp(p, def, sizeof(def) - 1) == 0) {
+        p += *p == '"' ? 1 : sizeof(def) - 1;
+        if (!(name = strndup(p, strcspn(p, "\""))))
+            return FTZ_ERR_NOMEM;
+        type = name;
+    } else if (strncmp(p, coll, sizeof(coll) - 1) == 0) {
+        type = p[sizeof(coll) - 1] == 'a' ? "array" : "map";
+    }
+    err = ftz_avro_union_branch(seen, type, name && ftz_avro_primitive(name) < 0 ? name : NULL, i,
+                                c->errstr, c->errstr_size);
+    free(name);
+    return err;
+}
+
+static ftz_err_t canon_union(canon_t *c, json_t *node, const char *ns) {
+    json_t *seen = json_object();
+    ftz_err_t err = FTZ_ERR_NOMEM;
+    if (!seen || (err = ftz_buf_putc(&c->out, '[')))
+        goto done;
+    for (size_t i = 0; i < json_array_size(node); i++) {
+        size_t at;
+        if (i && (err = ftz_buf_putc(&c->out, ',')))
+            goto done;
+        at = c->out.len;
+        if ((err = canon(c, json_array_get(node, i), ns)) ||
+            (err = union_branch(c, seen, at, i)))
+            goto done;
+    }
+    err = ftz_buf_putc(&c->out, ']');
+done:
+    json_decref(seen);
+    return err;
+}
+
 static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
     ftz_err_t err;
 
@@ -103,15 +148,8 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
                               s);
         return ftz_json_put_string(&c->out, full);
     }
-    if (json_is_array(node)) { /* union */
-        if ((err = ftz_buf_putc(&c->out, '[')))
-            return err;
-        for (size_t i = 0; i < json_array_size(node); i++)
-            if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
-                (err = canon(c, json_array_get(node, i), ns)))
-                return err;
-        return ftz_buf_putc(&c->out, ']');
-    }
+    if (json_is_array(node))
+        return canon_union(c, node, ns);
     if (!json_is_object(node))
         return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
                           "a schema must be a string, an array or an object");

@@ -237,25 +237,25 @@ static ftz_err_t parse_named(schema_t *s, json_t *j, kind_t kind, const char *ty
 static ftz_err_t parse_union(schema_t *s, json_t *j, const char *ns, node_t **out) {
     size_t count = json_array_size(j);
     node_t *n = new_node(s, K_UNION);
-    if (!n || !(n->branches = calloc(count ? count : 1, sizeof(*n->branches))))
-        return FTZ_ERR_NOMEM;
+    json_t *seen = NULL;
+    ftz_err_t err = FTZ_ERR_NOMEM;
+    if (!n || !(n->branches = calloc(count ? count : 1, sizeof(*n->branches))) ||
+        !(seen = json_object()))
+        goto done;
     *out = n;
     for (size_t i = 0; i < count; i++) {
         node_t *b;
-        ftz_err_t err = parse(s, json_array_get(j, i), ns, &b);
-        if (err)
-            return err;
-        if (b->kind == K_UNION)
-            return bad(s, "a union directly inside a union (branch %zu)", i);
-        for (size_t k = 0; k < i; k++) {
-            const node_t *o = n->branches[k];
-            if (o->kind == b->kind && (!is_named(b->kind) || strcmp(o->fullname, b->fullname) == 0))
-                return bad(s, "a union has two branches of type %s",
-                           is_named(b->kind) ? b->fullname : kind_names[b->kind]);
-        }
+        if ((err = parse(s, json_array_get(j, i), ns, &b)) ||
+            (err = labelled(s, ftz_avro_union_branch(seen, kind_names[b->kind],
+                                                     is_named(b->kind) ? b->fullname : NULL, i,
+                                                     s->errstr, s->errstr_size))))
+            goto done;
         n->branches[n->n_branches++] = b;
     }
-    return FTZ_OK;
+    err = FTZ_OK;
+done:
+    json_decref(seen);
+    return err;
 }
 
 static ftz_err_t parse(schema_t *s, json_t *j, const char *ns, node_t **out) {

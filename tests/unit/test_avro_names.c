@@ -231,6 +231,19 @@ static const invalid_case_t invalid[] = {
     {"{'type':'fixed','name':'F','size':''}", "fixed F needs a non-negative integer \"size\""},
     {"{'type':'fixed','name':'F','size':'12x'}", "fixed F needs a non-negative integer \"size\""},
     {"{'type':'fixed','name':'F','size':' 12'}", "fixed F needs a non-negative integer \"size\""},
+    /* A union's branches. */
+    {"['int','null','int']", "a union has two branches of type int"},
+    {"['int',{'type':'int','logicalType':'date'}]", "a union has two branches of type int"},
+    {"['null',['int']]", "a union directly inside a union (branch 1)"},
+    {"[{'type':'array','items':'int'},{'type':'array','items':'long'}]",
+     "a union has two branches of type array"},
+    {"[{'type':'map','values':'int'},'null',{'type':'map','values':'long'}]",
+     "a union has two branches of type map"},
+    {"{'type':'record','name':'R','namespace':'n','fields':[{'name':'f','type':"
+     "['null',{'type':'fixed','name':'F','size':1},'n.F']}]}",
+     "a union has two branches of type n.F"},
+    {"{'type':'record','name':'R','fields':[{'name':'f','type':['R',{'type':'R'}]}]}",
+     "a union has two branches of type R"},
     /* Nested definitions are checked as well. */
     {"{'type':'record','name':'R','namespace':'n','fields':[{'name':'e','type':"
      "{'type':'array','items':{'type':'enum','name':'E','symbols':['X','X']}}}]}",
@@ -280,7 +293,8 @@ static void test_invalid_definitions(void **state) {
 }
 
 /* What the rules allow: null and "" namespaces, dotted aliases of a type,
- * a digit after the first character, a size written as a string. */
+ * a digit after the first character, a size written as a string, union
+ * branches of different kinds or full names. */
 static void test_valid_definitions(void **state) {
     (void)state;
     static const char *const valid[][2] = {
@@ -291,6 +305,11 @@ static void test_valid_definitions(void **state) {
          "{'name':'E','type':'enum','symbols':['A','B1']}"},
         {"{'type':'fixed','name':'a.F','namespace':'x.y','size':'16'}",
          "{'name':'a.F','type':'fixed','size':16}"},
+        /* Types of a union differ by kind and by full name. */
+        {"['null',{'type':'record','name':'array','fields':[]},{'type':'array','items':'array'},"
+         "{'type':'fixed','name':'a.F','size':1},{'type':'fixed','name':'b.F','size':1}]",
+         "['null',{'name':'array','type':'record','fields':[]},{'type':'array','items':'array'},"
+         "{'name':'a.F','type':'fixed','size':1},{'name':'b.F','type':'fixed','size':1}]"},
     };
     for (size_t i = 0; i < FTZ_ARRAY_SIZE(valid); i++) {
         char *schema = unquote(valid[i][0]), *want = unquote(valid[i][1]);
