@@ -226,49 +226,66 @@ static ftz_err_t index_add(json_t *index, const char *key, size_t pos) {
                                                                            : FTZ_OK;
 }
 
+/* Member i of a record or enum, a field's name or a symbol (`noun`): a
+ * valid name that no member before it in `seen` has; then added to seen. */
+static ftz_err_t add_member(json_t *seen, const json_t *j, size_t i, const char *type,
+                            const char *fullname, const char *noun, char *errstr,
+                            size_t errstr_size) {
+    const char *v = name_string(j);
+    if (!valid_simple(v))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "%s %s: %s \"%s\" is not a valid name", type, fullname, noun,
+                          json_string_value(j));
+    if (json_object_get(seen, v))
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "%s %s: %s %s is defined twice", type, fullname, noun, v);
+    return index_add(seen, v, i);
+}
+
+/* The array `what` of definition `type` `fullname`, and an empty index for
+ * its members: NULL with errstr (FTZ_ERR_INVALID_ARG in *err) when the
+ * array is missing, or NULL with FTZ_ERR_NOMEM. */
+static json_t *members(const json_t *node, const char *what, const char *type,
+                       const char *fullname, ftz_err_t *err, char *errstr, size_t errstr_size) {
+    json_t *seen;
+    if (!json_is_array(json_object_get(node, what))) {
+        *err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "%s %s without a \"%s\" array", type, fullname, what);
+        return NULL;
+    }
+    if (!(seen = json_object()))
+        *err = FTZ_ERR_NOMEM;
+    return seen;
+}
+
 ftz_err_t ftz_avro_check_fields(const json_t *node, const char *type, const char *fullname,
                                 json_t **index, char *errstr, size_t errstr_size) {
     const json_t *fields = json_object_get(node, "fields");
-    json_t *seen = NULL;
-    ftz_err_t err = FTZ_ERR_INVALID_ARG;
+    ftz_err_t err = FTZ_OK;
+    json_t *seen = members(node, "fields", type, fullname, &err, errstr, errstr_size);
 
-    if (!json_is_array(fields)) {
-        ftz_seterr(err, errstr, errstr_size, "%s %s without a \"fields\" array", type, fullname);
-        goto fail;
-    }
-    err = FTZ_ERR_NOMEM;
-    if (!(seen = json_object()))
-        goto fail;
-    for (size_t i = 0; i < json_array_size(fields); i++) {
+    for (size_t i = 0; seen && i < json_array_size(fields); i++) {
         const json_t *f = json_array_get(fields, i);
         const json_t *jname = json_object_get(f, "name");
-        const char *name = name_string(jname);
-        err = FTZ_ERR_INVALID_ARG;
         if (!json_is_string(jname)) {
-            ftz_seterr(err, errstr, errstr_size, "%s %s: field %zu has no string \"name\"", type,
-                       fullname, i);
+            err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                             "%s %s: field %zu has no string \"name\"", type, fullname, i);
             goto fail;
         }
-        if (!valid_simple(name)) {
-            ftz_seterr(err, errstr, errstr_size, "%s %s: field name \"%s\" is not a valid name",
-                       type, fullname, json_string_value(jname));
+        if ((err = add_member(seen, jname, i, type, fullname, "field", errstr, errstr_size)))
             goto fail;
-        }
-        if (json_object_get(seen, name)) {
-            ftz_seterr(err, errstr, errstr_size, "%s %s: field %s is defined twice", type,
-                       fullname, name);
-            goto fail;
-        }
         if (!json_object_get(f, "type")) {
-            ftz_seterr(err, errstr, errstr_size, "%s %s: field %s has no \"type\"", type,
-                       fullname, name);
+            err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                             "%s %s: field %s has no \"type\"", type, fullname,
+                             json_string_value(jname));
             goto fail;
         }
-        if ((err = check_aliases(json_object_get(f, "aliases"), type, fullname, name, errstr,
-                                 errstr_size)) ||
-            (err = index_add(seen, name, i)))
+        if ((err = check_aliases(json_object_get(f, "aliases"), type, fullname,
+                                 json_string_value(jname), errstr, errstr_size)))
             goto fail;
     }
+    if (err)
+        goto fail;
     return index_done(seen, index);
 fail:
     json_decref(seen);
@@ -279,38 +296,21 @@ ftz_err_t ftz_avro_check_symbols(const json_t *node, const char *fullname, json_
                                  char *errstr, size_t errstr_size) {
     const json_t *symbols = json_object_get(node, "symbols");
     const json_t *def = json_object_get(node, "default");
-    json_t *seen = NULL;
-    ftz_err_t err = FTZ_ERR_INVALID_ARG;
+    ftz_err_t err = FTZ_OK;
+    json_t *seen = members(node, "symbols", "enum", fullname, &err, errstr, errstr_size);
 
-    if (!json_is_array(symbols)) {
-        ftz_seterr(err, errstr, errstr_size, "enum %s without a \"symbols\" array", fullname);
-        goto fail;
-    }
-    err = FTZ_ERR_NOMEM;
-    if (!(seen = json_object()))
-        goto fail;
-    for (size_t i = 0; i < json_array_size(symbols); i++) {
+    for (size_t i = 0; seen && i < json_array_size(symbols); i++) {
         const json_t *sym = json_array_get(symbols, i);
-        const char *v = name_string(sym);
-        err = FTZ_ERR_INVALID_ARG;
         if (!json_is_string(sym)) {
-            ftz_seterr(err, errstr, errstr_size, "enum %s: symbol %zu is not a string", fullname,
-                       i);
+            err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                             "enum %s: symbol %zu is not a string", fullname, i);
             goto fail;
         }
-        if (!valid_simple(v)) {
-            ftz_seterr(err, errstr, errstr_size, "enum %s: symbol \"%s\" is not a valid name",
-                       fullname, json_string_value(sym));
-            goto fail;
-        }
-        if (json_object_get(seen, v)) {
-            ftz_seterr(err, errstr, errstr_size, "enum %s: symbol %s is listed twice", fullname,
-                       v);
-            goto fail;
-        }
-        if ((err = index_add(seen, v, i)))
+        if ((err = add_member(seen, sym, i, "enum", fullname, "symbol", errstr, errstr_size)))
             goto fail;
     }
+    if (err)
+        goto fail;
     if (def && !(name_string(def) && json_object_get(seen, name_string(def)))) {
         err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
                          "enum %s: \"default\" is not one of its symbols", fullname);

@@ -37,9 +37,10 @@ static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const ch
             return err;
         for (size_t i = 0; i < json_array_size(fields); i++) {
             json_t *f = json_array_get(fields, i);
+            const char *fname = json_string_value(json_object_get(f, "name"));
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
                 (err = ftz_buf_puts(&c->out, "{\"name\":")) ||
-                (err = ftz_json_put_string(&c->out, json_string_value(json_object_get(f, "name")))) ||
+                (err = ftz_json_put_string(&c->out, fname)) ||
                 (err = ftz_buf_puts(&c->out, ",\"type\":")) ||
                 (err = canon(c, json_object_get(f, "type"), inner_ns)) ||
                 (err = ftz_buf_putc(&c->out, '}')))

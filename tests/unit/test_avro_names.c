@@ -201,11 +201,11 @@ static const invalid_case_t invalid[] = {
      "{'name':'f','type':'long'}]}",
      "record R: field f is defined twice"},
     {"{'type':'error','name':'R','fields':[{'name':'a-b','type':'int'}]}",
-     "error R: field name \"a-b\" is not a valid name"},
+     "error R: field \"a-b\" is not a valid name"},
     {"{'type':'record','name':'R','fields':[{'name':'a.b','type':'int'}]}",
-     "record R: field name \"a.b\" is not a valid name"},
+     "record R: field \"a.b\" is not a valid name"},
     {"{'type':'record','name':'R','fields':[{'name':'','type':'int'}]}",
-     "record R: field name \"\" is not a valid name"},
+     "record R: field \"\" is not a valid name"},
     {"{'type':'record','name':'R','fields':[{'type':'int'}]}",
      "record R: field 0 has no string \"name\""},
     {"{'type':'record','name':'R','fields':['int']}", "record R: field 0 has no string \"name\""},
@@ -216,7 +216,7 @@ static const invalid_case_t invalid[] = {
      "record R: field f: \"aliases\" must be an array of names"},
     {"{'type':'record','name':'R'}", "record R without a \"fields\" array"},
     /* An enum's symbols. */
-    {"{'type':'enum','name':'E','symbols':['A','B','A']}", "enum E: symbol A is listed twice"},
+    {"{'type':'enum','name':'E','symbols':['A','B','A']}", "enum E: symbol A is defined twice"},
     {"{'type':'enum','name':'E','symbols':['A','1B']}",
      "enum E: symbol \"1B\" is not a valid name"},
     {"{'type':'enum','name':'E','symbols':['A','']}", "enum E: symbol \"\" is not a valid name"},
@@ -247,22 +247,13 @@ static const invalid_case_t invalid[] = {
     /* Nested definitions are checked as well. */
     {"{'type':'record','name':'R','namespace':'n','fields':[{'name':'e','type':"
      "{'type':'array','items':{'type':'enum','name':'E','symbols':['X','X']}}}]}",
-     "enum n.E: symbol X is listed twice"},
+     "enum n.E: symbol X is defined twice"},
 };
-
-static char *unquote(const char *s) {
-    char *d = strdup(s);
-    assert_non_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
 
 static void test_invalid_definitions(void **state) {
     (void)state;
     for (size_t i = 0; i < FTZ_ARRAY_SIZE(invalid); i++) {
-        char *schema = unquote(invalid[i].schema);
+        char *schema = ftz_test_unquote(invalid[i].schema);
         char errstr[512] = "", reason[512] = "", want[600];
         uint64_t fp;
         char *pcf = ftz_canonical_form(schema, strlen(schema), errstr, sizeof(errstr));
@@ -312,7 +303,7 @@ static void test_valid_definitions(void **state) {
          "{'name':'a.F','type':'fixed','size':1},{'name':'b.F','type':'fixed','size':1}]"},
     };
     for (size_t i = 0; i < FTZ_ARRAY_SIZE(valid); i++) {
-        char *schema = unquote(valid[i][0]), *want = unquote(valid[i][1]);
+        char *schema = ftz_test_unquote(valid[i][0]), *want = ftz_test_unquote(valid[i][1]);
         char errstr[512] = "";
         char *pcf = ftz_canonical_form(schema, strlen(schema), errstr, sizeof(errstr));
         if (!pcf)
