@@ -4,7 +4,10 @@
  * named types a schema defines, in which a reference is resolved. The one
  * reading of names behind both canonical.c (Parsing Canonical Form) and
  * compat.c (schema resolution), so a fingerprint and a compatibility
- * verdict never disagree on which type a name means. Internal to lib/.
+ * verdict never disagree on which type a name means; and the checks of a
+ * named type's definition (its name, namespace and aliases, a record's
+ * fields, an enum's symbols, a fixed's size, a union's branches), so that they never disagree
+ * either on whether a schema is valid. Internal to lib/.
  * Pure functions: any thread; a table belongs to the one thread using it. */
 #ifndef FTZ_AVRO_NAMES_H
 #define FTZ_AVRO_NAMES_H
@@ -73,5 +76,50 @@ long ftz_avro_names_find(const ftz_avro_names_t *names, const char *fullname);
  * are the caller's to recognise first. FTZ_ERR_NOMEM. */
 ftz_err_t ftz_avro_names_resolve(const ftz_avro_names_t *names, const char *ref, const char *ns,
                                  long *pos, const char **fullname);
+
+/* Checks branch i of a union against the branches before it: it is no
+ * union itself, and no earlier branch has its type. `type` is the
+ * branch's type ("int", "array", "union"...); `fullname` is the full name
+ * of a named type's, NULL for the others. `seen` is an object the caller
+ * creates for each union and frees after it (it holds what the earlier
+ * branches were). FTZ_ERR_INVALID_ARG with errstr; FTZ_ERR_NOMEM. */
+ftz_err_t ftz_avro_union_branch(json_t *seen, const char *type, const char *fullname, size_t i,
+                                char *errstr, size_t errstr_size);
+
+/* The checks below fill errstr with a message that names the type and,
+ * where there is one, the field or symbol; they return
+ * FTZ_ERR_INVALID_ARG for an invalid schema, FTZ_ERR_NOMEM (errstr
+ * untouched) when out of memory. `type` is the definition's "type":
+ * "record", "error", "enum" or "fixed". JSON values are borrowed. */
+
+/* Reads the head of a named type's definition `node`, written inside
+ * namespace `ns`: "name" must be a valid name (dotted: a full name),
+ * "namespace" absent, null or a valid namespace, the unqualified name not a
+ * primitive type name, "aliases" absent or an array of valid (dotted)
+ * names, and the full name not defined yet. Then records the full name at
+ * `pos` in `names`, before the body is read so that the body may refer to
+ * it. On FTZ_OK *fullname is the full name, malloc'd: the caller frees it. */
+ftz_err_t ftz_avro_define(ftz_avro_names_t *names, const json_t *node, const char *type,
+                          const char *ns, size_t pos, char **fullname, char *errstr,
+                          size_t errstr_size);
+
+/* The "fields" of record `fullname`: an array of objects, each with a
+ * valid "name" that no other field has, a "type", and "aliases" absent or
+ * an array of valid names. The field types are the caller's to read. On
+ * FTZ_OK, when index is not NULL, *index is a new object mapping each field
+ * name to its position, the caller's to json_decref. */
+ftz_err_t ftz_avro_check_fields(const json_t *node, const char *type, const char *fullname,
+                                json_t **index, char *errstr, size_t errstr_size);
+
+/* The "symbols" of enum `fullname`: an array of valid names, each listed
+ * once, and "default" absent or one of them. *index as above (symbol ->
+ * position). */
+ftz_err_t ftz_avro_check_symbols(const json_t *node, const char *fullname, json_t **index,
+                                 char *errstr, size_t errstr_size);
+
+/* The "size" of fixed `fullname`: a non-negative integer, or a string of
+ * decimal digits that reads as one (as other implementations accept). */
+ftz_err_t ftz_avro_fixed_size(const json_t *node, const char *fullname, long long *size,
+                              char *errstr, size_t errstr_size);
 
 #endif

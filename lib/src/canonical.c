@@ -32,58 +32,35 @@ static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const ch
 
     if (strcmp(type, "record") == 0 || strcmp(type, "error") == 0) {
         json_t *fields = json_object_get(node, "fields");
-        if (!json_is_array(fields))
-            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                              "record %s without a \"fields\" array", full);
-        if ((err = ftz_buf_puts(&c->out, ",\"fields\":[")))
+        if ((err = ftz_avro_check_fields(node, type, full, NULL, c->errstr, c->errstr_size)) ||
+            (err = ftz_buf_puts(&c->out, ",\"fields\":[")))
             return err;
         for (size_t i = 0; i < json_array_size(fields); i++) {
             json_t *f = json_array_get(fields, i);
-            json_t *fname = json_object_get(f, "name");
-            json_t *ftype = json_object_get(f, "type");
-            if (!json_is_string(fname) || !ftype)
-                return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                                  "record %s: field %zu needs \"name\" and \"type\"",
-                                  full, i);
+            const char *fname = json_string_value(json_object_get(f, "name"));
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
                 (err = ftz_buf_puts(&c->out, "{\"name\":")) ||
-                (err = ftz_json_put_string(&c->out, json_string_value(fname))) ||
+                (err = ftz_json_put_string(&c->out, fname)) ||
                 (err = ftz_buf_puts(&c->out, ",\"type\":")) ||
-                (err = canon(c, ftype, inner_ns)) || (err = ftz_buf_putc(&c->out, '}')))
+                (err = canon(c, json_object_get(f, "type"), inner_ns)) ||
+                (err = ftz_buf_putc(&c->out, '}')))
                 return err;
         }
         err = ftz_buf_putc(&c->out, ']');
     } else if (strcmp(type, "enum") == 0) {
         json_t *symbols = json_object_get(node, "symbols");
-        if (!json_is_array(symbols))
-            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                              "enum %s without a \"symbols\" array", full);
-        if ((err = ftz_buf_puts(&c->out, ",\"symbols\":[")))
+        if ((err = ftz_avro_check_symbols(node, full, NULL, c->errstr, c->errstr_size)) ||
+            (err = ftz_buf_puts(&c->out, ",\"symbols\":[")))
             return err;
-        for (size_t i = 0; i < json_array_size(symbols); i++) {
-            json_t *s = json_array_get(symbols, i);
-            if (!json_is_string(s))
-                return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                                  "enum %s: symbol %zu is not a string", full, i);
+        for (size_t i = 0; i < json_array_size(symbols); i++)
             if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
-                (err = ftz_json_put_string(&c->out, json_string_value(s))))
+                (err = ftz_json_put_string(&c->out, json_string_value(json_array_get(symbols, i)))))
                 return err;
-        }
         err = ftz_buf_putc(&c->out, ']');
     } else { /* fixed */
-        json_t *size = json_object_get(node, "size");
-        long long n = -1;
-        if (json_is_integer(size))
-            n = json_integer_value(size);
-        else if (json_is_string(size)) {
-            char *end;
-            n = strtoll(json_string_value(size), &end, 10);
-            if (*end)
-                n = -1;
-        }
-        if (n < 0)
-            return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                              "fixed %s needs a non-negative integer \"size\"", full);
+        long long n;
+        if ((err = ftz_avro_fixed_size(node, full, &n, c->errstr, c->errstr_size)))
+            return err;
         err = ftz_buf_printf(&c->out, ",\"size\":%lld", n);
     }
     if (err)
@@ -93,34 +70,66 @@ static ftz_err_t canon_body(canon_t *c, json_t *node, const char *type, const ch
 
 static ftz_err_t canon_named(canon_t *c, json_t *node, const char *type,
                              const char *ns) {
-    json_t *jname = json_object_get(node, "name");
-    const char *space = ftz_avro_space(json_object_get(node, "namespace"), ns);
     char *full = NULL, *inner_ns = NULL;
-    ftz_err_t err = FTZ_OK;
+    ftz_err_t err;
 
-    if (!json_is_string(jname))
-        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                          "%s without a string \"name\"", type);
-    if (!space)
-        return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
-                          "%s \"namespace\" is not a string", type);
+    if ((err = ftz_avro_define(&c->names, node, type, ns, json_object_size(c->names.index), &full,
+                               c->errstr, c->errstr_size)))
+        goto done;
     /* Names nested inside take the namespace of this full name. */
-    if (!(full = ftz_avro_fullname(space, json_string_value(jname))) ||
-        !(inner_ns = strndup(full, ftz_avro_space_len(full)))) {
+    if (!(inner_ns = strndup(full, ftz_avro_space_len(full)))) {
         err = FTZ_ERR_NOMEM;
         goto done;
     }
-    /* Registered before the body is read, so that the body may refer to it. */
-    if ((err = ftz_avro_names_add(&c->names, full, json_object_size(c->names.index)))) {
-        if (err == FTZ_ERR_INVALID_ARG)
-            ftz_seterr(err, c->errstr, c->errstr_size, "%s is defined twice", full);
-        goto done;
-    }
-
     err = canon_body(c, node, type, full, inner_ns);
 done:
     free(inner_ns);
     free(full);
+    return err;
+}
+
+/* Branch i of a union, whose canonical form starts at `at` in the output,
+ * checked against the branches before it. What the branch stands for is
+ * read back from that form, which this file writes and the specification
+ * fixes: "int" (a primitive) or "a.R" (a reference, full name),
+ * {"name":"a.R",... (a definition), {"type":"array"... or "map", [ (a
+ * union). Valid names need no JSON escapes. */
+static ftz_err_t union_branch(canon_t *c, json_t *seen, size_t at, size_t i) {
+    static const char def[] = "{\"name\":\"", coll[] = "{\"type\":\"";
+    const char *p = c->out.data + at, *type = "union";
+    char *name = NULL;
+    ftz_err_t err;
+    if (*p == '"' || strncmp(p, def, sizeof(def) - 1) == 0) {
+        p += *p == '"' ? 1 : sizeof(def) - 1;
+        if (!(name = strndup(p, strcspn(p, "\""))))
+            return FTZ_ERR_NOMEM;
+        type = name;
+    } else if (strncmp(p, coll, sizeof(coll) - 1) == 0) {
+        type = p[sizeof(coll) - 1] == 'a' ? "array" : "map";
+    }
+    err = ftz_avro_union_branch(seen, type, name && ftz_avro_primitive(name) < 0 ? name : NULL, i,
+                                c->errstr, c->errstr_size);
+    free(name);
+    return err;
+}
+
+static ftz_err_t canon_union(canon_t *c, json_t *node, const char *ns) {
+    json_t *seen = json_object();
+    ftz_err_t err = FTZ_ERR_NOMEM;
+    if (!seen || (err = ftz_buf_putc(&c->out, '[')))
+        goto done;
+    for (size_t i = 0; i < json_array_size(node); i++) {
+        size_t at;
+        if (i && (err = ftz_buf_putc(&c->out, ',')))
+            goto done;
+        at = c->out.len;
+        if ((err = canon(c, json_array_get(node, i), ns)) ||
+            (err = union_branch(c, seen, at, i)))
+            goto done;
+    }
+    err = ftz_buf_putc(&c->out, ']');
+done:
+    json_decref(seen);
     return err;
 }
 
@@ -140,15 +149,8 @@ static ftz_err_t canon(canon_t *c, json_t *node, const char *ns) {
                               s);
         return ftz_json_put_string(&c->out, full);
     }
-    if (json_is_array(node)) { /* union */
-        if ((err = ftz_buf_putc(&c->out, '[')))
-            return err;
-        for (size_t i = 0; i < json_array_size(node); i++)
-            if ((i && (err = ftz_buf_putc(&c->out, ','))) ||
-                (err = canon(c, json_array_get(node, i), ns)))
-                return err;
-        return ftz_buf_putc(&c->out, ']');
-    }
+    if (json_is_array(node))
+        return canon_union(c, node, ns);
     if (!json_is_object(node))
         return ftz_seterr(FTZ_ERR_INVALID_ARG, c->errstr, c->errstr_size,
                           "a schema must be a string, an array or an object");
@@ -185,7 +187,8 @@ char *ftz_canonical_form(const char *json, size_t len, char *errstr,
                          size_t errstr_size) {
     json_error_t jerr;
     canon_t c = {FTZ_BUF_INIT, {NULL}, errstr, errstr_size};
-    json_t *root = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    /* No JSON_ALLOW_NUL, as compat.c: a name with a NUL inside is no name. */
+    json_t *root = json_loadb(json, len, JSON_DECODE_ANY, &jerr);
     char *res = NULL;
     ftz_err_t err;
 

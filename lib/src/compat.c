@@ -112,20 +112,6 @@ static ftz_err_t bad(schema_t *s, const char *fmt, ...) {
 
 static int is_named(kind_t k) { return k == K_RECORD || k == K_ENUM || k == K_FIXED; }
 
-static int valid_alias_list(json_t *aliases, int dotted) {
-    if (!json_is_array(aliases))
-        return 0;
-    for (size_t i = 0; i < json_array_size(aliases); i++) {
-        json_t *a = json_array_get(aliases, i);
-        if (!json_is_string(a))
-            return 0;
-        const char *v = json_string_value(a);
-        if (dotted ? !ftz_avro_valid_dotted(v, 0) : !ftz_avro_valid_name(v, strlen(v)))
-            return 0;
-    }
-    return 1;
-}
-
 static node_t *new_node(schema_t *s, kind_t kind) {
     node_t *n = calloc(1, sizeof(*n));
     if (!n)
@@ -177,154 +163,99 @@ static void parse_decimal(json_t *j, node_t *n) {
 
 static ftz_err_t parse(schema_t *s, json_t *j, const char *ns, node_t **out);
 
-static ftz_err_t index_add(json_t *index, const char *key, size_t pos) {
-    return json_object_set_new(index, key, json_integer((json_int_t)pos)) ? FTZ_ERR_NOMEM : FTZ_OK;
+/* Puts "writer schema: " before the message that a check of avro_names.c
+ * left in errstr. */
+static ftz_err_t labelled(schema_t *s, ftz_err_t err) {
+    char *msg;
+    if (err != FTZ_ERR_INVALID_ARG || !s->errstr || !s->errstr_size)
+        return err;
+    if (!(msg = strdup(s->errstr)))
+        return FTZ_ERR_NOMEM;
+    bad(s, "%s", msg);
+    free(msg);
+    return err;
 }
 
-static ftz_err_t parse_fields(schema_t *s, json_t *j, node_t *n) {
+static ftz_err_t parse_fields(schema_t *s, json_t *j, const char *type, node_t *n) {
     json_t *fields = json_object_get(j, "fields");
-    if (!json_is_array(fields))
-        return bad(s, "record %s without a \"fields\" array", n->fullname);
+    ftz_err_t err;
+    if ((err = labelled(s, ftz_avro_check_fields(j, type, n->fullname, &n->index, s->errstr,
+                                                 s->errstr_size))))
+        return err;
     size_t count = json_array_size(fields);
     if (!(n->fields = calloc(count ? count : 1, sizeof(*n->fields))))
         return FTZ_ERR_NOMEM;
     for (size_t i = 0; i < count; i++) {
         json_t *f = json_array_get(fields, i);
-        json_t *fname = json_object_get(f, "name");
-        json_t *ftype = json_object_get(f, "type");
-        json_t *aliases = json_object_get(f, "aliases");
         field_t *fd = &n->fields[i];
-        ftz_err_t err;
-        const char *name = json_string_value(fname);
-        if (!name || !ftz_avro_valid_name(name, strlen(name)) || !ftype)
-            return bad(s, "record %s: field %zu needs a valid \"name\" and a \"type\"",
-                       n->fullname, i);
-        fd->name = json_string_value(fname);
-        if (json_object_get(n->index, fd->name))
-            return bad(s, "record %s: field %s is defined twice", n->fullname, fd->name);
-        if (aliases && !valid_alias_list(aliases, 0))
-            return bad(s, "record %s: field %s: \"aliases\" must be an array of names",
-                       n->fullname, fd->name);
-        fd->aliases = aliases;
+        fd->name = json_string_value(json_object_get(f, "name"));
+        fd->aliases = json_object_get(f, "aliases");
         fd->has_default = json_object_get(f, "default") != NULL;
-        if ((err = index_add(n->index, fd->name, i)))
-            return err;
         n->n_fields = i + 1;
-        if ((err = parse(s, ftype, n->space, &fd->type)))
+        if ((err = parse(s, json_object_get(f, "type"), n->space, &fd->type)))
             return err;
     }
-    return FTZ_OK;
-}
-
-static ftz_err_t parse_symbols(schema_t *s, json_t *j, node_t *n) {
-    json_t *symbols = json_object_get(j, "symbols");
-    json_t *def = json_object_get(j, "default");
-    if (!json_is_array(symbols))
-        return bad(s, "enum %s without a \"symbols\" array", n->fullname);
-    for (size_t i = 0; i < json_array_size(symbols); i++) {
-        json_t *sym = json_array_get(symbols, i);
-        const char *v = json_string_value(sym);
-        ftz_err_t err;
-        if (!v || !ftz_avro_valid_name(v, strlen(v)))
-            return bad(s, "enum %s: symbol %zu is not a valid name", n->fullname, i);
-        if (json_object_get(n->index, v))
-            return bad(s, "enum %s: symbol %s is listed twice", n->fullname, v);
-        if ((err = index_add(n->index, v, i)))
-            return err;
-    }
-    n->symbols = symbols;
-    if (def) {
-        if (!json_is_string(def) || !json_object_get(n->index, json_string_value(def)))
-            return bad(s, "enum %s: \"default\" is not one of its symbols", n->fullname);
-        n->default_symbol = json_string_value(def);
-    }
-    return FTZ_OK;
-}
-
-static ftz_err_t parse_size(schema_t *s, json_t *j, node_t *n) {
-    json_t *size = json_object_get(j, "size");
-    long long v = -1;
-    if (json_is_integer(size)) {
-        v = json_integer_value(size);
-    } else if (json_is_string(size) && *json_string_value(size)) {
-        char *end;
-        v = strtoll(json_string_value(size), &end, 10);
-        if (*end)
-            v = -1;
-    }
-    if (v < 0)
-        return bad(s, "fixed %s needs a non-negative integer \"size\"", n->fullname);
-    n->size = v;
-    parse_decimal(j, n);
     return FTZ_OK;
 }
 
 static ftz_err_t parse_named(schema_t *s, json_t *j, kind_t kind, const char *type,
                              const char *ns, node_t **out) {
-    json_t *jname = json_object_get(j, "name");
-    json_t *jns = json_object_get(j, "namespace");
-    json_t *aliases = json_object_get(j, "aliases");
     node_t *n;
     ftz_err_t err;
 
-    if (!json_is_string(jname) || !ftz_avro_valid_dotted(json_string_value(jname), 0))
-        return bad(s, "%s without a valid \"name\"", type);
-    const char *name = json_string_value(jname);
-    if (jns && !json_is_null(jns) &&
-        !(json_is_string(jns) && ftz_avro_valid_dotted(json_string_value(jns), 1)))
-        return bad(s, "%s %s: \"namespace\" is not a valid namespace", type, name);
-    const char *space = ftz_avro_space(jns, ns);
-
-    if (!(n = new_node(s, kind)) || !(n->fullname = ftz_avro_fullname(space, name)))
+    if (!(n = new_node(s, kind)) || FTZ_ARRAY_GROW(s->defs, s->cap_defs, s->n_defs + 1))
         return FTZ_ERR_NOMEM;
-    n->name = ftz_avro_short_name(n->fullname);
-    if (!(n->space = strndup(n->fullname, ftz_avro_space_len(n->fullname))))
-        return FTZ_ERR_NOMEM;
-    if (ftz_avro_primitive(n->name) >= 0)
-        return bad(s, "%s %s: a primitive type name cannot be defined", type, n->fullname);
-    if (ftz_avro_names_find(&s->names, n->fullname) >= 0)
-        return bad(s, "%s is defined twice", n->fullname);
-    if (aliases && !valid_alias_list(aliases, 1))
-        return bad(s, "%s %s: \"aliases\" must be an array of names", type, n->fullname);
-    n->aliases = aliases;
-
     /* Registered before the body is read, so that the body may refer to it. */
-    if (FTZ_ARRAY_GROW(s->defs, s->cap_defs, s->n_defs + 1))
-        return FTZ_ERR_NOMEM;
-    if ((err = ftz_avro_names_add(&s->names, n->fullname, s->n_defs)))
+    if ((err = labelled(s, ftz_avro_define(&s->names, j, type, ns, s->n_defs, &n->fullname,
+                                           s->errstr, s->errstr_size))))
         return err;
     s->defs[s->n_defs++] = n;
     *out = n;
-
-    if (kind == K_FIXED)
-        return parse_size(s, j, n);
-    if (!(n->index = json_object()))
+    n->name = ftz_avro_short_name(n->fullname);
+    if (!(n->space = strndup(n->fullname, ftz_avro_space_len(n->fullname))))
         return FTZ_ERR_NOMEM;
-    return kind == K_RECORD ? parse_fields(s, j, n) : parse_symbols(s, j, n);
+    n->aliases = json_object_get(j, "aliases");
+
+    switch (kind) {
+    case K_FIXED:
+        if ((err = labelled(s, ftz_avro_fixed_size(j, n->fullname, &n->size, s->errstr,
+                                                   s->errstr_size))))
+            return err;
+        parse_decimal(j, n);
+        return FTZ_OK;
+    case K_ENUM:
+        if ((err = labelled(s, ftz_avro_check_symbols(j, n->fullname, &n->index, s->errstr,
+                                                      s->errstr_size))))
+            return err;
+        n->symbols = json_object_get(j, "symbols");
+        n->default_symbol = json_string_value(json_object_get(j, "default"));
+        return FTZ_OK;
+    default: return parse_fields(s, j, type, n);
+    }
 }
 
 static ftz_err_t parse_union(schema_t *s, json_t *j, const char *ns, node_t **out) {
     size_t count = json_array_size(j);
     node_t *n = new_node(s, K_UNION);
-    if (!n || !(n->branches = calloc(count ? count : 1, sizeof(*n->branches))))
-        return FTZ_ERR_NOMEM;
+    json_t *seen = NULL;
+    ftz_err_t err = FTZ_ERR_NOMEM;
+    if (!n || !(n->branches = calloc(count ? count : 1, sizeof(*n->branches))) ||
+        !(seen = json_object()))
+        goto done;
     *out = n;
     for (size_t i = 0; i < count; i++) {
         node_t *b;
-        ftz_err_t err = parse(s, json_array_get(j, i), ns, &b);
-        if (err)
-            return err;
-        if (b->kind == K_UNION)
-            return bad(s, "a union directly inside a union (branch %zu)", i);
-        for (size_t k = 0; k < i; k++) {
-            const node_t *o = n->branches[k];
-            if (o->kind == b->kind && (!is_named(b->kind) || strcmp(o->fullname, b->fullname) == 0))
-                return bad(s, "a union has two branches of type %s",
-                           is_named(b->kind) ? b->fullname : kind_names[b->kind]);
-        }
+        if ((err = parse(s, json_array_get(j, i), ns, &b)) ||
+            (err = labelled(s, ftz_avro_union_branch(seen, kind_names[b->kind],
+                                                     is_named(b->kind) ? b->fullname : NULL, i,
+                                                     s->errstr, s->errstr_size))))
+            goto done;
         n->branches[n->n_branches++] = b;
     }
-    return FTZ_OK;
+    err = FTZ_OK;
+done:
+    json_decref(seen);
+    return err;
 }
 
 static ftz_err_t parse(schema_t *s, json_t *j, const char *ns, node_t **out) {

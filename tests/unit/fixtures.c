@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -15,6 +16,15 @@ FILE *ftz_test_file_of(const char *text, size_t len) {
     assert_int_equal(fflush(f), 0);
     rewind(f);
     return f;
+}
+
+char *ftz_test_unquote(const char *s) {
+    char *d = strdup(s);
+    assert_non_null(d);
+    for (char *p = d; *p; p++)
+        if (*p == '\'')
+            *p = '"';
+    return d;
 }
 
 ftz_customs_t ftz_test_customs(const char *id, int revision) {

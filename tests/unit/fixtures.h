@@ -21,6 +21,10 @@
  * at its start; the caller fcloses it (which removes it). */
 FILE *ftz_test_file_of(const char *text, size_t len);
 
+/* A copy of JSON text `s` (borrowed) written with ' for " (easier to read
+ * in C strings), with every ' turned into "; the caller frees it. */
+char *ftz_test_unquote(const char *s);
+
 /* A declaration that passes every rule: `id` (borrowed, copied),
  * `revision`, CLEARED, a Dalian sea export of plastic bags (HS 392321)
  * from China to Japan. Its numbers (value, weight, times) are 0 except

@@ -280,21 +280,12 @@ static const case_t cases[] = {
     {"duplicate field", REC("R", F("a", "'int'") "," F("a", "'int'")), "'int'", BAD,
      "field a is defined twice"},
     {"invalid name", "{'type':'fixed','name':'no-dash','size':1}", "'int'", BAD,
-     "fixed without a valid \"name\""},
+     "fixed name \"no-dash\" is not a valid name"},
     {"primitive name defined", "{'type':'fixed','name':'int','size':1}", "'int'", BAD,
      "a primitive type name cannot be defined"},
     {"fixed with negative size", "{'type':'fixed','name':'F','size':-1}", "'int'", BAD,
      "non-negative integer \"size\""},
 };
-
-static char *unquote(const char *s) {
-    char *d = strdup(s);
-    assert_non_null(d);
-    for (char *p = d; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    return d;
-}
 
 static ftz_err_t check(const char *w, const char *r, char *reason, size_t reason_size) {
     return ftz_schema_compatible(w, strlen(w), r, strlen(r), reason, reason_size);
@@ -304,7 +295,7 @@ static void test_table(void **state) {
     (void)state;
     for (size_t i = 0; i < FTZ_ARRAY_SIZE(cases); i++) {
         const case_t *tc = &cases[i];
-        char *w = unquote(tc->writer), *r = unquote(tc->reader);
+        char *w = ftz_test_unquote(tc->writer), *r = ftz_test_unquote(tc->reader);
         char reason[512] = "unset";
         ftz_err_t err = check(w, r, reason, sizeof(reason));
         if (err != tc->want)
