@@ -42,11 +42,20 @@ run_refused() {
 for f in "$FTZ_PRODUCER_PROPERTIES" "$FTZ_CONSUMER_PROPERTIES" "$PGPASSFILE" "$SEC"/*.password; do
   assert_eq 600 "$(stat -c %a "$f")" "mode of $f"
 done
+# Kafka's data (the records, the SCRAM credentials) and log: the stack's user only.
+kdir=$STATE/kafka
+assert_eq 700 "$(stat -c %a "$kdir/data")" "mode of Kafka's data dir $kdir/data"
+assert_eq 600 "$(stat -c %a "$kdir/kafka.log")" "mode of $kdir/kafka.log"
 loose=$WORK/loose.properties
 cp "$FTZ_PRODUCER_PROPERTIES" "$loose" && chmod 644 "$loose"
 run_refused "a properties file with a password, mode 0644" 'holds sasl.password but group or others may read it' \
   "$FTZ" produce -q -t rail -F "$loose" -f /dev/null
 rm -f "$loose"
+# A password given with -X works, with a warning that ps shows it.
+"$FTZ" produce -t rail -F "$FTZ_PRODUCER_PROPERTIES" -X "sasl.password=$(<"$SEC/ftz-producer.password")" \
+  -f /dev/null 2>xpw.err || fail "ftz produce -X sasl.password=...: $(head -3 xpw.err)"
+grep -q -- '-X sasl.password on the command line: any user of this host can read it' xpw.err \
+  || fail "no warning for -X sasl.password on the command line: $(head -3 xpw.err)"
 
 # ---- migrations as the owner, over verify-full TLS
 PGUSER=$FTZ_PG_OWNER "$FTZ" db migrate -q 2>migrate.err || fail "ftz db migrate as $FTZ_PG_OWNER: $(cat migrate.err)"
