@@ -169,11 +169,22 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 }
 
 const char *ftz_kafka_refusal(int err, const char *reason) {
+    /* librdkafka before 2.6.1 puts the nonce twice in SCRAM's
+     * client-final message, which Kafka 4 refuses as invalid credentials
+     * whatever the password (confluentinc/librdkafka#4895). */
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && reason && strstr(reason, "SCRAM") &&
+        rd_kafka_version() < 0x020601ff)
+        return "Kafka refused the login (sasl.username/sasl.password; but librdkafka before "
+               "2.6.1, as this one, fails SCRAM with Kafka 4 whatever the password: use "
+               "sasl.mechanisms=PLAIN inside SASL_SSL)";
     if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
         return "Kafka refused the login (sasl.username/sasl.password)";
+    /* OpenSSL says the same for an unknown CA and for a certificate that
+     * does not name the host in -b (ssl.endpoint.identification.algorithm). */
     if (err == RD_KAFKA_RESP_ERR__SSL && reason &&
         (strstr(reason, "certificate verify failed") || strstr(reason, "could not be verified")))
-        return "Kafka's TLS certificate is not trusted (ssl.ca.location)";
+        return "Kafka's TLS certificate is not trusted (ssl.ca.location), or does not name "
+               "the host it was reached by (-b, bootstrap.servers)";
     if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
         err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
         err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)

@@ -149,6 +149,36 @@ sed "s#^ssl.ca.location=.*#ssl.ca.location=$FTZ_UNTRUSTED_CA#" "$FTZ_PRODUCER_PR
 chmod 600 untrusted.properties
 run_refused "ftz produce, untrusted CA" "TLS certificate is not trusted" \
   "$FTZ" produce -q -t rail -F untrusted.properties -f rail.jsonl
+# The broker's certificate names 127.0.0.1 and localhost: reached as
+# 127.0.0.2 (a TCP relay), it is refused, and the line names the host.
+rport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0)); print(s.getsockname()[1])')
+python3 -c '
+import socket, sys, threading
+def pipe(a, b):
+    try:
+        while (d := a.recv(65536)):
+            b.sendall(d)
+    except OSError:
+        pass
+    for x in (a, b):
+        try: x.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+s = socket.create_server(("127.0.0.2", int(sys.argv[1])))
+while True:
+    c, _ = s.accept()
+    r = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    for a, b in ((c, r), (r, c)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+' "$rport" "${FTZ_BROKERS##*:}" &
+BG_PIDS+=("$!")
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.2/$rport") 2>/dev/null && break; sleep 0.1; done
+run_refused "ftz produce, the broker reached by a name its certificate lacks" \
+  'not trusted \(ssl.ca.location\), or does not name the host it was reached by' \
+  "$FTZ" produce -q -t rail -F "$FTZ_PRODUCER_PROPERTIES" -b "127.0.0.2:$rport" -f rail.jsonl
+run_refused "ftz aggregate, PostgreSQL reached by a name its certificate lacks (verify-full)" \
+  'does not match host name "wrong.example"' \
+  env PGHOST=wrong.example PGHOSTADDR=127.0.0.1 "$FTZ" aggregate -q -F "$FTZ_CONSUMER_PROPERTIES" \
+  -g ftz-secure-test --until-idle 3
 if PGSSLROOTCERT=$FTZ_UNTRUSTED_CA psql -X -q -c "SELECT 1" 2>pgca.err; then
   fail "psql trusted PostgreSQL's certificate with the untrusted CA"
 fi

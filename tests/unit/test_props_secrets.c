@@ -92,8 +92,23 @@ static void test_unknown_name_not_shown(void **state) {
 static void test_refusals(void **state) {
     (void)state;
     assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__AUTHENTICATION, "SASL authentication error"));
-    assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR__SSL,
-                                      "SSL handshake failed: certificate verify failed"));
+    const char *ssl = ftz_kafka_refusal(RD_KAFKA_RESP_ERR__SSL,
+                                        "SSL handshake failed: certificate verify failed");
+    assert_non_null(ssl);
+    /* OpenSSL's words are the same for a wrong CA and a wrong host name. */
+    assert_non_null(strstr(ssl, "not trusted (ssl.ca.location)"));
+    assert_non_null(strstr(ssl, "does not name the host it was reached by (-b"));
+    /* librdkafka < 2.6.1's SCRAM fails with Kafka 4 whatever the password. */
+    const char *scram = ftz_kafka_refusal(
+        RD_KAFKA_RESP_ERR__AUTHENTICATION,
+        "SASL authentication error: Authentication failed during authentication due to "
+        "invalid credentials with SASL mechanism SCRAM-SHA-512");
+    assert_non_null(scram);
+    assert_int_equal(strstr(scram, "sasl.mechanisms=PLAIN") != NULL,
+                     rd_kafka_version() < 0x020601ff);
+    const char *plain = ftz_kafka_refusal(RD_KAFKA_RESP_ERR__AUTHENTICATION,
+                                          "SASL authentication error: Invalid username or password");
+    assert_string_equal(plain, "Kafka refused the login (sasl.username/sasl.password)");
     assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, "x"));
     assert_non_null(ftz_kafka_refusal(RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED, "x"));
     /* Transport trouble is retried, not a refusal. */
