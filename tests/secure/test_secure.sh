@@ -171,6 +171,7 @@ while True:
         threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 ' "$rport" "${FTZ_BROKERS##*:}" &
 BG_PIDS+=("$!")
+disown "$!" # killed by cleanup: no job notice in the log
 for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.2/$rport") 2>/dev/null && break; sleep 0.1; done
 run_refused "ftz produce, the broker reached by a name its certificate lacks" \
   'not trusted \(ssl.ca.location\), or does not name the host it was reached by' \
