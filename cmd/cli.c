@@ -34,6 +34,11 @@ int ftz_cli_common(ftz_cli_t *cli, int opt, const char *arg, int *exit_code) {
         }
         if (ftz_props_add(&cli->props, arg, why, sizeof(why)) != FTZ_OK)
             *exit_code = ftz_cli_usage_error(cli->cmd, "-X %s", why);
+        else if (ftz_props_is_secret(cli->props.keys[cli->props.n - 1]))
+            ftz_log(FTZ_LOG_WARNING, "KAFKA",
+                    "-X %s on the command line: any user of this host can read it (ps, "
+                    "/proc/PID/cmdline, shell history); put it in a -F file of mode 0600",
+                    cli->props.keys[cli->props.n - 1]);
         return 1;
     case 'F':
         if (ftz_props_load_file(&cli->props, arg, why, sizeof(why)) != FTZ_OK)

@@ -35,15 +35,39 @@ ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value) 
     return FTZ_OK;
 }
 
+/* Whether the n bytes at s look like a librdkafka property name, and may
+ * be quoted in an error: lower-case words joined by '.', '_' or '-' (no
+ * property name has a digit or a capital), with a '.' unless short
+ * ("acks", "debug", "partitioner"). A line of a properties file that is
+ * not "name=value" may be a password alone on its line (a Java-style
+ * continuation "sasl.password=\", a wrapped line, base64 ending in "="):
+ * hex, base64 and most generated passwords have a digit or a capital. */
+static int looks_like_name(const char *s, size_t n) {
+    if (n == 0 || n > 64 || s[0] < 'a' || s[0] > 'z')
+        return 0;
+    int dot = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.')
+            dot = 1;
+        else if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_' || s[i] == '-'))
+            return 0;
+    }
+    return dot || n <= 11;
+}
+
 ftz_err_t ftz_props_add(ftz_props_t *props, const char *kv, char *errstr, size_t errstr_size) {
     const char *eq = strchr(kv, '=');
     char key[256];
     if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
         /* Only what looks like a property name is quoted: the rest of a
-         * mistyped line may be a password. */
-        int n = (int)strspn(kv, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+         * mistyped line, or all of it, may be a password. */
+        size_t n = strcspn(kv, " \t:=");
+        if (!looks_like_name(kv, n))
+            return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                              "expected property=value (the line is not shown: it does not "
+                              "start with a property name and may hold a secret)");
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                          "\"%.*s%s\": expected property=value%s", n > 64 ? 64 : n, kv,
+                          "\"%.*s%s\": expected property=value%s", (int)n, kv,
                           kv[n] ? "..." : "", kv[n] ? " (the rest is not shown)" : "");
     }
     /* Spaces around '=' are not part of the name or the value (as in a
@@ -68,6 +92,16 @@ static char *trim(char *s) {
     return s;
 }
 
+int ftz_props_is_secret(const char *key) {
+    static const char *const secrets[] = {"sasl.password", "ssl.key.password",
+                                          "ssl.keystore.password", "ssl.key.pem",
+                                          "sasl.oauthbearer.client.secret"};
+    for (size_t j = 0; j < FTZ_ARRAY_SIZE(secrets); j++)
+        if (strcmp(key, secrets[j]) == 0)
+            return 1;
+    return 0;
+}
+
 ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr,
                               size_t errstr_size) {
     FILE *f = fopen(path, "r");
@@ -88,20 +122,14 @@ ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr
     }
     /* A file holding a secret must be readable by its owner only (as
      * libpq asks of a password file). */
-    static const char *const secrets[] = {"sasl.password", "ssl.key.password",
-                                          "ssl.keystore.password", "ssl.key.pem",
-                                          "sasl.oauthbearer.client.secret"};
     struct stat st;
     for (size_t i = first; !err && i < props->n; i++)
-        for (size_t j = 0; j < FTZ_ARRAY_SIZE(secrets); j++)
-            if (strcmp(props->keys[i], secrets[j]) == 0 && fstat(fileno(f), &st) == 0 &&
-                (st.st_mode & 077)) {
-                err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
-                                 "%s holds %s but group or others may read it (mode %04o): "
-                                 "chmod 600 %s",
-                                 path, secrets[j], (unsigned)(st.st_mode & 07777), path);
-                break;
-            }
+        if (ftz_props_is_secret(props->keys[i]) && fstat(fileno(f), &st) == 0 &&
+            (st.st_mode & 077))
+            err = ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                             "%s holds %s but group or others may read it (mode %04o): "
+                             "chmod 600 %s",
+                             path, props->keys[i], (unsigned)(st.st_mode & 07777), path);
     fclose(f);
     return err;
 }
@@ -141,11 +169,22 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
 }
 
 const char *ftz_kafka_refusal(int err, const char *reason) {
+    /* librdkafka before 2.6.1 puts the nonce twice in SCRAM's
+     * client-final message, which Kafka 4 refuses as invalid credentials
+     * whatever the password (confluentinc/librdkafka#4895). */
+    if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION && reason && strstr(reason, "SCRAM") &&
+        rd_kafka_version() < 0x020601ff)
+        return "Kafka refused the login (sasl.username/sasl.password; but librdkafka before "
+               "2.6.1, as this one, fails SCRAM with Kafka 4 whatever the password: use "
+               "sasl.mechanisms=PLAIN inside SASL_SSL)";
     if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION)
         return "Kafka refused the login (sasl.username/sasl.password)";
+    /* OpenSSL says the same for an unknown CA and for a certificate that
+     * does not name the host in -b (ssl.endpoint.identification.algorithm). */
     if (err == RD_KAFKA_RESP_ERR__SSL && reason &&
         (strstr(reason, "certificate verify failed") || strstr(reason, "could not be verified")))
-        return "Kafka's TLS certificate is not trusted (ssl.ca.location)";
+        return "Kafka's TLS certificate is not trusted (ssl.ca.location), or does not name "
+               "the host it was reached by (-b, bootstrap.servers)";
     if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
         err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
         err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
@@ -228,8 +267,15 @@ rd_kafka_conf_t *ftz_kafka_conf_new(ftz_kafka_role_t role, const char *brokers,
         if (strcmp(props->keys[i], "bootstrap.servers") != 0 &&
             rd_kafka_conf_set(conf, props->keys[i], props->values[i], why, sizeof(why)) !=
             RD_KAFKA_CONF_OK) {
-            ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "-X %s: %s", props->keys[i],
-                       why);
+            /* librdkafka quotes the name; a "name" that is no name may be
+             * a password (a base64 one ends in '='). */
+            if (looks_like_name(props->keys[i], strlen(props->keys[i])))
+                ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "-X %s: %s",
+                           props->keys[i], why);
+            else
+                ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                           "-X or -F: no such configuration property (the name is not shown: "
+                           "it does not look like one and may be a secret)");
             goto fail;
         }
     if (rd_kafka_conf_set(conf, "bootstrap.servers", ftz_kafka_brokers(brokers, props), why,

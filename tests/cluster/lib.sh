@@ -131,6 +131,47 @@ quorum_leader() {
   sed -n 's/^LeaderId: *\([0-9-]*\).*/\1/p' <<<"$out" | head -n 1 | grep . || echo -1
 }
 
+# controller_down kill|pause: the active controller SIGKILLed or SIGSTOPped
+# during the flow; returns once the two other voters have a new leader and
+# the node is fenced. Sets victim (the node), before (the offsets
+# committed then) and t0 (when).
+controller_down() {
+  local new=-1 how
+  victim=$(quorum_leader)
+  [[ $victim != -1 ]] || fail "the quorum reports no leader: $(cd / && "$STACK" quorum 2>&1 | tail -n 3)"
+  before=$(committed_offsets)
+  t0=$SECONDS
+  case $1 in
+    kill) node_kill "$victim" && how=SIGKILLed ;;
+    pause) node_pause "$victim" && how=SIGSTOPped ;;
+    *) fail "controller_down: kill or pause, not $1" ;;
+  esac
+  log "$how node $victim, the active controller, at $before of $total offsets committed"
+  while ((SECONDS - t0 < 40)); do
+    new=$(quorum_leader)
+    [[ $new != -1 && $new != "$victim" ]] && break
+    sleep 0.5
+  done
+  [[ $new != -1 && $new != "$victim" ]] || fail "no new controller 40 s after node $victim was $how (quorum leader: $new)"
+  log "node $new is the active controller $((SECONDS - t0)) s later"
+  wait_fenced "$victim" 30
+  log "node $victim fenced (brokers listed: $(live_brokers)) $((SECONDS - t0)) s after it was $how"
+}
+
+# resume_after_pause VICTIM: with node VICTIM SIGSTOPped at $t0 and $before
+# offsets committed then, until PAUSE_S have passed (the producer still
+# sending), then SIGCONT, every replica in sync again and both members up.
+resume_after_pause() {
+  sleep $((PAUSE_S - (SECONDS - t0) > 0 ? PAUSE_S - (SECONDS - t0) : 0))
+  producing || fail "the producer finished while node $1 was stopped; the fault hit no production"
+  log "while node $1 was stopped ($((SECONDS - t0)) s): $(($(committed_offsets) - before)) offsets committed; ISR short: $(short_isr | wc -w) partitions"
+  node_resume "$1"
+  local insync
+  insync=$(wait_isr_full 90)
+  log "node $1 resumed after $((SECONDS - t0)) s; replicas in sync $insync s later; quorum leader $(quorum_leader)"
+  for m in m1 m2; do member_alive "$m"; done
+}
+
 # short_isr [BROKER]: the partitions of the test's topics whose ISR is not
 # all their replicas, as "topic[p]:isr" words (none: empty), as BROKER
 # (default: any) reports them.

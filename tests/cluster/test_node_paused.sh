@@ -32,11 +32,5 @@ if [[ -n $led ]]; then
   new=$(wait_leader_not "$led_topic" "$led" "$victim" 30)
   log "rail [$led]: node $new leads after $((SECONDS - t0)) s (node $victim fenced)"
 fi
-sleep $((PAUSE_S - (SECONDS - t0) > 0 ? PAUSE_S - (SECONDS - t0) : 0))
-producing || fail "the producer finished while node $victim was stopped; the fault hit no production"
-log "while node $victim was stopped ($((SECONDS - t0)) s): $(($(committed_offsets) - before)) offsets committed; ISR short: $(short_isr | wc -w) partitions"
-node_resume "$victim"
-insync=$(wait_isr_full 90)
-log "node $victim resumed after $((SECONDS - t0)) s; replicas in sync $insync s later"
-for m in m1 m2; do member_alive "$m"; done
+resume_after_pause "$victim"
 finish_flow

@@ -10,22 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 start_flow 300
 
-victim=$(quorum_leader)
-[[ $victim != -1 ]] || fail "the quorum reports no leader: $(cd / && "$STACK" quorum 2>&1 | tail -n 3)"
-before=$(committed_offsets)
-t0=$SECONDS
-node_kill "$victim"
-log "SIGKILLed node $victim, the active controller, at $before of $total offsets committed"
-new=-1
-while ((SECONDS - t0 < 40)); do
-  new=$(quorum_leader)
-  [[ $new != -1 && $new != "$victim" ]] && break
-  sleep 0.5
-done
-[[ $new != -1 && $new != "$victim" ]] || fail "no new controller 40 s after node $victim was killed (quorum leader: $new)"
-log "node $new is the active controller $((SECONDS - t0)) s later"
-wait_fenced "$victim" 30
-log "node $victim fenced (brokers listed: $(live_brokers)) $((SECONDS - t0)) s after the kill"
+controller_down kill
 # The metadata log still takes writes with 2 of 3 voters. (Not before the
 # dead node is fenced: librdkafka 2.0.2 may send admin requests to the
 # "controller" the metadata names, which can be the dead node until then;

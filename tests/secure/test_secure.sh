@@ -42,11 +42,20 @@ run_refused() {
 for f in "$FTZ_PRODUCER_PROPERTIES" "$FTZ_CONSUMER_PROPERTIES" "$PGPASSFILE" "$SEC"/*.password; do
   assert_eq 600 "$(stat -c %a "$f")" "mode of $f"
 done
+# Kafka's data (the records, the SCRAM credentials) and log: the stack's user only.
+kdir=$STATE/kafka
+assert_eq 700 "$(stat -c %a "$kdir/data")" "mode of Kafka's data dir $kdir/data"
+assert_eq 600 "$(stat -c %a "$kdir/kafka.log")" "mode of $kdir/kafka.log"
 loose=$WORK/loose.properties
 cp "$FTZ_PRODUCER_PROPERTIES" "$loose" && chmod 644 "$loose"
 run_refused "a properties file with a password, mode 0644" 'holds sasl.password but group or others may read it' \
   "$FTZ" produce -q -t rail -F "$loose" -f /dev/null
 rm -f "$loose"
+# A password given with -X works, with a warning that ps shows it.
+"$FTZ" produce -t rail -F "$FTZ_PRODUCER_PROPERTIES" -X "sasl.password=$(<"$SEC/ftz-producer.password")" \
+  -f /dev/null 2>xpw.err || fail "ftz produce -X sasl.password=...: $(head -3 xpw.err)"
+grep -q -- '-X sasl.password on the command line: any user of this host can read it' xpw.err \
+  || fail "no warning for -X sasl.password on the command line: $(head -3 xpw.err)"
 
 # ---- migrations as the owner, over verify-full TLS
 PGUSER=$FTZ_PG_OWNER "$FTZ" db migrate -q 2>migrate.err || fail "ftz db migrate as $FTZ_PG_OWNER: $(cat migrate.err)"
@@ -140,6 +149,37 @@ sed "s#^ssl.ca.location=.*#ssl.ca.location=$FTZ_UNTRUSTED_CA#" "$FTZ_PRODUCER_PR
 chmod 600 untrusted.properties
 run_refused "ftz produce, untrusted CA" "TLS certificate is not trusted" \
   "$FTZ" produce -q -t rail -F untrusted.properties -f rail.jsonl
+# The broker's certificate names 127.0.0.1 and localhost: reached as
+# 127.0.0.2 (a TCP relay), it is refused, and the line names the host.
+rport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0)); print(s.getsockname()[1])')
+python3 -c '
+import socket, sys, threading
+def pipe(a, b):
+    try:
+        while (d := a.recv(65536)):
+            b.sendall(d)
+    except OSError:
+        pass
+    for x in (a, b):
+        try: x.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+s = socket.create_server(("127.0.0.2", int(sys.argv[1])))
+while True:
+    c, _ = s.accept()
+    r = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+    for a, b in ((c, r), (r, c)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+' "$rport" "${FTZ_BROKERS##*:}" &
+BG_PIDS+=("$!")
+disown "$!" # killed by cleanup: no job notice in the log
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.2/$rport") 2>/dev/null && break; sleep 0.1; done
+run_refused "ftz produce, the broker reached by a name its certificate lacks" \
+  'not trusted \(ssl.ca.location\), or does not name the host it was reached by' \
+  "$FTZ" produce -q -t rail -F "$FTZ_PRODUCER_PROPERTIES" -b "127.0.0.2:$rport" -f rail.jsonl
+run_refused "ftz aggregate, PostgreSQL reached by a name its certificate lacks (verify-full)" \
+  'does not match host name "wrong.example"' \
+  env PGHOST=wrong.example PGHOSTADDR=127.0.0.1 "$FTZ" aggregate -q -F "$FTZ_CONSUMER_PROPERTIES" \
+  -g ftz-secure-test --until-idle 3
 if PGSSLROOTCERT=$FTZ_UNTRUSTED_CA psql -X -q -c "SELECT 1" 2>pgca.err; then
   fail "psql trusted PostgreSQL's certificate with the untrusted CA"
 fi

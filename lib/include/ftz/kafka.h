@@ -22,6 +22,9 @@ ftz_err_t ftz_props_set(ftz_props_t *props, const char *key, const char *value);
 /* Reads a properties file: key=value lines, '#' comments, blank lines. */
 ftz_err_t ftz_props_load_file(ftz_props_t *props, const char *path, char *errstr,
                               size_t errstr_size);
+/* Whether property `key` holds a secret (sasl.password, ssl.key.password,
+ * ...): a -F file with one must be mode 0600, a -X one draws a warning. */
+int ftz_props_is_secret(const char *key);
 /* The value of key, or NULL (borrowed). */
 const char *ftz_props_get(const ftz_props_t *props, const char *key);
 void ftz_props_free(ftz_props_t *props);
