@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ftz/log.h"
 
@@ -37,6 +38,26 @@ int ftz_topics_default_rf(int brokers) { return brokers >= 3 ? 3 : brokers < 1 ?
 
 int ftz_topics_default_min_isr(int rf) { return rf >= 3 ? 2 : 1; }
 
+/* The brokers a metadata listing names: those up, and those holding a
+ * replica of some partition (up or not). */
+static int count_brokers(const struct rd_kafka_metadata *md) {
+    int32_t ids[64];
+    int n = 0;
+    for (int b = 0; b < md->broker_cnt && n < 64; b++)
+        ids[n++] = md->brokers[b].id;
+    for (int t = 0; t < md->topic_cnt; t++)
+        for (int p = 0; p < md->topics[t].partition_cnt; p++)
+            for (int r = 0; r < md->topics[t].partitions[p].replica_cnt; r++) {
+                int32_t id = md->topics[t].partitions[p].replicas[r];
+                int seen = 0;
+                for (int k = 0; k < n && !seen; k++)
+                    seen = ids[k] == id;
+                if (!seen && n < 64)
+                    ids[n++] = id;
+            }
+    return n;
+}
+
 ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const char *prefix,
                             int partitions, int rf, int min_isr, char *errstr,
                             size_t errstr_size) {
@@ -62,19 +83,40 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "admin client: %s", why);
     }
     if (rf == 0) {
-        /* As many replicas as the cluster has brokers, up to 3. */
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, NULL, &md, 30000);
-        if (e) {
-            err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
-                             "cannot count the brokers of %s: %s",
-                             ftz_kafka_brokers(brokers, props), rd_kafka_err2str(e));
-            goto cleanup;
+        /* As many replicas as the cluster has brokers, up to 3. The
+         * metadata lists the brokers up now; a broker just started, or
+         * slow to heartbeat, is left out for a moment, but the partitions
+         * it holds replicas of still name it. So the cluster's size is the
+         * brokers up and the brokers holding replicas, together; while
+         * fewer are up than the replication factor needs, it is asked
+         * again for a few seconds (then Kafka itself refuses, naming the
+         * brokers available), so that a passing gap never makes topics
+         * with fewer replicas for good. */
+        int known = 0, up = 0;
+        for (int tries = 0; tries < 10; tries++) {
+            const struct rd_kafka_metadata *md = NULL;
+            rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 1, NULL, &md, tries ? 2000 : 30000);
+            if (e && !tries) {
+                err = ftz_seterr(FTZ_ERR_RETRIABLE, errstr, errstr_size,
+                                 "cannot count the brokers of %s: %s",
+                                 ftz_kafka_brokers(brokers, props), rd_kafka_err2str(e));
+                goto cleanup;
+            }
+            if (!e) {
+                up = md->broker_cnt;
+                known = up > known ? up : known;
+                int named = count_brokers(md);
+                known = named > known ? named : known;
+            }
+            if (md)
+                rd_kafka_metadata_destroy(md);
+            if (up >= ftz_topics_default_rf(known))
+                break;
+            usleep(500 * 1000);
         }
-        rf = ftz_topics_default_rf(md->broker_cnt);
-        ftz_log(FTZ_LOG_DEBUG, "KAFKA", "%d broker(s): replication factor %d", md->broker_cnt,
-                rf);
-        rd_kafka_metadata_destroy(md);
+        rf = ftz_topics_default_rf(known);
+        ftz_log(up < rf ? FTZ_LOG_WARNING : FTZ_LOG_DEBUG, "KAFKA",
+                "%d broker(s), %d up: replication factor %d", known, up, rf);
     }
     if (min_isr == 0)
         min_isr = ftz_topics_default_min_isr(rf);
