@@ -149,6 +149,9 @@ for unit in ftz-aggregate@a ftz-spool@s; do
   grep -qx $'NoNewPrivs:\t1' <<<"$status" || fail "$unit: $(grep NoNewPrivs <<<"$status"), not 1"
   grep -qx $'CapEff:\t0000000000000000' <<<"$status" || fail "$unit has capabilities: $(grep CapEff <<<"$status")"
   grep -qx $'Seccomp:\t2' <<<"$status" || fail "$unit has no seccomp filter: $(grep Seccomp <<<"$status")"
+  # No core file: it would hold the passwords (LimitCORE=0).
+  core=$(sdns cat "/proc/$pid/limits" | awk '/^Max core file size/ {print $5 " " $6}')
+  [[ $core == "0 0" ]] || fail "$unit may dump core (limit $core): the dump would hold its secrets"
   for path in /etc/ftz-live-probe /usr/ftz-live-probe /var/lib/ftz/ftz-live-probe; do
     if out=$(sdns nsenter -t "$pid" -m -- touch "$path" 2>&1); then
       sdns rm -f "$path"
@@ -156,7 +159,7 @@ for unit in ftz-aggregate@a ftz-spool@s; do
     fi
     [[ $out == *"Read-only file system"* ]] || fail "$unit: writing $path failed, but not for a read-only /: $out"
   done
-  log "$unit: user ftz, NoNewPrivs 1, no capability, seccomp on, / read-only"
+  log "$unit: user ftz, NoNewPrivs 1, no capability, seccomp on, no core, / read-only"
 done
 # Outside the sandbox the same path is writable: the read-only / is the unit's.
 sdns touch /etc/ftz-live-probe || fail "root cannot write /etc inside the namespace: the probe proves nothing"
