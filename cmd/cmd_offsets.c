@@ -18,8 +18,10 @@
 #define OFFSETS_KAFKA_TIMEOUT_MS 10000
 #define OFFSETS_MAX_TOPICS 16
 /* Kafka asked this many times in all when it answers with a retriable error
- * (leader moving, timeout), 100 ms, then 200 ms, ... apart. */
-#define OFFSETS_ATTEMPTS 4
+ * (leader moving, timeout), 200 ms, then 400 ms, ... apart: about 6 s in
+ * all, what a single broker took to elect the leaders of 1,500 new
+ * partitions. */
+#define OFFSETS_ATTEMPTS 6
 /* Group and topic names are shown cut to this many bytes (escaped). */
 #define OFFSETS_NAME_SHOWN 1024
 
@@ -232,7 +234,7 @@ static int topic_partitions(rd_kafka_t *rk, topic_info_t **infos, size_t *n_info
     /* Metadata right after topics were created may still lack leaders. */
     for (int attempt = 0; attempt < OFFSETS_ATTEMPTS; attempt++) {
         if (attempt)
-            usleep((useconds_t)(100 << attempt) * 1000);
+            usleep((useconds_t)(100 << attempt) * 1000); /* 200 ms, 400 ms, ... */
         err = ftz_offsets_partition_count(rk, topic, count, OFFSETS_KAFKA_TIMEOUT_MS, errstr,
                                           sizeof(errstr));
         if (err != FTZ_ERR_RETRIABLE)
@@ -393,7 +395,8 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     /* Sorted here, byte-wise (the database's collation may differ): the
      * (group, topic) runs below, and has_row's binary search, need it. */
     size_t n_stored = rows.n;
-    qsort(rows.v, n_stored, sizeof(*rows.v), row_cmp);
+    if (n_stored)
+        qsort(rows.v, n_stored, sizeof(*rows.v), row_cmp);
 
     /* Every partition of the topics shown, for each group shown on them;
      * a topic named on the command line with no rows is shown for -g (or

@@ -361,12 +361,17 @@ ftz_err_t ftz_offsets_watermarks(rd_kafka_t *rk, const char *topic, int32_t part
 /* One ListOffsets round for logs[idx[0 .. m)]: the first offsets (which is
  * RD_KAFKA_OFFSET_BEGINNING) or the end offsets (RD_KAFKA_OFFSET_END).
  * rd_kafka_offsets_for_times returns nothing at all when one partition
- * fails after librdkafka's own retries: the set is then halved until the
- * failing partitions are alone, so one partition whose leader is moving
- * costs a few more requests, not the others' answers. A timeout is
- * charged to every partition asked (halving would multiply the wait). */
+ * fails after librdkafka's own retries. A retriable failure is charged to
+ * every partition asked, to be asked again after a backoff (right after
+ * topics are created many partitions answer "not leader" for a few
+ * seconds: halving then would cost hundreds of requests a round). With
+ * split (the last round), or when the failure is not retriable, the set
+ * is halved until the failing partitions are alone, so that one partition
+ * cannot cost the others their answers. A timeout is never halved (it
+ * would multiply the wait). */
 static ftz_err_t ask_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, const size_t *idx, size_t m,
-                          int64_t which, int timeout_ms, char *errstr, size_t errstr_size) {
+                          int64_t which, int timeout_ms, int split, char *errstr,
+                          size_t errstr_size) {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)m);
     if (!list)
         return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "out of memory");
@@ -375,12 +380,13 @@ static ftz_err_t ask_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, const size_t 
             ->offset = which;
     rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, list, timeout_ms);
     ftz_err_t err = FTZ_OK;
-    if (e && m > 1 && e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT &&
+    if (e && m > 1 && (split || ftz_offsets_kafka_class(e) != FTZ_ERR_RETRIABLE) &&
+        e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT &&
         e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         rd_kafka_topic_partition_list_destroy(list);
-        err = ask_logs(rk, logs, idx, m / 2, which, timeout_ms, errstr, errstr_size);
+        err = ask_logs(rk, logs, idx, m / 2, which, timeout_ms, split, errstr, errstr_size);
         if (!err)
-            err = ask_logs(rk, logs, idx + m / 2, m - m / 2, which, timeout_ms, errstr,
+            err = ask_logs(rk, logs, idx + m / 2, m - m / 2, which, timeout_ms, split, errstr,
                            errstr_size);
         return err;
     }
@@ -416,7 +422,7 @@ ftz_err_t ftz_offsets_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, size_t n, in
         logs[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
     }
     for (int w = 0; w < 2; w++) {
-        int backoff_ms = 100;
+        int backoff_ms = 200;
         for (int round = 0; round < attempts; round++) {
             /* This round: the partitions not yet known, but worth asking. */
             size_t m = 0;
@@ -434,7 +440,8 @@ ftz_err_t ftz_offsets_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, size_t n, in
                 usleep((useconds_t)backoff_ms * 1000);
                 backoff_ms *= 2;
             }
-            if ((err = ask_logs(rk, logs, idx, m, which[w], timeout_ms, errstr, errstr_size)))
+            if ((err = ask_logs(rk, logs, idx, m, which[w], timeout_ms, round == attempts - 1,
+                                errstr, errstr_size)))
                 goto cleanup;
         }
     }

@@ -148,8 +148,10 @@ typedef struct ftz_offsets_log_s {
  * rd_kafka_query_watermark_offsets sends for one partition). Partitions
  * that fail with a retriable error (not leader, leader not available,
  * timeout, transport) are asked again, up to `attempts` times in all,
- * with a short backoff between rounds; a partition that still fails keeps
- * its error in ->err, and the others are read.
+ * 200 ms after the first round, then twice as long each time; in the last
+ * round a failing request is split until the failing partitions are
+ * alone, so a partition that still fails keeps its error in ->err and the
+ * others are read.
  *
  * The (topic, partition) pairs must be distinct. logs and its topics
  * borrowed; any handle type. Each round blocks up to timeout_ms.
