@@ -68,70 +68,48 @@ static void cluster_stop(cluster_t *c) {
     rd_kafka_destroy(c->owner);
 }
 
-/* Broker 2 answers the next n ListOffsets requests "not leader". */
-static void refuse(cluster_t *c, int n) {
-    for (int i = 0; i < n; i++)
+/* Reads every partition's log with `attempts` tries while broker 2 answers
+ * its next `refusals` ListOffsets requests "not leader"; the partitions
+ * listed in `failing` (bits) must carry that error, the others be read. */
+static void read_all(int refusals, int attempts, unsigned failing) {
+    cluster_t c;
+    ftz_offsets_log_t logs[PARTITIONS];
+    char errstr[512];
+    cluster_start(&c);
+    for (int i = 0; i < refusals; i++)
         assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
-                             c->mc, 2, LIST_OFFSETS, 1,
+                             c.mc, 2, LIST_OFFSETS, 1,
                              RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0),
                          0);
-}
-
-static void read_all(cluster_t *c, ftz_offsets_log_t *logs, int attempts) {
-    char errstr[512];
     for (int32_t p = 0; p < PARTITIONS; p++)
         logs[p] = (ftz_offsets_log_t){.topic = "t", .partition = p};
-    assert_int_equal(ftz_offsets_logs(c->rk, logs, PARTITIONS, 5000, attempts, errstr,
+    assert_int_equal(ftz_offsets_logs(c.rk, logs, PARTITIONS, 5000, attempts, errstr,
                                       sizeof(errstr)),
                      FTZ_OK);
-}
-
-static void assert_read(const ftz_offsets_log_t *log) {
-    assert_int_equal(log->err, 0);
-    assert_int_equal(log->log_start, 0);
-    assert_int_equal(log->log_end, log->partition + 1);
+    for (int32_t p = 0; p < PARTITIONS; p++) {
+        int fails = (failing >> p) & 1;
+        assert_int_equal(logs[p].err, fails ? RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION : 0);
+        assert_int_equal(logs[p].log_start, fails ? -1 : 0);
+        assert_int_equal(logs[p].log_end, fails ? -1 : p + 1);
+    }
+    cluster_stop(&c);
 }
 
 static void test_every_partition_read(void **state) {
     (void)state;
-    cluster_t c;
-    ftz_offsets_log_t logs[PARTITIONS];
-    cluster_start(&c);
-    read_all(&c, logs, 1);
-    for (int p = 0; p < PARTITIONS; p++)
-        assert_read(&logs[p]);
-    cluster_stop(&c);
+    read_all(0, 1, 0);
 }
 
+/* Three refusals, six tries: everything is read in the end. */
 static void test_not_leader_for_a_while(void **state) {
     (void)state;
-    cluster_t c;
-    ftz_offsets_log_t logs[PARTITIONS];
-    cluster_start(&c);
-    refuse(&c, 3);
-    read_all(&c, logs, 6);
-    for (int p = 0; p < PARTITIONS; p++)
-        assert_read(&logs[p]);
-    cluster_stop(&c);
+    read_all(3, 6, 0);
 }
 
+/* Refused for good: only SLOW's log is unknown. */
 static void test_not_leader_for_good(void **state) {
     (void)state;
-    cluster_t c;
-    ftz_offsets_log_t logs[PARTITIONS];
-    cluster_start(&c);
-    refuse(&c, 40);
-    read_all(&c, logs, 3);
-    for (int p = 0; p < PARTITIONS; p++) {
-        if (p == SLOW) {
-            assert_int_equal(logs[p].err, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
-            assert_int_equal(logs[p].log_start, -1);
-            assert_int_equal(logs[p].log_end, -1);
-        } else {
-            assert_read(&logs[p]);
-        }
-    }
-    cluster_stop(&c);
+    read_all(40, 3, 1u << SLOW);
 }
 
 static void test_bad_arguments(void **state) {
