@@ -509,6 +509,7 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     const char *spec = o->to;
     int64_t explicit_to = -1;
     plan_t *plan = NULL;
+    ftz_offsets_log_t *logs = NULL;
     int n = 0, count, rc = FTZ_EXIT_FAILURE, in_tx = 0;
     char errstr[512];
     ftz_err_t err;
@@ -532,21 +533,34 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         ftz_cli_error("offsets reset", NULL, "%s", errstr);
         goto cleanup;
     }
-    if (!(plan = calloc((size_t)count, sizeof(*plan)))) {
+    if (!(plan = calloc((size_t)count, sizeof(*plan))) ||
+        !(logs = calloc((size_t)count, sizeof(*logs)))) {
         ftz_cli_error("offsets reset", NULL, "out of memory");
         goto cleanup;
     }
     /* Every target first: nothing is written unless all are valid. */
-    for (int32_t p = 0; p < count; p++) {
-        if (o->partition >= 0 && p != o->partition)
-            continue;
-        plan_t *m = &plan[n++];
-        m->partition = p;
-        if ((err = ftz_offsets_watermarks(rk, topic, p, &m->start, &m->end,
-                                          OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)))) {
-            ftz_cli_error("offsets reset", NULL, "%s", errstr);
+    for (int32_t p = 0; p < count; p++)
+        if (o->partition < 0 || p == o->partition)
+            logs[n++] = (ftz_offsets_log_t){.topic = topic, .partition = p};
+    if ((err = ftz_offsets_logs(rk, logs, (size_t)n, OFFSETS_KAFKA_TIMEOUT_MS, OFFSETS_ATTEMPTS,
+                                errstr, sizeof(errstr)))) {
+        ftz_cli_error("offsets reset", NULL, "%s", errstr);
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        plan_t *m = &plan[i];
+        int32_t p = m->partition = logs[i].partition;
+        if (logs[i].err) {
+            ftz_cli_error("offsets reset",
+                          ftz_offsets_kafka_class(logs[i].err) == FTZ_ERR_RETRIABLE ? "Try again"
+                                                                                    : NULL,
+                          "%s [%d]: cannot read the log's first and end offsets: %s; nothing "
+                          "was moved",
+                          topic, (int)p, rd_kafka_err2str(logs[i].err));
             goto cleanup;
         }
+        m->start = logs[i].log_start;
+        m->end = logs[i].log_end;
         m->to = spec[0] == 'e' ? m->start : spec[0] == 'l' ? m->end : explicit_to;
         if (m->to < m->start || m->to > m->end) {
             char hint[128];
@@ -619,6 +633,7 @@ failed:
 cleanup:
     if (in_tx && PQstatus(conn) == CONNECTION_OK)
         PQclear(PQexec(conn, "ROLLBACK"));
+    free(logs);
     free(plan);
     return rc;
 }

@@ -339,25 +339,6 @@ cleanup:
     return err;
 }
 
-ftz_err_t ftz_offsets_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
-                                 int64_t *log_start, int64_t *log_end, int timeout_ms,
-                                 char *errstr, size_t errstr_size) {
-    int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);
-    if (kafka_no_such(e))
-        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
-                          "%s [%d]: no such topic or partition in Kafka (%s)", topic,
-                          (int)partition, rd_kafka_err2str(e));
-    if (e)
-        return ftz_seterr(ftz_offsets_kafka_class(e), errstr, errstr_size,
-                          "%s [%d]: cannot read the log's first and end offsets: %s", topic,
-                          (int)partition, rd_kafka_err2str(e));
-    *log_start = lo;
-    *log_end = hi;
-    return FTZ_OK;
-}
-
 /* One ListOffsets round for logs[idx[0 .. m)]: the first offsets (which is
  * RD_KAFKA_OFFSET_BEGINNING) or the end offsets (RD_KAFKA_OFFSET_END).
  * rd_kafka_offsets_for_times returns nothing at all when one partition

@@ -122,16 +122,6 @@ rd_kafka_t *ftz_offsets_client_new(const char *brokers, const ftz_props_t *props
 ftz_err_t ftz_offsets_partition_count(rd_kafka_t *rk, const char *topic, int *count,
                                       int timeout_ms, char *errstr, size_t errstr_size);
 
-/* The partition's first offset (*log_start) and next offset to be written
- * (*log_end), asked of the partition's leader
- * (rd_kafka_query_watermark_offsets). Errors name the topic and partition:
- * FTZ_ERR_FATAL when the topic or partition does not exist or access is
- * refused, FTZ_ERR_RETRIABLE for transport trouble and timeouts. rk and
- * topic borrowed; any handle type. Blocks up to timeout_ms. */
-ftz_err_t ftz_offsets_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
-                                 int64_t *log_start, int64_t *log_end, int timeout_ms,
-                                 char *errstr, size_t errstr_size);
-
 /* One partition's log, as ftz_offsets_logs reads it. */
 typedef struct ftz_offsets_log_s {
     const char *topic;         /* in: borrowed */
