@@ -35,7 +35,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
 
 .PHONY: all deps build build-debug stack-up stack-down stack-status migrate demo \
-        test unit-test stack-test secure-test cluster-test package-test service-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce clean help
+        test unit-test stack-test secure-test cluster-test package-test service-test deb fuzz fuzz-short bench bench-drain bench-memory bench-produce bench-offsets clean help
 
 all: build
 
@@ -54,6 +54,7 @@ help:
 	@echo "make bench-drain drain one backlog: ftz aggregate (1, 2 members) vs Python vs PostgreSQL's limit"
 	@echo "make bench-memory resident memory of one member draining 10 million events"
 	@echo "make bench-produce ftz produce against Kafka's ProducerPerformance, per record type"
+	@echo "make bench-offsets ftz offsets show over 19,500 stored rows on 1,500 partitions"
 	@echo "make fuzz        run the decoder fuzzer until stopped (FUZZ_SECONDS=N to bound it)"
 
 deps:
@@ -188,6 +189,10 @@ bench-produce: build
 # simulated events (MEMORY_ARGS="--events 2000000" for a shorter run).
 bench-memory: build
 	FTZ_BIN=$(FTZ) bench/memory $(MEMORY_ARGS)
+
+# ftz offsets show over many stored rows (OFFSETS_ARGS="--partitions 100").
+bench-offsets: build
+	FTZ_BIN=$(FTZ) bench/offsets $(OFFSETS_ARGS)
 
 fuzz-short:
 	$(MAKE) fuzz FUZZ_SECONDS=60

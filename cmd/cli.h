@@ -18,6 +18,7 @@
 #define FTZ_EXIT_USAGE 2
 #define FTZ_EXIT_REJECTED 3 /* produce: some input rejected, the rest sent */
 #define FTZ_EXIT_OUT_OF_RANGE 3 /* offsets: a stored offset is outside its log */
+#define FTZ_EXIT_UNREADABLE 4 /* offsets show: some partition's log could not be read */
 
 typedef struct ftz_cli_s {
     const char *own;       /* short options the command takes over from the

@@ -6,15 +6,24 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ftz/array.h"
 #include "ftz/offsets.h"
 #include "ftz/pg.h"
 #include "ftz/topics.h"
+#include "term_text.h"
 
 #define OFFSETS_KAFKA_TIMEOUT_MS 10000
 #define OFFSETS_MAX_TOPICS 16
+/* Kafka asked this many times in all when it answers with a retriable error
+ * (leader moving, timeout), 200 ms, then 400 ms, ... apart: about 6 s in
+ * all, what a single broker took to elect the leaders of 1,500 new
+ * partitions. */
+#define OFFSETS_ATTEMPTS 6
+/* Group and topic names are shown cut to this many bytes (escaped). */
+#define OFFSETS_NAME_SHOWN 1024
 
 enum {
     OPT_TOPIC = FTZ_OPT__COMMON_END,
@@ -49,7 +58,10 @@ static void help(FILE *out) {
             "              past log end      the log was deleted and re-created, or\n"
             "                                truncated, under the stored offset\n"
             "              no stored offset  the group starts at the log start\n"
-            "            and, when the topic or partition no longer exists, says so.\n"
+            "            and, when the topic or partition no longer exists, says so;\n"
+            "            \"cannot read the log: ERROR\" when Kafka still failed to tell\n"
+            "            the partition's offsets after a few tries. Control characters\n"
+            "            in names are shown as \\xNN.\n"
             "            Default: every group, every stored topic under the prefix.\n"
             "  reset     moves GROUP's stored next offset of every partition of the\n"
             "            topic (or of partition N) to the log start (earliest), the\n"
@@ -88,9 +100,14 @@ static void help(FILE *out) {
             "  ftz offsets reset -g ftz-aggregate -t customs --partition 2 --to earliest \\\n"
             "      --reason \"count again after restoring customs_daily from backup\"\n"
             "\n"
-            "Exit status: 0 success (show: every partition in range); 1 failure; 2 usage\n"
-            "error; 3 show: some stored offset is outside its partition's log, or its\n"
-            "topic or partition no longer exists.\n");
+            "Exit status:\n"
+            "  0  success (show: every partition read, every stored offset in range)\n"
+            "  1  failure\n"
+            "  2  usage error\n"
+            "  3  show: some stored offset is outside its partition's log, or its topic\n"
+            "     or partition no longer exists\n"
+            "  4  show: no offset out of range, but the log of some partition could not\n"
+            "     be read from Kafka (its status says why); the others are shown\n");
 }
 
 typedef struct opts_s {
@@ -154,12 +171,14 @@ static void fmt_i64(char *out, size_t out_size, int64_t v) {
 typedef struct row_s {
     const char *group, *topic;
     int32_t partition;
+    int count;                  /* the topic's partitions in Kafka; 0: no topic */
     int64_t stored, start, end; /* -1: none / unknown */
     const char *status; /* NULL: status_buf (rows move when sorted: no
                          * pointer into a row) */
     char status_buf[96];
     char cols[4][24]; /* stored, start, end, lag as printed */
-    int bad; /* out of range, or the topic or partition is gone */
+    int bad;        /* out of range, or the topic or partition is gone */
+    int unreadable; /* the partition's log could not be read */
 } row_t;
 
 typedef struct rows_s {
@@ -184,13 +203,17 @@ static int row_cmp(const void *a, const void *b) {
     return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
+/* Whether rows[0 .. n), sorted by row_cmp, hold (group, topic, partition). */
 static int has_row(const rows_t *rows, size_t n, const char *group, const char *topic,
                    int32_t partition) {
-    for (size_t i = 0; i < n; i++)
-        if (rows->v[i].partition == partition && strcmp(rows->v[i].topic, topic) == 0 &&
-            strcmp(rows->v[i].group, group) == 0)
-            return 1;
-    return 0;
+    row_t key = {.group = group, .topic = topic, .partition = partition};
+    return n && bsearch(&key, rows->v, n, sizeof(*rows->v), row_cmp) != NULL;
+}
+
+static int log_cmp(const void *a, const void *b) {
+    const ftz_offsets_log_t *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
 /* Partition counts per topic, asked once each. */
@@ -202,13 +225,21 @@ typedef struct topic_info_s {
 static int topic_partitions(rd_kafka_t *rk, topic_info_t **infos, size_t *n_infos,
                             const char *topic, int *count) {
     char errstr[512];
+    ftz_err_t err = FTZ_OK;
     for (size_t i = 0; i < *n_infos; i++)
         if (strcmp((*infos)[i].topic, topic) == 0) {
             *count = (*infos)[i].count;
             return 0;
         }
-    ftz_err_t err = ftz_offsets_partition_count(rk, topic, count, OFFSETS_KAFKA_TIMEOUT_MS,
-                                                errstr, sizeof(errstr));
+    /* Metadata right after topics were created may still lack leaders. */
+    for (int attempt = 0; attempt < OFFSETS_ATTEMPTS; attempt++) {
+        if (attempt)
+            usleep((useconds_t)(100 << attempt) * 1000); /* 200 ms, 400 ms, ... */
+        err = ftz_offsets_partition_count(rk, topic, count, OFFSETS_KAFKA_TIMEOUT_MS, errstr,
+                                          sizeof(errstr));
+        if (err != FTZ_ERR_RETRIABLE)
+            break;
+    }
     if (err && *count != 0) {
         ftz_cli_error("offsets", NULL, "%s", errstr);
         return -1;
@@ -225,18 +256,120 @@ static int topic_partitions(rd_kafka_t *rk, topic_info_t **infos, size_t *n_info
     return 0;
 }
 
+/* Every row's log start and end, asked of Kafka for all partitions at once
+ * (each once, however many groups have rows on it), and its status. */
+static int read_logs(rd_kafka_t *rk, rows_t *rows) {
+    ftz_offsets_log_t *logs = calloc(rows->n ? rows->n : 1, sizeof(*logs));
+    size_t n = 0;
+    char errstr[512];
+    int rc = -1;
+
+    if (!logs) {
+        ftz_cli_error("offsets", NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < rows->n; i++) {
+        const row_t *row = &rows->v[i];
+        if (row->count > 0 && row->partition < row->count)
+            logs[n++] = (ftz_offsets_log_t){.topic = row->topic, .partition = row->partition};
+    }
+    qsort(logs, n, sizeof(*logs), log_cmp);
+    size_t u = 0; /* distinct (topic, partition) */
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || log_cmp(&logs[u - 1], &logs[i]) != 0)
+            logs[u++] = logs[i];
+    if (u && ftz_offsets_logs(rk, logs, u, OFFSETS_KAFKA_TIMEOUT_MS, OFFSETS_ATTEMPTS, errstr,
+                              sizeof(errstr)) != FTZ_OK) {
+        ftz_cli_error("offsets", NULL, "%s", errstr);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < rows->n; i++) {
+        row_t *row = &rows->v[i];
+        row->status = NULL;
+        if (row->count == 0 || row->partition >= row->count) {
+            row->bad = 1;
+            if (row->count == 0)
+                snprintf(row->status_buf, sizeof(row->status_buf),
+                         "topic does not exist in Kafka");
+            else
+                snprintf(row->status_buf, sizeof(row->status_buf),
+                         "partition does not exist in Kafka (the topic has %d)", row->count);
+            continue;
+        }
+        ftz_offsets_log_t key = {.topic = row->topic, .partition = row->partition};
+        const ftz_offsets_log_t *log = bsearch(&key, logs, u, sizeof(*logs), log_cmp);
+        if (log->err) {
+            row->unreadable = 1;
+            snprintf(row->status_buf, sizeof(row->status_buf), "cannot read the log: %s",
+                     rd_kafka_err2str(log->err));
+            continue;
+        }
+        row->start = log->log_start;
+        row->end = log->log_end;
+        ftz_offset_range_t range = ftz_offsets_classify(row->stored, row->start, row->end);
+        row->bad = range == FTZ_OFFSET_BEHIND_START || range == FTZ_OFFSET_PAST_END;
+        row->status = ftz_offsets_range_text(range);
+    }
+    rc = 0;
+cleanup:
+    free(logs);
+    return rc;
+}
+
+/* The table, columns as wide as their widest value; group and topic come
+ * from the database, so control characters in them are shown escaped. */
+static void print_rows(rows_t *rows) {
+    static const char *const head[8] = {"group",     "topic",   "partition", "stored",
+                                        "log start", "log end", "lag",       "status"};
+    size_t w[7];
+    char group[OFFSETS_NAME_SHOWN], topic[OFFSETS_NAME_SHOWN], part[16];
+
+    for (int c = 0; c < 7; c++)
+        w[c] = strlen(head[c]);
+    for (size_t i = 0; i < rows->n; i++) {
+        row_t *row = &rows->v[i];
+        fmt_i64(row->cols[0], sizeof(row->cols[0]), row->stored);
+        fmt_i64(row->cols[1], sizeof(row->cols[1]), row->start);
+        fmt_i64(row->cols[2], sizeof(row->cols[2]), row->end);
+        fmt_i64(row->cols[3], sizeof(row->cols[3]), -1);
+        if (row->end >= 0)
+            snprintf(row->cols[3], sizeof(row->cols[3]), "%" PRId64,
+                     row->end - (row->stored >= 0 ? row->stored : row->start));
+        snprintf(part, sizeof(part), "%d", (int)row->partition);
+        size_t len[7] = {ftz_term_width(ftz_term_printable(row->group, group, sizeof(group))),
+                         ftz_term_width(ftz_term_printable(row->topic, topic, sizeof(topic))),
+                         strlen(part), strlen(row->cols[0]), strlen(row->cols[1]),
+                         strlen(row->cols[2]), strlen(row->cols[3])};
+        for (int c = 0; c < 7; c++)
+            w[c] = len[c] > w[c] ? len[c] : w[c];
+    }
+    for (int c = 0; c < 8; c++)
+        ftz_term_cell(stdout, head[c], c < 7 ? w[c] : 0, c >= 2 && c < 7, c == 0);
+    putchar('\n');
+    for (size_t i = 0; i < rows->n; i++) {
+        const row_t *row = &rows->v[i];
+        snprintf(part, sizeof(part), "%d", (int)row->partition);
+        const char *cell[8] = {ftz_term_printable(row->group, group, sizeof(group)),
+                               ftz_term_printable(row->topic, topic, sizeof(topic)),
+                               part, row->cols[0], row->cols[1], row->cols[2], row->cols[3],
+                               row->status ? row->status : row->status_buf};
+        for (int c = 0; c < 8; c++)
+            ftz_term_cell(stdout, cell[c], c < 7 ? w[c] : 0, c >= 2 && c < 7, c == 0);
+        putchar('\n');
+    }
+}
+
 static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     static const char sql[] =
         "SELECT consumer_group, topic, partition, next_offset FROM ftz.consumer_offsets"
         " WHERE ($1::text IS NULL OR consumer_group = $1)"
-        " AND ($2::text IS NULL OR topic = $2) AND starts_with(topic, $3)"
-        " ORDER BY 1, 2, 3";
+        " AND ($2::text IS NULL OR topic = $2) AND starts_with(topic, $3)";
     PGresult *res[OFFSETS_MAX_TOPICS] = {0};
     int n_res = o->n_topics ? o->n_topics : 1;
     rows_t rows = {0};
     topic_info_t *infos = NULL;
     size_t n_infos = 0;
-    int rc = FTZ_EXIT_FAILURE, any_bad = 0;
+    int rc = FTZ_EXIT_FAILURE, any_bad = 0, any_unreadable = 0;
     char errstr[512];
 
     /* The stored rows. */
@@ -259,19 +392,27 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
             row->stored = strtoll(PQgetvalue(res[i], r, 3), NULL, 10);
         }
     }
+    /* Sorted here, byte-wise (the database's collation may differ): the
+     * (group, topic) runs below, and has_row's binary search, need it. */
+    size_t n_stored = rows.n;
+    if (n_stored)
+        qsort(rows.v, n_stored, sizeof(*rows.v), row_cmp);
 
     /* Every partition of the topics shown, for each group shown on them;
      * a topic named on the command line with no rows is shown for -g (or
      * no group). */
-    size_t n_stored = rows.n;
     for (size_t i = 0; i < n_stored + (size_t)o->n_topics; i++) {
         const char *group, *topic;
+        size_t run_end = i + 1; /* the stored rows of this (group, topic) */
         if (i < n_stored) {
             if (i > 0 && strcmp(rows.v[i - 1].group, rows.v[i].group) == 0 &&
                 strcmp(rows.v[i - 1].topic, rows.v[i].topic) == 0)
                 continue; /* this (group, topic) is done */
             group = rows.v[i].group;
             topic = rows.v[i].topic;
+            while (run_end < n_stored && strcmp(rows.v[run_end].group, group) == 0 &&
+                   strcmp(rows.v[run_end].topic, topic) == 0)
+                run_end++;
         } else {
             topic = o->topics[i - n_stored];
             int seen = 0;
@@ -288,6 +429,8 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
             ftz_cli_error("offsets", NULL, "topic %s does not exist in Kafka", topic);
             goto cleanup;
         }
+        for (size_t j = i; j < run_end && i < n_stored; j++)
+            rows.v[j].count = count;
         for (int32_t p = 0; p < count; p++) {
             if (has_row(&rows, n_stored, group, topic, p))
                 continue;
@@ -297,34 +440,8 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
             row->group = group;
             row->topic = topic;
             row->partition = p;
+            row->count = count;
         }
-    }
-
-    /* The logs in Kafka, and each row's status. */
-    for (size_t i = 0; i < rows.n; i++) {
-        row_t *row = &rows.v[i];
-        int count;
-        if (topic_partitions(rk, &infos, &n_infos, row->topic, &count))
-            goto cleanup;
-        if (count == 0 || row->partition >= count) {
-            row->bad = 1;
-            if (count == 0)
-                snprintf(row->status_buf, sizeof(row->status_buf),
-                         "topic does not exist in Kafka");
-            else
-                snprintf(row->status_buf, sizeof(row->status_buf),
-                         "partition does not exist in Kafka (the topic has %d)", count);
-            row->status = NULL;
-            continue;
-        }
-        if (ftz_offsets_watermarks(rk, row->topic, row->partition, &row->start, &row->end,
-                                   OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)) != FTZ_OK) {
-            ftz_cli_error("offsets", NULL, "%s", errstr);
-            goto cleanup;
-        }
-        ftz_offset_range_t range = ftz_offsets_classify(row->stored, row->start, row->end);
-        row->bad = range == FTZ_OFFSET_BEHIND_START || range == FTZ_OFFSET_PAST_END;
-        row->status = ftz_offsets_range_text(range);
     }
     if (rows.n == 0) {
         ftz_cli_info("offsets", "no stored offsets%s%s%s", o->group ? " of group " : "",
@@ -332,33 +449,15 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         rc = FTZ_EXIT_OK;
         goto cleanup;
     }
+
+    /* The logs in Kafka, and each row's status. */
+    if (read_logs(rk, &rows))
+        goto cleanup;
     qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
-    /* Columns as wide as their widest value. */
-    int w[8] = {5, 5, 9, 6, 9, 7, 3, 0}; /* the headers' lengths */
+    print_rows(&rows);
     for (size_t i = 0; i < rows.n; i++) {
-        row_t *row = &rows.v[i];
-        fmt_i64(row->cols[0], sizeof(row->cols[0]), row->stored);
-        fmt_i64(row->cols[1], sizeof(row->cols[1]), row->start);
-        fmt_i64(row->cols[2], sizeof(row->cols[2]), row->end);
-        fmt_i64(row->cols[3], sizeof(row->cols[3]), -1);
-        if (row->end >= 0)
-            snprintf(row->cols[3], sizeof(row->cols[3]), "%" PRId64,
-                     row->end - (row->stored >= 0 ? row->stored : row->start));
-        int len[7] = {(int)strlen(row->group), (int)strlen(row->topic), 0,
-                      (int)strlen(row->cols[0]), (int)strlen(row->cols[1]),
-                      (int)strlen(row->cols[2]), (int)strlen(row->cols[3])};
-        for (int c = 0; c < 7; c++)
-            w[c] = len[c] > w[c] ? len[c] : w[c];
-    }
-    printf("%-*s  %-*s  %*s  %*s  %*s  %*s  %*s  %s\n", w[0], "group", w[1], "topic", w[2],
-           "partition", w[3], "stored", w[4], "log start", w[5], "log end", w[6], "lag",
-           "status");
-    for (size_t i = 0; i < rows.n; i++) {
-        const row_t *row = &rows.v[i];
-        printf("%-*s  %-*s  %*d  %*s  %*s  %*s  %*s  %s\n", w[0], row->group, w[1], row->topic,
-               w[2], (int)row->partition, w[3], row->cols[0], w[4], row->cols[1], w[5],
-               row->cols[2], w[6], row->cols[3], row->status ? row->status : row->status_buf);
-        any_bad |= row->bad;
+        any_bad |= rows.v[i].bad;
+        any_unreadable |= rows.v[i].unreadable;
     }
     if (fflush(stdout) != 0) {
         ftz_cli_error("offsets", NULL, "write failed");
@@ -367,7 +466,10 @@ static int run_show(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     if (any_bad)
         ftz_cli_error("offsets", "See \"ftz offsets --help\" and docs/operations.md",
                       "some stored offsets are outside their partition's log");
-    rc = any_bad ? FTZ_EXIT_OUT_OF_RANGE : FTZ_EXIT_OK;
+    if (any_unreadable)
+        ftz_cli_error("offsets", "Try again; see the status column",
+                      "the log of some partitions could not be read from Kafka");
+    rc = any_bad ? FTZ_EXIT_OUT_OF_RANGE : any_unreadable ? FTZ_EXIT_UNREADABLE : FTZ_EXIT_OK;
     goto cleanup;
 nomem:
     ftz_cli_error("offsets", NULL, "out of memory");
@@ -407,6 +509,7 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
     const char *spec = o->to;
     int64_t explicit_to = -1;
     plan_t *plan = NULL;
+    ftz_offsets_log_t *logs = NULL;
     int n = 0, count, rc = FTZ_EXIT_FAILURE, in_tx = 0;
     char errstr[512];
     ftz_err_t err;
@@ -430,21 +533,34 @@ static int run_reset(PGconn *conn, rd_kafka_t *rk, const opts_t *o) {
         ftz_cli_error("offsets reset", NULL, "%s", errstr);
         goto cleanup;
     }
-    if (!(plan = calloc((size_t)count, sizeof(*plan)))) {
+    if (!(plan = calloc((size_t)count, sizeof(*plan))) ||
+        !(logs = calloc((size_t)count, sizeof(*logs)))) {
         ftz_cli_error("offsets reset", NULL, "out of memory");
         goto cleanup;
     }
     /* Every target first: nothing is written unless all are valid. */
-    for (int32_t p = 0; p < count; p++) {
-        if (o->partition >= 0 && p != o->partition)
-            continue;
-        plan_t *m = &plan[n++];
-        m->partition = p;
-        if ((err = ftz_offsets_watermarks(rk, topic, p, &m->start, &m->end,
-                                          OFFSETS_KAFKA_TIMEOUT_MS, errstr, sizeof(errstr)))) {
-            ftz_cli_error("offsets reset", NULL, "%s", errstr);
+    for (int32_t p = 0; p < count; p++)
+        if (o->partition < 0 || p == o->partition)
+            logs[n++] = (ftz_offsets_log_t){.topic = topic, .partition = p};
+    if ((err = ftz_offsets_logs(rk, logs, (size_t)n, OFFSETS_KAFKA_TIMEOUT_MS, OFFSETS_ATTEMPTS,
+                                errstr, sizeof(errstr)))) {
+        ftz_cli_error("offsets reset", NULL, "%s", errstr);
+        goto cleanup;
+    }
+    for (int i = 0; i < n; i++) {
+        plan_t *m = &plan[i];
+        int32_t p = m->partition = logs[i].partition;
+        if (logs[i].err) {
+            ftz_cli_error("offsets reset",
+                          ftz_offsets_kafka_class(logs[i].err) == FTZ_ERR_RETRIABLE ? "Try again"
+                                                                                    : NULL,
+                          "%s [%d]: cannot read the log's first and end offsets: %s; nothing "
+                          "was moved",
+                          topic, (int)p, rd_kafka_err2str(logs[i].err));
             goto cleanup;
         }
+        m->start = logs[i].log_start;
+        m->end = logs[i].log_end;
         m->to = spec[0] == 'e' ? m->start : spec[0] == 'l' ? m->end : explicit_to;
         if (m->to < m->start || m->to > m->end) {
             char hint[128];
@@ -517,6 +633,7 @@ failed:
 cleanup:
     if (in_tx && PQstatus(conn) == CONNECTION_OK)
         PQclear(PQexec(conn, "ROLLBACK"));
+    free(logs);
     free(plan);
     return rc;
 }
@@ -542,12 +659,17 @@ static int run_history(PGconn *conn, const opts_t *o) {
         ftz_cli_error("offsets history", NULL, "%s", errstr);
         goto cleanup;
     }
-    for (int r = 0; r < PQntuples(res); r++)
-        printf("%s %s %s [%s] %s -> %s %s log [%s, %s) by %s: %s\n", PQgetvalue(res, r, 0),
-               PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-               PQgetvalue(res, r, 4), PQgetvalue(res, r, 5), PQgetvalue(res, r, 6),
-               PQgetvalue(res, r, 7), PQgetvalue(res, r, 8), PQgetvalue(res, r, 9),
-               PQgetvalue(res, r, 10));
+    /* "WHEN GROUP TOPIC [P] FROM -> TO KIND log [START, END) by WHO: WHY";
+     * every value shown escaped (names and reasons are data). */
+    static const char *const between[11] = {"", " ", " ", " [", "] ", " -> ", " ",
+                                            " log [", ", ", ") by ", ": "};
+    for (int r = 0; r < PQntuples(res); r++) {
+        for (int c = 0; c < 11; c++) {
+            fputs(between[c], stdout);
+            ftz_term_put(stdout, PQgetvalue(res, r, c));
+        }
+        putchar('\n');
+    }
     if (fflush(stdout) != 0) {
         ftz_cli_error("offsets history", NULL, "write failed");
         goto cleanup;

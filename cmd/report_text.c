@@ -4,15 +4,7 @@
 #include <string.h>
 
 #include "report.h"
-
-/* Display width of UTF-8 text: its code points (continuation bytes do not
- * count). */
-static size_t width_of(const char *s) {
-    size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
+#include "term_text.h"
 
 void ftz_report_group_digits(const char *in, char *out, size_t size) {
     const char *digits = in + (*in == '-');
@@ -34,25 +26,6 @@ void ftz_report_group_digits(const char *in, char *out, size_t size) {
     strcpy(o, digits + nint);
 }
 
-/* Text as it may reach a terminal: control characters (C0, DEL, and the
- * C1 range U+0080-U+009F) as \xNN, so data can neither move the cursor,
- * change colours nor split a row; cut to fit size. */
-static const char *printable(const char *v, char *buf, size_t size) {
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)v; *p && o + 5 < size; p++) {
-        if (*p < 0x20 || *p == 0x7F) {
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02X", *p);
-        } else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
-            o += (size_t)snprintf(buf + o, size - o, "\\x%02X", p[1]);
-            p++;
-        } else {
-            buf[o++] = (char)*p;
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* The cell as shown: "-" for NULL, numbers grouped, text printable. */
 static const char *shown(const ftz_report_result_t *r, int row, int col, char *buf,
                          size_t size) {
@@ -60,25 +33,9 @@ static const char *shown(const ftz_report_result_t *r, int row, int col, char *b
     if (!v)
         return "-";
     if (r->kinds[col] != FTZ_REPORT_NUMBER)
-        return printable(v, buf, size);
+        return ftz_term_printable(v, buf, size);
     ftz_report_group_digits(v, buf, size);
     return buf;
-}
-
-static void pad(FILE *out, size_t n) {
-    while (n--)
-        fputc(' ', out);
-}
-
-static void print_cell(FILE *out, const char *s, size_t width, int right, int first) {
-    size_t w = width_of(s), gap = width > w ? width - w : 0;
-    if (!first)
-        fputs("  ", out);
-    if (right)
-        pad(out, gap);
-    fputs(s, out);
-    if (!right)
-        pad(out, gap);
 }
 
 static void print_table(FILE *out, const ftz_report_result_t *r, int max_rows) {
@@ -88,16 +45,16 @@ static void print_table(FILE *out, const ftz_report_result_t *r, int max_rows) {
     int nrows = max_rows > 0 && all > max_rows ? max_rows : all;
 
     for (int c = 0; c < r->ncols; c++)
-        widths[c] = width_of(r->def->columns[c]);
+        widths[c] = ftz_term_width(r->def->columns[c]);
     for (int row = 0; row < nrows; row++)
         for (int c = 0; c < r->ncols; c++) {
-            size_t w = width_of(shown(r, row, c, buf, sizeof(buf)));
+            size_t w = ftz_term_width(shown(r, row, c, buf, sizeof(buf)));
             if (w > widths[c])
                 widths[c] = w;
         }
     /* The last column is not padded on the right: no trailing blanks. */
     for (int c = 0; c < r->ncols; c++)
-        print_cell(out, r->def->columns[c],
+        ftz_term_cell(out, r->def->columns[c],
                    c + 1 == r->ncols && r->kinds[c] != FTZ_REPORT_NUMBER ? 0 : widths[c],
                    r->kinds[c] == FTZ_REPORT_NUMBER, c == 0);
     fputc('\n', out);
@@ -110,7 +67,7 @@ static void print_table(FILE *out, const ftz_report_result_t *r, int max_rows) {
     fputc('\n', out);
     for (int row = 0; row < nrows; row++) {
         for (int c = 0; c < r->ncols; c++)
-            print_cell(out, shown(r, row, c, buf, sizeof(buf)),
+            ftz_term_cell(out, shown(r, row, c, buf, sizeof(buf)),
                        c + 1 == r->ncols && r->kinds[c] != FTZ_REPORT_NUMBER ? 0 : widths[c],
                        r->kinds[c] == FTZ_REPORT_NUMBER, c == 0);
         fputc('\n', out);

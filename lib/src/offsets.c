@@ -238,7 +238,7 @@ fail:
 
 /* ---------------------------------------------------------------- Kafka */
 
-static ftz_err_t kafka_class(rd_kafka_resp_err_t e) {
+ftz_err_t ftz_offsets_kafka_class(rd_kafka_resp_err_t e) {
     switch (e) {
     case RD_KAFKA_RESP_ERR__TRANSPORT:
     case RD_KAFKA_RESP_ERR__TIMED_OUT:
@@ -308,7 +308,7 @@ ftz_err_t ftz_offsets_partition_count(rd_kafka_t *rk, const char *topic, int *co
         return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size, "topic \"%s\": %s", topic,
                           rd_kafka_err2str(rd_kafka_last_error()));
     if ((e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms))) {
-        err = ftz_seterr(kafka_class(e), errstr, errstr_size,
+        err = ftz_seterr(ftz_offsets_kafka_class(e), errstr, errstr_size,
                          "metadata of topic %s: %s (are the brokers reachable?)", topic,
                          rd_kafka_err2str(e));
         goto cleanup;
@@ -322,7 +322,7 @@ ftz_err_t ftz_offsets_partition_count(rd_kafka_t *rk, const char *topic, int *co
             err = ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
                              "topic %s does not exist in Kafka", topic);
         } else if (t->err) {
-            err = ftz_seterr(kafka_class(t->err), errstr, errstr_size, "metadata of topic %s: %s",
+            err = ftz_seterr(ftz_offsets_kafka_class(t->err), errstr, errstr_size, "metadata of topic %s: %s",
                              topic, rd_kafka_err2str(t->err));
         } else {
             *count = t->partition_cnt;
@@ -339,21 +339,102 @@ cleanup:
     return err;
 }
 
-ftz_err_t ftz_offsets_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
-                                 int64_t *log_start, int64_t *log_end, int timeout_ms,
-                                 char *errstr, size_t errstr_size) {
-    int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(rk, topic, partition, &lo, &hi, timeout_ms);
-    if (kafka_no_such(e))
-        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size,
-                          "%s [%d]: no such topic or partition in Kafka (%s)", topic,
-                          (int)partition, rd_kafka_err2str(e));
-    if (e)
-        return ftz_seterr(kafka_class(e), errstr, errstr_size,
-                          "%s [%d]: cannot read the log's first and end offsets: %s", topic,
-                          (int)partition, rd_kafka_err2str(e));
-    *log_start = lo;
-    *log_end = hi;
-    return FTZ_OK;
+/* One ListOffsets round for logs[idx[0 .. m)]: the first offsets (which is
+ * RD_KAFKA_OFFSET_BEGINNING) or the end offsets (RD_KAFKA_OFFSET_END).
+ * rd_kafka_offsets_for_times returns nothing at all when one partition
+ * fails after librdkafka's own retries. A retriable failure is charged to
+ * every partition asked, to be asked again after a backoff (right after
+ * topics are created many partitions answer "not leader" for a few
+ * seconds: halving then would cost hundreds of requests a round). With
+ * split (the last round), or when the failure is not retriable, the set
+ * is halved until the failing partitions are alone, so that one partition
+ * cannot cost the others their answers. A timeout is never halved (it
+ * would multiply the wait). */
+static ftz_err_t ask_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, const size_t *idx, size_t m,
+                          int64_t which, int timeout_ms, int split, char *errstr,
+                          size_t errstr_size) {
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)m);
+    if (!list)
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "out of memory");
+    for (size_t i = 0; i < m; i++)
+        rd_kafka_topic_partition_list_add(list, logs[idx[i]].topic, logs[idx[i]].partition)
+            ->offset = which;
+    rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, list, timeout_ms);
+    ftz_err_t err = FTZ_OK;
+    if (e && m > 1 && (split || ftz_offsets_kafka_class(e) != FTZ_ERR_RETRIABLE) &&
+        e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT &&
+        e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        rd_kafka_topic_partition_list_destroy(list);
+        err = ask_logs(rk, logs, idx, m / 2, which, timeout_ms, split, errstr, errstr_size);
+        if (!err)
+            err = ask_logs(rk, logs, idx + m / 2, m - m / 2, which, timeout_ms, split, errstr,
+                           errstr_size);
+        return err;
+    }
+    for (size_t i = 0; i < m; i++) {
+        ftz_offsets_log_t *log = &logs[idx[i]];
+        const rd_kafka_topic_partition_t *p = &list->elems[i];
+        rd_kafka_resp_err_t pe = e ? e : p->err;
+        /* Not answered (no leader found in time): the offset is still the
+         * logical one asked for. */
+        if (!pe && p->offset < 0)
+            pe = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+        log->err = pe;
+        if (!pe)
+            *(which == RD_KAFKA_OFFSET_BEGINNING ? &log->log_start : &log->log_end) = p->offset;
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    return err;
+}
+
+ftz_err_t ftz_offsets_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, size_t n, int timeout_ms,
+                           int attempts, char *errstr, size_t errstr_size) {
+    static const int64_t which[2] = {RD_KAFKA_OFFSET_BEGINNING, RD_KAFKA_OFFSET_END};
+    size_t *idx = NULL;
+    ftz_err_t err = FTZ_OK;
+
+    if (n == 0 || attempts < 1)
+        return ftz_seterr(FTZ_ERR_INVALID_ARG, errstr, errstr_size,
+                          "offsets logs: %s", n == 0 ? "no partitions" : "attempts < 1");
+    if (!(idx = calloc(n, sizeof(*idx))))
+        return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        logs[i].log_start = logs[i].log_end = -1;
+        logs[i].err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    }
+    for (int w = 0; w < 2; w++) {
+        int backoff_ms = 200;
+        for (int round = 0; round < attempts; round++) {
+            /* This round: the partitions not yet known, but worth asking. */
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                int known = w == 0 ? logs[i].log_start >= 0 : logs[i].log_end >= 0;
+                int readable = w == 0 || logs[i].log_start >= 0;
+                if (!known && readable &&
+                    (round == 0 ||
+                     ftz_offsets_kafka_class(logs[i].err) == FTZ_ERR_RETRIABLE))
+                    idx[m++] = i;
+            }
+            if (m == 0)
+                break;
+            if (round > 0) {
+                usleep((useconds_t)backoff_ms * 1000);
+                backoff_ms *= 2;
+            }
+            if ((err = ask_logs(rk, logs, idx, m, which[w], timeout_ms, round == attempts - 1,
+                                errstr, errstr_size)))
+                goto cleanup;
+        }
+    }
+    /* A partition whose end is known has its start too; one left half
+     * read is unknown. */
+    for (size_t i = 0; i < n; i++)
+        if (logs[i].err || logs[i].log_end < 0) {
+            logs[i].log_start = logs[i].log_end = -1;
+            if (!logs[i].err)
+                logs[i].err = RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+        }
+cleanup:
+    free(idx);
+    return err;
 }

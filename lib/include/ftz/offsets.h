@@ -122,14 +122,37 @@ rd_kafka_t *ftz_offsets_client_new(const char *brokers, const ftz_props_t *props
 ftz_err_t ftz_offsets_partition_count(rd_kafka_t *rk, const char *topic, int *count,
                                       int timeout_ms, char *errstr, size_t errstr_size);
 
-/* The partition's first offset (*log_start) and next offset to be written
- * (*log_end), asked of the partition's leader
- * (rd_kafka_query_watermark_offsets). Errors name the topic and partition:
- * FTZ_ERR_FATAL when the topic or partition does not exist or access is
- * refused, FTZ_ERR_RETRIABLE for transport trouble and timeouts. rk and
- * topic borrowed; any handle type. Blocks up to timeout_ms. */
-ftz_err_t ftz_offsets_watermarks(rd_kafka_t *rk, const char *topic, int32_t partition,
-                                 int64_t *log_start, int64_t *log_end, int timeout_ms,
-                                 char *errstr, size_t errstr_size);
+/* One partition's log, as ftz_offsets_logs reads it. */
+typedef struct ftz_offsets_log_s {
+    const char *topic;         /* in: borrowed */
+    int32_t partition;         /* in */
+    int64_t log_start;         /* out: the first offset; -1 when err */
+    int64_t log_end;           /* out: the next offset to be written; -1 when err */
+    rd_kafka_resp_err_t err;   /* out: 0, or why this partition's log is unknown */
+} ftz_offsets_log_t;
+
+/* The logs of n partitions at once: every partition's first and end
+ * offsets asked of its leader, one ListOffsets request per leader for the
+ * first offsets and one for the end offsets (rd_kafka_offsets_for_times
+ * with the logical timestamps -2 and -1: the requests
+ * rd_kafka_query_watermark_offsets sends for one partition). Partitions
+ * that fail with a retriable error (not leader, leader not available,
+ * timeout, transport) are asked again, up to `attempts` times in all,
+ * 200 ms after the first round, then twice as long each time; in the last
+ * round a failing request is split until the failing partitions are
+ * alone, so a partition that still fails keeps its error in ->err and the
+ * others are read.
+ *
+ * The (topic, partition) pairs must be distinct. logs and its topics
+ * borrowed; any handle type. Each round blocks up to timeout_ms.
+ * Returns FTZ_OK when every partition was asked (some may have ->err set:
+ * look), FTZ_ERR_INVALID_ARG for n == 0 or attempts < 1, FTZ_ERR_FATAL
+ * when out of memory. */
+ftz_err_t ftz_offsets_logs(rd_kafka_t *rk, ftz_offsets_log_t *logs, size_t n, int timeout_ms,
+                           int attempts, char *errstr, size_t errstr_size);
+
+/* Whether a Kafka error is worth asking again (transport, timeout, leader
+ * moving): FTZ_ERR_RETRIABLE; FTZ_ERR_FATAL otherwise. */
+ftz_err_t ftz_offsets_kafka_class(rd_kafka_resp_err_t err);
 
 #endif
