@@ -17,19 +17,19 @@ DEMO_DIRTY ?= 2
 
 # The test stack lives apart from the demo stack: own state, own ports.
 TEST_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/test-state,$(HOME)/.local/state/ftz-pipeline-test)
-TEST_ENV := FTZ_STATE_DIR=$(TEST_STATE_DIR) FTZ_KAFKA_PORT=19092 FTZ_PG_PORT=56432
+TEST_ENV := FTZ_STATE_DIR=$(TEST_STATE_DIR) FTZ_KAFKA_PORT=19092 FTZ_PG_PORT=25432
 # The secure test stack (up --secure): its own state and ports too.
 SECURE_TEST_STATE_DIR ?= $(TEST_STATE_DIR)-secure
 SECURE_TEST_KAFKA_PORT ?= 19192
-SECURE_TEST_PG_PORT ?= 56532
+SECURE_TEST_PG_PORT ?= 25532
 SECURE_TEST_ENV := FTZ_STATE_DIR=$(SECURE_TEST_STATE_DIR) FTZ_KAFKA_PORT=$(SECURE_TEST_KAFKA_PORT) FTZ_PG_PORT=$(SECURE_TEST_PG_PORT)
 # The cluster tests' stack: three Kafka nodes (brokers on 29092-29094,
 # controllers on 29095-29097), its own PostgreSQL, small heaps.
 # The service test's stack (the package under a live systemd): its own too.
 SERVICE_TEST_STATE_DIR ?= $(TEST_STATE_DIR)-service
-SERVICE_TEST_ENV := FTZ_STATE_DIR=$(SERVICE_TEST_STATE_DIR) FTZ_KAFKA_PORT=19292 FTZ_PG_PORT=56632
+SERVICE_TEST_ENV := FTZ_STATE_DIR=$(SERVICE_TEST_STATE_DIR) FTZ_KAFKA_PORT=19292 FTZ_PG_PORT=25632
 CLUSTER_STATE_DIR ?= $(if $(filter 0,$(shell id -u)),/var/tmp/ftz-pipeline/cluster-state,$(HOME)/.local/state/ftz-pipeline-cluster)
-CLUSTER_ENV := FTZ_STATE_DIR=$(CLUSTER_STATE_DIR) FTZ_KAFKA_PORT=29092 FTZ_PG_PORT=57432 FTZ_KAFKA_HEAP="-Xms64m -Xmx320m"
+CLUSTER_ENV := FTZ_STATE_DIR=$(CLUSTER_STATE_DIR) FTZ_KAFKA_PORT=29092 FTZ_PG_PORT=27432 FTZ_KAFKA_HEAP="-Xms64m -Xmx320m"
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 0
