@@ -5,17 +5,20 @@
 # the node commands below use) and fail naming what is missing if a node
 # is not up, or cannot be started again.
 #
-# Every test runs all three record streams through a fault: the producer
-# sends customs, rail and registration chunks while two `ftz aggregate`
-# members count them, a node is killed, paused or lost, and brought back;
-# then every aggregate must equal the oracle's (report_exactness prints
+# Every test runs all three record streams through a fault (or two
+# independent ones, one after the other, the cluster whole again in
+# between): the producer sends customs, rail and registration chunks while
+# two `ftz aggregate` members count them, a node is killed, paused or lost,
+# and brought back; then every aggregate must equal the oracle's (report_exactness prints
 # produced, counted, dead-lettered, lost and double-counted per type).
 source "$(dirname "$0")/../lib.sh"
 STACK=$FTZ_SOURCE_DIR/deploy/local/stack
 CLUSTER_NODES=3
 PARTITIONS=6
 TOPIC_PARTITIONS=$((3 * PARTITIONS)) # the three record topics a member owns
-CHUNKS=${FTZ_CLUSTER_CHUNKS:-12}
+# A test with two faults in one flow sets CHUNKS before sourcing this file
+# (production must span both); FTZ_CLUSTER_CHUNKS overrides either.
+CHUNKS=${FTZ_CLUSTER_CHUNKS:-${CHUNKS:-12}}
 CHUNK_PAUSE=${FTZ_CLUSTER_CHUNK_PAUSE:-2} # seconds: production (24 s and more) spans the fault
 STARTED=$SECONDS
 
@@ -291,6 +294,21 @@ start_flow() {
   BG_PIDS+=("$PRODUCER")
   wait_committed 1000 60 m1 m2
   log "flowing: $(committed_offsets) of $total offsets committed"
+}
+
+# fault_begin NAME / fault_end: a test with two faults in one flow logs
+# each one's figures on its own (committed offsets and seconds at either
+# end; the lines in between carry the name).
+fault_begin() {
+  FAULT=$1
+  fault_t=$SECONDS
+  fault_c=$(committed_offsets)
+  log "fault $FAULT: begins at $fault_c of $total offsets committed"
+}
+fault_end() {
+  local c
+  c=$(committed_offsets)
+  log "fault $FAULT: over after $((SECONDS - fault_t)) s, cluster whole again; $((c - fault_c)) offsets committed meanwhile ($c of $total)"
 }
 
 # producing: the producer is still sending (a fault must land during it).

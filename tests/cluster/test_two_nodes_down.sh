@@ -12,7 +12,7 @@
 # counted twice. A third member started during the outage waits too, and
 # takes its share once the nodes are back.
 source "$(dirname "$0")/lib.sh"
-DOWN_S=30
+DOWN_S=22 # > PRODUCE_TIMEOUT: a chunk sent after the kill has timed out
 PRODUCE_TIMEOUT=15
 
 # produce_or_keep TYPE FILE [produce options...]: like produce_checked, but
