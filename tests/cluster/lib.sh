@@ -268,8 +268,10 @@ PRODUCE_TIMEOUT=${PRODUCE_TIMEOUT:-120}
 # start_flow SEED: the test's pipeline (topics by `ftz topics create`'s
 # defaults: replication 3 on this cluster), the input, two members of
 # group $GROUP and the producer in the background ($PRODUCER), sending
-# CHUNKS chunks of each type CHUNK_PAUSE apart with $PRODUCE; returns once
-# the members have committed something.
+# CHUNKS chunks of each type CHUNK_PAUSE apart with $PRODUCE (without the
+# pause once faults_over has run: the faults are behind, what is left of
+# the input need not be spread); returns once the members have committed
+# something.
 start_flow() {
   require_cluster
   setup_pipeline "$PARTITIONS"
@@ -287,7 +289,7 @@ start_flow() {
       "$PRODUCE" customs "chunks/customs.$i" --timeout "$PRODUCE_TIMEOUT"
       "$PRODUCE" rail "chunks/rail.$i" --timeout "$PRODUCE_TIMEOUT"
       "$PRODUCE" registration "chunks/registrations.$i" --timeout "$PRODUCE_TIMEOUT"
-      sleep "$CHUNK_PAUSE"
+      [[ -e $WORK/faults.over ]] || sleep "$CHUNK_PAUSE"
     done
   ) &
   PRODUCER=$!
@@ -311,12 +313,17 @@ fault_end() {
   log "fault $FAULT: over after $((SECONDS - fault_t)) s, cluster whole again; $((c - fault_c)) offsets committed meanwhile ($c of $total)"
 }
 
+# faults_over: every fault of the test is over and the cluster whole
+# again: the producer sends the rest of its chunks without pausing.
+faults_over() { : >"$WORK/faults.over"; }
+
 # producing: the producer is still sending (a fault must land during it).
 producing() { kill -0 "$PRODUCER" 2>/dev/null; }
 
 # finish_flow: the producer done, every message committed, the members
 # stopped cleanly, and every aggregate exact (one line per type).
 finish_flow() {
+  faults_over
   wait "$PRODUCER" || fail "the producer failed: $(cat "$WORK"/produce-*.err | grep -v '^$' | tail -n 5)"
   wait_committed "$total" 180 m1 m2
   member_stop m1

@@ -84,6 +84,7 @@ wait "$pa" || fail "Kafka node $a did not start again: $(tail -n 5 "$WORK/stack.
 wait "$pb" || fail "Kafka node $b did not start again: $(tail -n 5 "$WORK/stack.log")"
 insync=$(wait_isr_full 90)
 log "nodes $a and $b started again after $((t1 - t0)) s down, in $((SECONDS - t1)) s; replicas in sync $insync s later"
+faults_over
 
 wait "$PRODUCER" || fail "the producer failed: $(cat "$WORK"/produce-*.err | grep -v '^$' | tail -n 5)"
 # What ftz produce reported not sent, sent again: every record acknowledged.
