@@ -317,6 +317,16 @@ fault_end() {
 # again: the producer sends the rest of its chunks without pausing.
 faults_over() { : >"$WORK/faults.over"; }
 
+# node_back NODE: NODE (down since $t0) started again, every replica in
+# sync and both members up; logs how long it was down.
+node_back() {
+  node_start "$1"
+  local insync
+  insync=$(wait_isr_full 90)
+  log "node $1 started again after $((SECONDS - t0)) s down; replicas in sync $insync s later; quorum leader $(quorum_leader)"
+  for m in m1 m2; do member_alive "$m"; done
+}
+
 # producing: the producer is still sending (a fault must land during it).
 producing() { kill -0 "$PRODUCER" 2>/dev/null; }
 

@@ -29,10 +29,7 @@ producing || fail "the producer finished while node $victim was down; the fault 
 wait_until 40 "an offset committed while node $victim was down" offsets_at_least $((before + 1))
 down_progress=$(($(committed_offsets) - before))
 log "while node $victim was down: $down_progress offsets committed; ISR short: $(short_isr | wc -w) partitions"
-node_start "$victim"
-insync=$(wait_isr_full 90)
-log "node $victim started again after $((SECONDS - t0)) s down; replicas in sync $insync s later"
-for m in m1 m2; do member_alive "$m"; done
+node_back "$victim"
 fault_end
 
 fault_begin coordinator-restart

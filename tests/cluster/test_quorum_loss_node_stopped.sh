@@ -40,10 +40,7 @@ wait_until 15 "a leader for the topic created while node $victim was down" new_t
 log "topics created while node $victim was down: ${FTZ_TOPIC_PREFIX}q.* (replication factor 2)"
 producing || fail "the producer finished while node $victim was down; the fault hit no production"
 log "while node $victim was down ($((SECONDS - t0)) s): $(($(committed_offsets) - before)) offsets committed"
-node_start "$victim"
-insync=$(wait_isr_full 90)
-log "node $victim started again after $((SECONDS - t0)) s down; replicas in sync $insync s later; quorum leader $(quorum_leader)"
-for m in m1 m2; do member_alive "$m"; done
+node_back "$victim"
 fault_end
 
 fault_begin node-stopped
@@ -54,9 +51,7 @@ down_progress=$(($(committed_offsets) - before))
 ((down_progress > 0)) || fail "nothing was committed while node $victim was down"
 log "while node $victim was down ($((SECONDS - t0)) s): $down_progress offsets committed; ISR short: $(short_isr | wc -w) partitions"
 for m in m1 m2; do member_alive "$m"; done
-node_start "$victim"
-insync=$(wait_isr_full 90)
-log "node $victim started again after $((SECONDS - t0)) s down; replicas in sync $insync s later"
+node_back "$victim"
 fault_end
 
 finish_flow
