@@ -5,17 +5,20 @@
 # the node commands below use) and fail naming what is missing if a node
 # is not up, or cannot be started again.
 #
-# Every test runs all three record streams through a fault: the producer
-# sends customs, rail and registration chunks while two `ftz aggregate`
-# members count them, a node is killed, paused or lost, and brought back;
-# then every aggregate must equal the oracle's (report_exactness prints
+# Every test runs all three record streams through a fault (or two
+# independent ones, one after the other, the cluster whole again in
+# between): the producer sends customs, rail and registration chunks while
+# two `ftz aggregate` members count them, a node is killed, paused or lost,
+# and brought back; then every aggregate must equal the oracle's (report_exactness prints
 # produced, counted, dead-lettered, lost and double-counted per type).
 source "$(dirname "$0")/../lib.sh"
 STACK=$FTZ_SOURCE_DIR/deploy/local/stack
 CLUSTER_NODES=3
 PARTITIONS=6
 TOPIC_PARTITIONS=$((3 * PARTITIONS)) # the three record topics a member owns
-CHUNKS=${FTZ_CLUSTER_CHUNKS:-12}
+# A test with two faults in one flow sets CHUNKS before sourcing this file
+# (production must span both); FTZ_CLUSTER_CHUNKS overrides either.
+CHUNKS=${FTZ_CLUSTER_CHUNKS:-${CHUNKS:-12}}
 CHUNK_PAUSE=${FTZ_CLUSTER_CHUNK_PAUSE:-2} # seconds: production (24 s and more) spans the fault
 STARTED=$SECONDS
 
@@ -265,8 +268,10 @@ PRODUCE_TIMEOUT=${PRODUCE_TIMEOUT:-120}
 # start_flow SEED: the test's pipeline (topics by `ftz topics create`'s
 # defaults: replication 3 on this cluster), the input, two members of
 # group $GROUP and the producer in the background ($PRODUCER), sending
-# CHUNKS chunks of each type CHUNK_PAUSE apart with $PRODUCE; returns once
-# the members have committed something.
+# CHUNKS chunks of each type CHUNK_PAUSE apart with $PRODUCE (without the
+# pause once faults_over has run: the faults are behind, what is left of
+# the input need not be spread); returns once the members have committed
+# something.
 start_flow() {
   require_cluster
   setup_pipeline "$PARTITIONS"
@@ -284,7 +289,7 @@ start_flow() {
       "$PRODUCE" customs "chunks/customs.$i" --timeout "$PRODUCE_TIMEOUT"
       "$PRODUCE" rail "chunks/rail.$i" --timeout "$PRODUCE_TIMEOUT"
       "$PRODUCE" registration "chunks/registrations.$i" --timeout "$PRODUCE_TIMEOUT"
-      sleep "$CHUNK_PAUSE"
+      [[ -e $WORK/faults.over ]] || sleep "$CHUNK_PAUSE"
     done
   ) &
   PRODUCER=$!
@@ -293,12 +298,42 @@ start_flow() {
   log "flowing: $(committed_offsets) of $total offsets committed"
 }
 
+# fault_begin NAME / fault_end: a test with two faults in one flow logs
+# each one's figures on its own (committed offsets and seconds at either
+# end; the lines in between carry the name).
+fault_begin() {
+  FAULT=$1
+  fault_t=$SECONDS
+  fault_c=$(committed_offsets)
+  log "fault $FAULT: begins at $fault_c of $total offsets committed"
+}
+fault_end() {
+  local c
+  c=$(committed_offsets)
+  log "fault $FAULT: over after $((SECONDS - fault_t)) s, cluster whole again; $((c - fault_c)) offsets committed meanwhile ($c of $total)"
+}
+
+# faults_over: every fault of the test is over and the cluster whole
+# again: the producer sends the rest of its chunks without pausing.
+faults_over() { : >"$WORK/faults.over"; }
+
+# node_back NODE: NODE (down since $t0) started again, every replica in
+# sync and both members up; logs how long it was down.
+node_back() {
+  node_start "$1"
+  local insync
+  insync=$(wait_isr_full 90)
+  log "node $1 started again after $((SECONDS - t0)) s down; replicas in sync $insync s later; quorum leader $(quorum_leader)"
+  for m in m1 m2; do member_alive "$m"; done
+}
+
 # producing: the producer is still sending (a fault must land during it).
 producing() { kill -0 "$PRODUCER" 2>/dev/null; }
 
 # finish_flow: the producer done, every message committed, the members
 # stopped cleanly, and every aggregate exact (one line per type).
 finish_flow() {
+  faults_over
   wait "$PRODUCER" || fail "the producer failed: $(cat "$WORK"/produce-*.err | grep -v '^$' | tail -n 5)"
   wait_committed "$total" 180 m1 m2
   member_stop m1

@@ -12,7 +12,7 @@
 # counted twice. A third member started during the outage waits too, and
 # takes its share once the nodes are back.
 source "$(dirname "$0")/lib.sh"
-DOWN_S=30
+DOWN_S=22 # > PRODUCE_TIMEOUT: a chunk sent after the kill has timed out
 PRODUCE_TIMEOUT=15
 
 # produce_or_keep TYPE FILE [produce options...]: like produce_checked, but
@@ -84,6 +84,7 @@ wait "$pa" || fail "Kafka node $a did not start again: $(tail -n 5 "$WORK/stack.
 wait "$pb" || fail "Kafka node $b did not start again: $(tail -n 5 "$WORK/stack.log")"
 insync=$(wait_isr_full 90)
 log "nodes $a and $b started again after $((t1 - t0)) s down, in $((SECONDS - t1)) s; replicas in sync $insync s later"
+faults_over
 
 wait "$PRODUCER" || fail "the producer failed: $(cat "$WORK"/produce-*.err | grep -v '^$' | tail -n 5)"
 # What ftz produce reported not sent, sent again: every record acknowledged.

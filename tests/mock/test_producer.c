@@ -195,7 +195,7 @@ static void test_broker_errors_retried(void **state) {
  * librdkafka 2.0.2 does not check sequences and appends it again, so the
  * log holds the batch twice here, which shows the resend happened.
  * tests/stack/test_produce_broker_restart.sh and
- * tests/cluster/test_leader_kill.sh check the real broker's side. */
+ * tests/cluster/test_leader_kill_coordinator_restart.sh check the real broker's side. */
 static void test_lost_response_acknowledged_once(void **state) {
     (void)state;
     const int n = 50;
