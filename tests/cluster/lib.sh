@@ -57,7 +57,13 @@ restore_cluster() {
       || printf '[%s] could not start Kafka node %s again\n' "$TEST_NAME" "$k" >&2
   done
 }
-trap 'rc=$?; ((rc == 0)) || restore_cluster; (exit $rc); cleanup' EXIT
+# The members and the producer are stopped first: restarting nodes can
+# take a minute, and they would hold ctest's output open meanwhile.
+stop_background() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+}
+trap 'rc=$?; ((rc == 0)) || { stop_background; restore_cluster; }; (exit $rc); cleanup' EXIT
 
 node_kill()   { stack kill-node "$1" >/dev/null || fail "could not SIGKILL Kafka node $1"; }
 node_stop()   { stack stop-node "$1" >/dev/null || fail "could not stop Kafka node $1"; }
