@@ -29,6 +29,12 @@ static void refuse(ftz_producer_t *p, const char *fmt, const char *a, const char
         snprintf(p->refused, sizeof(p->refused), fmt, a, b);
 }
 
+/* A write the broker refused for a missing ACL. */
+static void refuse_write(ftz_producer_t *p, const char *topic, rd_kafka_resp_err_t err) {
+    refuse(p, "Kafka refused to let this user write topic %s (%s: a missing ACL)", topic,
+           rd_kafka_err2str(err));
+}
+
 static const double latency_bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                         0.25,  0.5,    1,     2.5,  5,     10,   30};
 
@@ -65,8 +71,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         p->last_error = m->err;
         if (m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
             m->err == RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED)
-            refuse(p, "Kafka refused to let this user write topic %s (%s: a missing ACL)",
-                   rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
+            refuse_write(p, rd_kafka_topic_name(m->rkt), m->err);
         ftz_log(p->quiet || p->on_failure ? FTZ_LOG_DEBUG : FTZ_LOG_ERROR, "KAFKA",
                 "%s: not delivered to %s: %s", label ? label : "message",
                 rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
@@ -220,8 +225,7 @@ ftz_err_t ftz_producer_send_headers(ftz_producer_t *p, const char *topic, const 
         }
         free(lab);
         if (err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
-            refuse(p, "Kafka refused to let this user write topic %s (%s: a missing ACL)", topic,
-                   rd_kafka_err2str(err));
+            refuse_write(p, topic, err);
             return ftz_seterr(FTZ_ERR_FATAL, errstr, errstr_size, "%s", p->refused);
         }
         char fatal[256];

@@ -104,8 +104,7 @@ ftz_err_t ftz_topics_create(const char *brokers, const ftz_props_t *props, const
             }
             if (!e) {
                 up = md->broker_cnt;
-                known = up > known ? up : known;
-                int named = count_brokers(md);
+                int named = count_brokers(md); /* the brokers up among them */
                 known = named > known ? named : known;
             }
             if (md)
